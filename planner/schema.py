@@ -1,0 +1,326 @@
+"""The workbook, declared once.
+
+Every input sheet, its columns (type, unit, allowed values, whether required,
+help text) and the Finance settings are declared here. The template writer,
+the reader/validator, the Guide sheet and the result writer all read this
+module; adding a column is one edit here, not five elsewhere.
+
+Layout convention for table sheets: the sheet title is in A1, a one-line
+purpose in A2, the header row is row ``HEADER_ROW`` (1-based) and data starts
+on the row below. The reader looks for the header row in the first
+``HEADER_SEARCH_ROWS`` rows, so a user who inserts a row above the table does
+not break anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HEADER_ROW = 4  # 1-based row of table headers in the template
+HEADER_SEARCH_ROWS = 12
+
+# Column kinds
+TEXT = "text"
+NUMBER = "number"
+INTEGER = "integer"
+CURRENCY = "currency"
+PERCENT = "percent"
+CHOICE = "choice"
+BOOL = "bool"
+FORMULA = "formula"
+
+YES_NO = ("Yes", "No")
+
+PILLARS = (
+    "Revenue",
+    "Growth potential",
+    "Strategic value",
+    "Engagement complexity",
+    "Health and maturity",
+)
+ENGAGEMENT_MODELS = ("High touch", "Mid touch", "Low touch")
+BAND_BASES = ("ARR", "Accounts")
+STAFFING = ("Named", "Pooled", "Automated")
+CHANNELS = ("Chat", "Phone", "Email/ticket")
+LIVE_CHANNELS = ("Chat", "Phone")
+SEVERITIES = ("Urgent", "High", "Normal", "Low")
+TARGET_UNITS = ("seconds", "minutes", "hours")
+DIRECTIONS = ("Higher raises tier", "Lower raises tier")
+PLANNING_MODES = ("min_cost", "max_value")
+SOLVERS = ("highs", "cbc")
+
+MIN_TIERS = 2
+MAX_TIERS = 6
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table."""
+
+    key: str  # name used in Python (PlanInputs fields, DataFrame columns)
+    header: str  # text in the header cell
+    kind: str  # one of the kinds above
+    help: str
+    unit: str = ""
+    required: bool = True
+    choices: tuple[str, ...] = ()  # for CHOICE / BOOL
+    ref: str | None = None  # "Tiers", "Roles", "Services": value must name a row there
+    minimum: float | None = None  # smallest sensible value (inclusive)
+    maximum: float | None = None  # largest sensible value (inclusive); beyond = "absurd magnitude"
+    width: int = 14
+    unique: bool = False
+
+    @property
+    def is_input(self) -> bool:
+        return self.kind != FORMULA
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet holding one Excel table of rows."""
+
+    name: str
+    table: str  # Excel table name
+    title: str
+    purpose: str
+    columns: tuple[Column, ...]
+    min_rows: int = 1
+    max_rows: int | None = None
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(f"{self.name} has no column {key!r}")
+
+    @property
+    def input_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.is_input)
+
+    @property
+    def required_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.is_input and c.required)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the Finance sheet (a named single value)."""
+
+    key: str
+    label: str
+    kind: str
+    help: str
+    name: str  # Excel defined name pointing at the value cell
+    unit: str = ""
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    ref: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class SettingsSheet:
+    name: str
+    table: str
+    title: str
+    purpose: str
+    settings: tuple[Setting, ...]
+    headers: tuple[str, ...] = ("Setting", "Value", "Unit", "What it means")
+
+    def setting(self, key: str) -> Setting:
+        for s in self.settings:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+
+# ---------------------------------------------------------------- input sheets
+
+TIERS = Sheet(
+    name="Tiers",
+    table="TiersTable",
+    title="Tiers",
+    purpose="One row per tier, highest touch first. Bands say what share of ARR (or of accounts) each tier should hold.",
+    min_rows=MIN_TIERS,
+    max_rows=MAX_TIERS,
+    columns=(
+        Column("name", "Tier", TEXT, "Name of the tier as it will appear in the CRM. Row order is rank: the first row is the highest tier.", unique=True, width=12),
+        Column("engagement", "Engagement model", CHOICE, "How the tier is served: High touch (named CSM, TAM, executive sponsor), Mid touch (pooled CSMs, tailored digital content), Low touch (automated and self-service).", choices=ENGAGEMENT_MODELS, width=18),
+        Column("band_basis", "Band basis", CHOICE, "Whether the band below is a share of total ARR or a share of the number of accounts.", choices=BAND_BASES, width=12),
+        Column("band_min", "Band min", PERCENT, "Smallest share this tier should hold.", unit="%", minimum=0, maximum=1, width=11),
+        Column("band_max", "Band max", PERCENT, "Largest share this tier should hold.", unit="%", minimum=0, maximum=1, width=11),
+        Column("max_cost_share", "Max CS cost % of ARR", PERCENT, "Guardrail for the optimizer: customer success cost of the tier may not exceed this share of the tier's ARR. Leave blank for no guardrail.", unit="%", required=False, minimum=0, maximum=1, width=14),
+        Column("description", "Description", TEXT, "Who belongs here, in your words.", required=False, width=48),
+    ),
+)
+
+ROLES = Sheet(
+    name="Roles",
+    table="RolesTable",
+    title="Roles",
+    purpose="Who delivers the services and what an hour of their time costs.",
+    columns=(
+        Column("name", "Role", TEXT, "Name of the role.", unique=True, width=18),
+        Column("staffing", "Staffing", CHOICE, "Named: people are assigned to one tier and carry a book of accounts. Pooled: people are shared across tiers. Automated: no people, only direct costs.", choices=STAFFING, width=12),
+        Column("loaded_cost", "Loaded annual cost", CURRENCY, "Fully loaded yearly cost of one person (salary, benefits, taxes, tools). 0 for Automated.", unit="per person per year", minimum=0, maximum=2_000_000, width=16),
+        Column("productive_hours", "Productive hours per year", NUMBER, "Customer-facing hours one person delivers in a year after admin, meetings and time off. 0 for Automated.", unit="hours", minimum=0, maximum=3_000, width=16),
+        Column("max_accounts", "Max accounts per person", NUMBER, "Coverage ratio for Named roles: the most accounts one person can own. Leave blank when the role carries no book.", unit="accounts", required=False, minimum=1, maximum=100_000, width=14),
+        Column("hourly_rate", "Hourly rate", FORMULA, "Loaded annual cost divided by productive hours (0 when no hours).", unit="per hour", width=12),
+    ),
+)
+
+SERVICES = Sheet(
+    name="Services",
+    table="ServicesTable",
+    title="Service catalog",
+    purpose="Every service the Customer Success team provides, automated ones included.",
+    columns=(
+        Column("name", "Service", TEXT, "Short name of the service.", unique=True, width=28),
+        Column("definition", "Definition", TEXT, "What the customer receives.", required=False, width=60),
+        Column("role", "Delivered by", TEXT, "Role that delivers the service unless the Intervals sheet names another for a tier.", ref="Roles", width=16),
+        Column("direct_cost", "Direct cost per occurrence", CURRENCY, "Out-of-pocket cost of one occurrence (travel, tools, gifts, content), on top of people's time.", unit="per occurrence", minimum=0, maximum=1_000_000, width=14),
+        Column("mandatory", "Mandatory", BOOL, "Yes: the optimizer never delivers less than the negotiated interval.", choices=YES_NO, width=11),
+        Column("impact", "Impact per occurrence", PERCENT, "Expected retention/expansion effect of one occurrence, as a share of the account's ARR (used by max_value planning).", unit="% of ARR", minimum=0, maximum=0.5, width=13),
+        Column("decay", "Returns decay", PERCENT, "Each further occurrence in a year is worth this share of the one before (diminishing returns). 100% means no decay.", unit="%", minimum=0, maximum=1, width=11),
+        Column("keep_order", "Keep tier order", BOOL, "Yes: a higher tier never receives less of this service than a lower tier.", choices=YES_NO, width=11),
+    ),
+)
+
+INTERVALS = Sheet(
+    name="Intervals",
+    table="IntervalsTable",
+    title="Intervals and cost",
+    purpose="How often each tier receives each service per year, what one occurrence costs and what it is worth. Blue cells are yours to negotiate.",
+    columns=(
+        Column("service", "Service", TEXT, "Service from the catalog.", ref="Services", width=28),
+        Column("tier", "Tier", TEXT, "Tier from the Tiers sheet.", ref="Tiers", width=10),
+        Column("role", "Delivered by", TEXT, "Role delivering the service in this tier; blank means the catalog's role.", ref="Roles", required=False, width=16),
+        Column("hours", "Hours per occurrence", NUMBER, "Hours of the delivering role per occurrence, preparation and follow-up included.", unit="hours", minimum=0, maximum=2_000, width=12),
+        Column("minimum", "Minimum per year", NUMBER, "Fewest occurrences per year the tier may receive.", unit="per year", minimum=0, maximum=365, width=11),
+        Column("negotiated", "Negotiated per year", NUMBER, "Occurrences per year agreed in the negotiation.", unit="per year", minimum=0, maximum=365, width=11),
+        Column("maximum", "Maximum per year", NUMBER, "Most occurrences per year the tier may receive.", unit="per year", minimum=0, maximum=365, width=11),
+        Column("hourly_rate", "Hourly rate", FORMULA, "Hourly rate of the delivering role.", unit="per hour", width=11),
+        Column("cost_per_occurrence", "Cost per occurrence", FORMULA, "Hours x hourly rate + direct cost.", unit="per occurrence", width=13),
+        Column("annual_cost", "Annual cost per account", FORMULA, "Cost per occurrence x negotiated per year.", unit="per account per year", width=14),
+        Column("asv", "Assessed Service Value", FORMULA, "Annual cost per account x (1 + profit margin).", unit="per account per year", width=14),
+    ),
+)
+
+SLAS = Sheet(
+    name="SLAs",
+    table="SLATable",
+    title="Support SLAs",
+    purpose="Support commitments per tier and severity, and the ticket volume they must absorb.",
+    columns=(
+        Column("tier", "Tier", TEXT, "Tier from the Tiers sheet.", ref="Tiers", width=10),
+        Column("severity", "Severity", CHOICE, "Severity of the request.", choices=SEVERITIES, width=10),
+        Column("channel", "Channel", CHOICE, "Chat and Phone are live queues (staffed with Erlang C); Email/ticket is a backlog cleared within the response target.", choices=CHANNELS, width=13),
+        Column("target", "First response target", NUMBER, "Time within which the first response must arrive.", minimum=0, maximum=100_000, width=12),
+        Column("target_unit", "Target unit", CHOICE, "Unit of the response target.", choices=TARGET_UNITS, width=10),
+        Column("tickets", "Tickets per account per month", NUMBER, "Requests of this severity one account raises in a month.", unit="per account per month", minimum=0, maximum=1_000, width=14),
+        Column("handle_minutes", "Handle time", NUMBER, "Average handling time of one request.", unit="minutes", minimum=0, maximum=10_000, width=10),
+        Column("service_level", "Service-level target", PERCENT, "Share of requests answered within the target.", unit="%", minimum=0, maximum=1, width=11),
+        Column("role", "Handled by", TEXT, "Role that staffs the queue.", ref="Roles", width=14),
+    ),
+)
+
+SCORING = Sheet(
+    name="Scoring",
+    table="ScoringTable",
+    title="Scoring",
+    purpose="Which account columns feed which pillar, with what weight and direction.",
+    columns=(
+        Column("pillar", "Pillar", CHOICE, "Revenue, or one of the four pillars: growth potential, strategic value, engagement complexity (cost to serve), health and maturity.", choices=PILLARS, width=22),
+        Column("column", "Account column", TEXT, "Header of the Accounts column this signal comes from.", width=24),
+        Column("weight", "Weight", NUMBER, "Relative weight in the composite score.", minimum=0, maximum=100, width=9),
+        Column("direction", "Direction", CHOICE, "Whether a higher value of the signal pushes an account towards a higher tier or a lower one.", choices=DIRECTIONS, width=18),
+        Column("note", "Note", TEXT, "Why this signal is here.", required=False, width=50),
+    ),
+)
+
+ACCOUNTS = Sheet(
+    name="Accounts",
+    table="AccountsTable",
+    title="Accounts",
+    purpose="The CRM flat export, one row per account. Signal columns may be added; the Scoring sheet says which are used.",
+    min_rows=1,
+    columns=(
+        Column("account_id", "Account ID", TEXT, "Unique CRM id of the account.", unique=True, width=12),
+        Column("name", "Account name", TEXT, "Name of the account.", width=28),
+        Column("arr", "ARR", CURRENCY, "Annual recurring revenue.", unit="per year", minimum=0, maximum=1e10, width=13),
+        Column("industry", "Industry", TEXT, "Industry from the CRM.", required=False, width=16),
+        Column("employees", "Employees", NUMBER, "Employee headcount of the customer.", required=False, minimum=0, maximum=5_000_000, width=11),
+        Column("region", "Region", TEXT, "Geography.", required=False, width=10),
+        Column("product", "Product", TEXT, "Main product or plan.", required=False, width=12),
+        Column("previous_tier", "Previous tier", TEXT, "Tier at the last assessment (blank for new accounts).", required=False, width=11),
+        Column("previous_score", "Previous score", NUMBER, "Composite score at the last assessment (0-100), used to find drift.", required=False, minimum=0, maximum=100, width=11),
+        Column("locked_tier", "Locked tier", TEXT, "Tier this account must keep whatever its score.", ref="Tiers", required=False, width=11),
+        Column("lock_reason", "Lock reason", TEXT, "Why the tier is locked (required when Locked tier is set).", required=False, width=24),
+        Column("strategic", "Strategic flag", BOOL, "Yes lifts the account to at least the tier named in Finance (Strategic accounts at least).", choices=YES_NO, required=False, width=10),
+        Column("churn_risk", "Churn risk flag", BOOL, "Yes marks the account for temporary higher touch (one tier up) until the flag is cleared.", choices=YES_NO, required=False, width=10),
+    ),
+)
+
+FINANCE = SettingsSheet(
+    name="Finance",
+    table="FinanceTable",
+    title="Finance and planning settings",
+    purpose="The numbers the CFO owns, and how the optimizer should plan.",
+    settings=(
+        Setting("budget", "Annual CS budget", CURRENCY, "Money available for customer success in the fiscal year: people plus direct service costs.", "Budget", unit="per year", minimum=1, maximum=1e10),
+        Setting("margin", "Profit margin", PERCENT, "Margin applied to cost to give Assessed Service Value: value = annual cost x (1 + margin). 30% makes a 1,000 cost worth 1,300.", "ProfitMargin", unit="%", minimum=0, maximum=5),
+        Setting("currency", "Currency", TEXT, "ISO code of the currency every money cell is in.", "Currency"),
+        Setting("fiscal_year", "Fiscal year", INTEGER, "Year the plan is for.", "FiscalYear", minimum=2000, maximum=2100),
+        Setting("planning_mode", "Planning mode", CHOICE, "min_cost: deliver the negotiated intervals at the lowest cost. max_value: choose intervals that buy the most expected ARR impact within the budget.", "PlanningMode", choices=PLANNING_MODES),
+        Setting("solver", "Solver", CHOICE, "Optimisation engine: highs (default) or cbc.", "Solver", choices=SOLVERS),
+        Setting("time_limit", "Solver time limit", NUMBER, "Longest the solver may search, in seconds.", "TimeLimit", unit="seconds", minimum=1, maximum=3_600),
+        Setting("live_hours", "Live support hours per month", NUMBER, "Hours per month the chat and phone queues are open; ticket arrivals are spread over them.", "LiveHours", unit="hours per month", minimum=1, maximum=744),
+        Setting("shrinkage", "Support shrinkage", PERCENT, "Share of paid support time lost to breaks, meetings, training and absence.", "Shrinkage", unit="%", minimum=0, maximum=0.9),
+        Setting("occupancy_cap", "Occupancy cap", PERCENT, "Highest share of logged-in time an agent should spend handling requests.", "OccupancyCap", unit="%", minimum=0.3, maximum=1),
+        Setting("retier_margin", "Re-tiering margin", NUMBER, "Score points an account with a previous tier must cross a cut-off by before it moves (prevents flapping).", "RetierMargin", unit="score points (0-100)", minimum=0, maximum=50),
+        Setting("strategic_tier", "Strategic accounts at least", TEXT, "Accounts with the strategic flag are placed in this tier or a higher one.", "StrategicTier", ref="Tiers", required=False),
+    ),
+)
+
+INPUT_SHEETS: tuple[Sheet, ...] = (TIERS, ROLES, SERVICES, INTERVALS, SLAS, SCORING, ACCOUNTS)
+GUIDE_SHEET = "Guide"
+SUMMARY_SHEET = "Summary"
+SHEET_ORDER = (GUIDE_SHEET, FINANCE.name, TIERS.name, SERVICES.name, ROLES.name, INTERVALS.name, SUMMARY_SHEET, SLAS.name, SCORING.name, ACCOUNTS.name)
+
+# Sheets the tool writes results into (results workbook and write-back). Their
+# names are reserved: write-back replaces them and touches nothing else.
+RESULT_SHEETS = (
+    "Plan",
+    "Headcount",
+    "Support",
+    "Tier summary",
+    "Account tiers",
+    "Sensitivity",
+    "Frontier",
+    "Tier rules",
+    "Movers",
+    "Data gaps",
+    "Breakdown",
+)
+
+# Formats the money and percent cells use (Excel number formats)
+MONEY_FORMAT = '#,##0;[Red]-#,##0'
+MONEY2_FORMAT = '#,##0.00;[Red]-#,##0.00'
+PERCENT_FORMAT = '0.0%'
+NUMBER_FORMAT = '#,##0.##'
+
+# Guide colours: what each cell colour means (fill hex, meaning)
+COLOURS = {
+    "input": ("#DDEBF7", "Blue cells are inputs: type over them."),
+    "formula": ("#F2F2F2", "Grey cells are formulas: locked, they recalculate as you type."),
+    "header": ("#1F3864", "Dark blue rows are table headers."),
+    "result": ("#E2EFDA", "Green sheets and cells are written by TierPlan after a run; do not edit them."),
+}
+
+
+def sheet_by_name(name: str) -> Sheet:
+    for s in INPUT_SHEETS:
+        if s.name == name:
+            return s
+    raise KeyError(name)
