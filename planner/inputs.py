@@ -150,6 +150,7 @@ class PlanInputs:
     finance: Finance
     accounts: pd.DataFrame = field(repr=False)
     source: str = ""  # where the inputs came from, for reports
+    notes: tuple = ()  # Problem objects that did not stop the run (e.g. unknown previous tier treated as new)
 
     @property
     def tier_names(self) -> tuple[str, ...]:

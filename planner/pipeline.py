@@ -1,0 +1,152 @@
+"""The whole plan in one direction: inputs -> valuation -> segmentation -> optimization -> Plan -> writers.
+
+``build_plan`` computes (no I/O); ``write_outputs`` writes the files a plan
+produces. The CLI and the Excel adapter both call these two, so the button
+and the command line can never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planner.errors import UserInputError
+from planner.inputs import PlanInputs
+
+ALL_FORMATS = ("html", "pdf", "xlsx", "csv", "json")
+FILE_NAMES = {
+    "html": "tier_plan.html",
+    "pdf": "tier_plan.pdf",
+    "xlsx": "tier_plan_results.xlsx",
+    "csv": "crm_tiers.csv",
+    "json": "plan.json",
+}
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Overrides of the workbook's Finance settings, from the CLI or the button."""
+
+    mode: str | None = None  # "min_cost" | "max_value"
+    solver: str | None = None  # "highs" | "cbc"
+    budget: float | None = None
+    time_limit: float | None = None
+    page_size: str = "A4"  # PDF: "A4" | "Letter"
+
+    def check(self) -> None:
+        problems = []
+        if self.mode is not None and self.mode not in ("min_cost", "max_value"):
+            problems.append(f"--mode {self.mode!r} is not a planning mode (use min_cost or max_value)")
+        if self.solver is not None and self.solver not in ("highs", "cbc"):
+            problems.append(f"--solver {self.solver!r} is not a solver (use highs or cbc)")
+        if self.budget is not None and not self.budget > 0:
+            problems.append(f"--budget {self.budget:g} must be a positive amount")
+        if self.time_limit is not None and not self.time_limit > 0:
+            problems.append(f"--time-limit {self.time_limit:g} must be a positive number of seconds")
+        if self.page_size not in ("A4", "Letter"):
+            problems.append(f"--page-size {self.page_size!r} is not a page size (use A4 or Letter)")
+        if problems:
+            from planner.errors import Problem
+
+            raise UserInputError([Problem("command line", p) for p in problems])
+
+
+@dataclass
+class Plan:
+    """One computed plan: everything the writers need, serialisable to JSON."""
+
+    inputs: PlanInputs
+    options: PlanOptions
+    valuation: dict
+    segmentation: object  # planner.segmentation.Segmentation
+    optimization: object  # planner.optimization.OptimizationResult
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        from planner.plan_json import plan_to_dict
+
+        return plan_to_dict(self)
+
+    def result_sheets(self) -> dict:
+        """Result sheets (name -> ResultSheet) for the results workbook and write-back."""
+        sheets = {}
+        sheets.update(self.optimization.result_sheets())
+        sheets.update(self.segmentation.result_sheets())
+        return sheets
+
+
+Progress = Callable[[str], None]
+
+
+def build_plan(inputs: PlanInputs, options: PlanOptions = PlanOptions(), progress: Progress | None = None) -> Plan:
+    """Value, segment and optimise. Pure computation: no files, no printing."""
+    from planner.optimization import optimize
+    from planner.segmentation import segment
+    from planner.valuation import valuation_report
+
+    options.check()
+    step = progress or (lambda name: None)
+    step("Valuing services")
+    valuation = valuation_report(inputs)
+    step("Tiering accounts")
+    seg = segment(inputs)
+    valuation = valuation_report(inputs, seg.tiers)
+    step("Optimising intervals and headcount")
+    opt = optimize(
+        inputs,
+        seg.tier_stats(),
+        mode=options.mode,
+        solver=options.solver,
+        budget=options.budget,
+        time_limit=options.time_limit,
+    )
+    return Plan(inputs=inputs, options=options, valuation=valuation, segmentation=seg, optimization=opt)
+
+
+def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
+    if formats is None:
+        return ALL_FORMATS
+    items = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats) if f.strip()]
+    unknown = [f for f in items if f not in ALL_FORMATS]
+    if unknown or not items:
+        raise UserInputError(f"--format {','.join(unknown) or '(empty)'} is not known (choose from {','.join(ALL_FORMATS)})")
+    return tuple(f for f in ALL_FORMATS if f in items)
+
+
+def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMATS, progress: Progress | None = None) -> list[Path]:
+    """Write the chosen files of a plan into out_dir; returns their paths."""
+    from planner.writers.results import write_results_workbook
+
+    step = progress or (lambda name: None)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    formats = tuple(formats)
+    if "json" in formats:
+        step("Writing plan.json")
+        path = out_dir / FILE_NAMES["json"]
+        path.write_text(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+    if "csv" in formats:
+        step("Writing CRM upload file")
+        from planner.writers.crm import write_crm_csv
+
+        written.append(write_crm_csv(plan.segmentation, out_dir / FILE_NAMES["csv"]))
+    if "xlsx" in formats:
+        step("Writing results workbook")
+        written.append(write_results_workbook(out_dir / FILE_NAMES["xlsx"], plan.result_sheets()))
+    if "html" in formats or "pdf" in formats:
+        from planner.report import render_html, write_pdf
+
+        step("Rendering report")
+        html = render_html(plan)
+        if "html" in formats:
+            path = out_dir / FILE_NAMES["html"]
+            path.write_text(html, encoding="utf-8")
+            written.append(path)
+        if "pdf" in formats:
+            step("Rendering PDF")
+            written.append(write_pdf(plan, out_dir / FILE_NAMES["pdf"], page_size=plan.options.page_size))
+    return written
