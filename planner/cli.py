@@ -124,7 +124,7 @@ def segment(
     from planner.pipeline import segment_and_write
 
     inputs = _read(book, accounts)
-    summary = segment_and_write(inputs, out)
+    summary = segment_and_write(inputs, out, protected=(book, accounts))
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
@@ -147,7 +147,7 @@ def optimize(
 
     inputs = _read(book, accounts)
     options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit)
-    result = optimize_and_write(inputs, out, options)
+    result = optimize_and_write(inputs, out, options, protected=(book, accounts))
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
