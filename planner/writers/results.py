@@ -25,8 +25,31 @@ import xlsxwriter
 from planner.schema import MONEY_FORMAT, PERCENT_FORMAT
 
 
-class Formula(str):
-    """A cell value to be written as an Excel formula (must start with '=')."""
+class Formula:
+    """A cell value to be written as an Excel formula (text starting with '=').
+
+    Deliberately not a str subclass: pandas 3 turns columns of strings into
+    its string dtype, which would silently drop the marker.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        if not text.startswith("="):
+            raise ValueError(f"a formula starts with '=': {text!r}")
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Formula({self.text!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Formula) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(("Formula", self.text))
 
 
 @dataclass
@@ -143,7 +166,7 @@ def _write_cell(ws, row: int, col: int, value, fmt) -> None:
     if value is None:
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, Formula):
-        ws.write_formula(row, col, str(value), fmt)
+        ws.write_formula(row, col, value.text, fmt)
     elif isinstance(value, str):
         ws.write_string(row, col, value, fmt)
     elif isinstance(value, bool):
