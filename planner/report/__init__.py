@@ -1,0 +1,66 @@
+"""The tier-plan report: one self-contained HTML file and its PDF.
+
+    html = render_html(plan)                       # str: inline CSS and SVG, no scripts, no network
+    path = write_pdf(plan, "tier_plan.pdf", page_size="Letter")
+
+Numbers come from ``plan.to_dict()`` (what plan.json holds); the assumption
+tables come from ``plan.inputs``. Same plan, same HTML bytes.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+PAGE_SIZES = ("A4", "Letter")
+
+__all__ = ["render_html", "write_pdf", "PAGE_SIZES"]
+
+
+@lru_cache(maxsize=1)
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("planner.report", "templates"),
+        autoescape=True,  # every value is text; the charts and the stylesheet are marked safe where they are built
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def _stylesheet() -> str:
+    return resources.files("planner.report").joinpath("report.css").read_text(encoding="utf-8")
+
+
+def _check_page_size(page_size: str) -> str:
+    if page_size not in PAGE_SIZES:
+        raise ValueError(f"page size {page_size!r} is not one of {', '.join(PAGE_SIZES)}")
+    return page_size
+
+
+def render_html(plan, page_size: str | None = None) -> str:
+    """The report as one HTML document (printable at ``page_size``, default the plan's option)."""
+    from markupsafe import Markup
+
+    from planner.report.context import build_context
+
+    size = _check_page_size(page_size or getattr(plan.options, "page_size", "A4") or "A4")
+    ctx = build_context(plan.to_dict(), plan.inputs, page_size=size)
+    ctx["css"] = Markup(_stylesheet())
+    return _environment().get_template("report.html.j2").render(**ctx)
+
+
+def write_pdf(plan, path, page_size: str = "A4") -> Path:
+    """Render the report to a PDF at ``path`` (A4 or Letter) and return the path."""
+    from weasyprint import HTML
+
+    size = _check_page_size(page_size)
+    path = Path(path)
+    html = render_html(plan, page_size=size)
+    HTML(string=html, base_url=None).write_pdf(path)
+    return path

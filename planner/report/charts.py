@@ -1,0 +1,283 @@
+"""The report's charts: matplotlib drawn to SVG text, ready to inline in HTML.
+
+Every chart function takes plain lists (already taken out of plan.json by
+planner.report.context) and returns an SVG string. The SVG is
+deterministic: fixed hash salt, no date, ids renamed per chart so several
+charts can share one HTML page. Text stays text (``svg.fonttype = none``)
+in the same fonts as the report, so it is searchable in the PDF and
+escaped by matplotlib like any XML text; mathtext is off, so a tier called
+``$x$`` is drawn as typed.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import re
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from markupsafe import escape  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+FONTS = ["Carlito", "Liberation Sans", "DejaVu Sans"]
+
+# Restrained palette: tiers in a sequence of blues (highest tier darkest),
+# one warm accent for "value" and for the chosen point on the frontier.
+TIER_BLUES = ("#1F3864", "#2F5597", "#4472C4", "#7F9FD6", "#A9BFE6", "#CFDCF2")
+ACCENT = "#C55A11"
+VALUE_GREEN = "#548235"
+GRID = "#D9D9D9"
+INK = "#262626"
+MUTED = "#7F7F7F"
+BAND = "#E2EFDA"
+
+WIDTH_IN = 6.7  # about the text width of an A4/Letter page with 18 mm margins
+
+_STYLE = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "tierplan",
+    "font.family": FONTS,
+    "font.size": 8.5,
+    "text.parse_math": False,
+    "text.color": INK,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": MUTED,
+    "axes.linewidth": 0.6,
+    "axes.titlesize": 9.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "legend.frameon": False,
+    "legend.fontsize": 8,
+    "figure.dpi": 72,
+}
+
+
+def tier_colours(n: int) -> list[str]:
+    """n colours, darkest for the highest tier; spread over the palette when n < 6."""
+    if n <= 0:
+        return []
+    if n == 1:
+        return [TIER_BLUES[0]]
+    last = len(TIER_BLUES) - 1
+    return [TIER_BLUES[round(i * last / (n - 1))] if n <= len(TIER_BLUES) else TIER_BLUES[i % len(TIER_BLUES)] for i in range(n)]
+
+
+def _styled(func):
+    """Run a chart function inside the report's rc settings (artists read them when they are created)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(_STYLE):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _figure(height_in: float, ncols: int = 1, **kw):
+    return plt.subplots(1, ncols, figsize=(WIDTH_IN, height_in), **kw)
+
+
+def _to_svg(fig, name: str, label: str) -> str:
+    """Figure -> inline SVG text: no XML prolog, no metadata, ids prefixed with ``name``."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    plt.close(fig)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
+    tags = re.findall(r"<[^>]+>", svg)  # text content is escaped, so tags are exactly these
+    referenced = set()
+    for tag in tags:
+        referenced |= set(re.findall(r'url\(#([^)"\s]+)\)', tag)) | set(re.findall(r'href="#([^"]+)"', tag))
+
+    def fix_tag(match: re.Match) -> str:
+        tag = match.group(0)
+        tag = re.sub(
+            r'\s?\bid="([^"]+)"',
+            lambda m: f' id="{name}-{m.group(1)}"' if m.group(1) in referenced else "",
+            tag,
+        )
+        tag = re.sub(r'url\(#([^)"\s]+)\)', lambda m: f"url(#{name}-{m.group(1)})", tag)
+        return re.sub(r'href="#([^"]+)"', lambda m: f'href="#{name}-{m.group(1)}"', tag)
+
+    svg = re.sub(r"<[^>]+>", fix_tag, svg)
+    # Responsive: the viewBox keeps the aspect ratio; CSS sets the width.
+    svg = re.sub(r'<svg ([^>]*?)width="[^"]+" height="[^"]+"', r"<svg \1", svg, count=1)
+    svg = svg.replace("<svg ", f'<svg class="chart" role="img" aria-label="{escape(label)}" ', 1)
+    return svg.strip() + "\n"
+
+
+def _money_axis(symbol: str):
+    def fmt(value, _pos):
+        v = abs(value)
+        sign = "-" if value < 0 else ""
+        if v >= 1e6:
+            return f"{sign}{symbol}{v / 1e6:,.1f}M".replace(".0M", "M")
+        if v >= 1e3:
+            return f"{sign}{symbol}{v / 1e3:,.0f}k"
+        return f"{sign}{symbol}{v:,.0f}"
+
+    return FuncFormatter(fmt)
+
+
+def _percent_axis():
+    return FuncFormatter(lambda value, _pos: f"{value * 100:.0f}%")
+
+
+def _grid(ax, axis: str = "y") -> None:
+    ax.grid(axis=axis, color=GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+
+
+@_styled
+def arr_and_accounts_by_tier(
+    tiers: Sequence[str],
+    arr_share: Sequence[float],
+    account_share: Sequence[float],
+    bands: Sequence[tuple[str, float, float]],
+) -> str:
+    """Two panels: share of ARR and share of accounts per tier, each tier's band shaded on its basis."""
+    fig, (ax_arr, ax_acc) = _figure(2.2 + 0.28 * len(tiers), ncols=2, sharey=True)
+    ypos = list(range(len(tiers)))
+    colours = tier_colours(len(tiers))
+    for ax, shares, basis, title in (
+        (ax_arr, arr_share, "ARR", "Share of ARR"),
+        (ax_acc, account_share, "Accounts", "Share of accounts"),
+    ):
+        for y, (b_basis, lo, hi) in zip(ypos, bands):
+            if b_basis == basis and hi is not None and lo is not None:
+                ax.barh(y, hi - lo, left=lo, height=0.86, color=BAND, edgecolor="#A9D18E", linewidth=0.6, zorder=1)
+        ax.barh(ypos, shares, height=0.5, color=colours, zorder=2)
+        for y, s in zip(ypos, shares):
+            ax.text(s + 0.01, y, f"{s * 100:.1f}%", va="center", ha="left", fontsize=8, zorder=3)
+        ax.set_xlim(0, 1.12)
+        ax.xaxis.set_major_formatter(_percent_axis())
+        ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+        ax.set_title(title)
+        _grid(ax, "x")
+    ax_arr.set_yticks(ypos, list(tiers))
+    ax_arr.invert_yaxis()
+    handles = [plt.Rectangle((0, 0), 1, 1, color=BAND, ec="#A9D18E", lw=0.6)]
+    fig.legend(handles, ["Target band of the tier (on the basis the Tiers sheet names)"], loc="lower left", bbox_to_anchor=(0.01, 0.0))
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return _to_svg(fig, "arr-accounts", "Share of ARR and share of accounts by tier, with target bands")
+
+
+@_styled
+def cost_vs_value_by_tier(tiers: Sequence[str], cost: Sequence[float], value: Sequence[float], symbol: str) -> str:
+    """Grouped bars per tier: planned cost to serve next to Assessed Service Value."""
+    fig, ax = _figure(2.6)
+    x = list(range(len(tiers)))
+    w = 0.38
+    ax.bar([i - w / 2 for i in x], cost, width=w, color=TIER_BLUES[1], label="Cost to serve")
+    ax.bar([i + w / 2 for i in x], value, width=w, color=VALUE_GREEN, label="Assessed Service Value")
+    ax.set_xticks(x, list(tiers))
+    ax.yaxis.set_major_formatter(_money_axis(symbol))
+    ax.yaxis.set_major_locator(MaxNLocator(5))
+    ax.set_title("Cost to serve and Assessed Service Value per tier (per year)")
+    ax.legend(loc="upper right", ncols=2)
+    ax.set_ylim(0, max([*cost, *value, 1]) * 1.18)
+    _grid(ax)
+    fig.tight_layout()
+    return _to_svg(fig, "cost-value", "Cost to serve and Assessed Service Value per tier")
+
+
+@_styled
+def budget_frontier(
+    budgets: Sequence[float],
+    values: Sequence[float | None],
+    chosen_budget: float | None,
+    chosen_value: float | None,
+    symbol: str,
+    value_label: str,
+    smallest_feasible: float | None = None,
+) -> str:
+    """The value the plan reaches at each budget; infeasible budgets left blank, the plan's budget marked."""
+    fig, ax = _figure(2.7)
+    pts = [(b, v) for b, v in zip(budgets, values) if v is not None]
+    if pts:
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], color=TIER_BLUES[1], linewidth=1.6, marker="o", markersize=3.5, label="Best plan at this budget")
+    if smallest_feasible is not None and budgets:
+        ax.axvspan(min(budgets), smallest_feasible, color="#F2F2F2", zorder=0, label="No plan meets every commitment")
+        ax.axvline(smallest_feasible, color=MUTED, linewidth=0.8, linestyle="--")
+    if chosen_budget is not None:
+        ax.axvline(chosen_budget, color=ACCENT, linewidth=1.0, linestyle=":")
+        if chosen_value is not None:
+            ax.plot([chosen_budget], [chosen_value], marker="D", color=ACCENT, markersize=6, linestyle="none", label="This plan")
+    ax.xaxis.set_major_formatter(_money_axis(symbol))
+    ax.yaxis.set_major_formatter(_money_axis(symbol) if symbol is not None else None)
+    ax.xaxis.set_major_locator(MaxNLocator(6))
+    ax.yaxis.set_major_locator(MaxNLocator(5))
+    ax.set_xlabel("Annual CS budget")
+    ax.set_ylabel(value_label)
+    ax.set_title("Budget frontier: what each budget buys")
+    ax.legend(loc="lower right")
+    _grid(ax, "both")
+    fig.tight_layout()
+    return _to_svg(fig, "frontier", "Budget frontier: value reached at each budget")
+
+
+@_styled
+def headcount_by_role_and_tier(roles: Sequence[str], tiers: Sequence[str], fte: Sequence[Sequence[float]]) -> str:
+    """Stacked horizontal bars: one bar per role, one segment per tier (fte[role][tier])."""
+    fig, ax = _figure(1.3 + 0.32 * max(len(roles), 1))
+    y = list(range(len(roles)))
+    left = [0.0] * len(roles)
+    colours = tier_colours(len(tiers))
+    for j, tier in enumerate(tiers):
+        seg = [row[j] for row in fte]
+        ax.barh(y, seg, left=left, height=0.58, color=colours[j], label=tier, edgecolor="white", linewidth=0.5)
+        left = [a + b for a, b in zip(left, seg)]
+    total = max(left) if left else 0
+    for yi, t in zip(y, left):
+        ax.text(t + total * 0.01, yi, f"{t:,.1f}", va="center", ha="left", fontsize=8)
+    ax.set_yticks(y, list(roles))
+    ax.invert_yaxis()
+    ax.set_xlim(0, (total or 1) * 1.12)
+    ax.set_xlabel("People (full-time equivalents)")
+    ax.set_title("Headcount by role and tier")
+    ax.legend(loc="lower right", ncols=min(len(tiers), 6), title=None)
+    _grid(ax, "x")
+    fig.tight_layout()
+    return _to_svg(fig, "headcount", "Headcount by role and tier")
+
+
+@_styled
+def score_distribution(
+    scores_by_tier: Sequence[Sequence[float]],
+    tiers: Sequence[str],
+    cutoffs: Sequence[tuple[str, float]],
+) -> str:
+    """Stacked histogram of composite scores (0-100) coloured by final tier, cut-offs as vertical lines."""
+    fig, ax = _figure(2.7)
+    bins = [i * 2.5 for i in range(41)]
+    colours = tier_colours(len(tiers))
+    data = [list(s) for s in scores_by_tier]
+    if any(data):
+        ax.hist(data, bins=bins, stacked=True, color=colours, label=list(tiers), edgecolor="white", linewidth=0.3)
+    top = ax.get_ylim()[1]
+    for label, cut in cutoffs:
+        if cut is None or not math.isfinite(cut):
+            continue
+        ax.axvline(cut, color=ACCENT, linewidth=1.0, linestyle="--")
+        ax.text(cut + 0.6, top * 0.97, f"{label}: {cut:.1f}", rotation=90, va="top", ha="left", fontsize=7.5, color=ACCENT)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Composite score (0-100)")
+    ax.set_ylabel("Accounts")
+    ax.set_title("Score distribution by final tier, with the score cut-offs")
+    ax.legend(loc="upper left", ncols=min(len(tiers), 6))
+    _grid(ax)
+    fig.tight_layout()
+    return _to_svg(fig, "scores", "Distribution of composite scores with the tier cut-offs")
