@@ -230,25 +230,31 @@ def budget_frontier(
 
 
 @_styled
-def headcount_by_role_and_tier(roles: Sequence[str], tiers: Sequence[str], fte: Sequence[Sequence[float]]) -> str:
-    """Stacked horizontal bars: one bar per role, one segment per tier (fte[role][tier])."""
+def headcount_by_role_and_tier(
+    roles: Sequence[str],
+    tiers: Sequence[str],
+    fte: Sequence[Sequence[float]],
+    shared: Sequence[float] | None = None,
+) -> str:
+    """Stacked horizontal bars: one bar per role, one segment per tier (fte[role][tier]), pooled people in grey."""
     fig, ax = _figure(1.3 + 0.32 * max(len(roles), 1))
     y = list(range(len(roles)))
     left = [0.0] * len(roles)
-    colours = tier_colours(len(tiers))
-    for j, tier in enumerate(tiers):
-        seg = [row[j] for row in fte]
-        ax.barh(y, seg, left=left, height=0.58, color=colours[j], label=tier, edgecolor="white", linewidth=0.5)
+    series = [(tier, [row[j] for row in fte], colour) for j, (tier, colour) in enumerate(zip(tiers, tier_colours(len(tiers))))]
+    if shared is not None and any(shared):
+        series.append(("Shared across tiers", list(shared), "#BFBFBF"))
+    for label, seg, colour in series:
+        ax.barh(y, seg, left=left, height=0.58, color=colour, label=label, edgecolor="white", linewidth=0.5)
         left = [a + b for a, b in zip(left, seg)]
     total = max(left) if left else 0
     for yi, t in zip(y, left):
         ax.text(t + total * 0.01, yi, f"{t:,.1f}", va="center", ha="left", fontsize=8)
     ax.set_yticks(y, list(roles))
     ax.invert_yaxis()
-    ax.set_xlim(0, (total or 1) * 1.12)
+    ax.set_xlim(0, (total or 1) * 1.1)
     ax.set_xlabel("People (full-time equivalents)")
     ax.set_title("Headcount by role and tier")
-    ax.legend(loc="lower right", ncols=min(len(tiers), 6), title=None)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3 - 0.6 / max(len(roles), 1)), ncols=min(len(series), 7))
     _grid(ax, "x")
     fig.tight_layout()
     return _to_svg(fig, "headcount", "Headcount by role and tier")

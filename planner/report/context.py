@@ -520,8 +520,9 @@ def _headcount(d: Mapping, inputs: PlanInputs, cur: str) -> dict:
         rows,
         widths=[24, 14, 16, 14, 14, 18],
     )
+    shared = [sum(v for k, v in fte.items() if k[0] == role and k[1] not in tiers) for role in roles]
     fte_rows = [[fte.get((role, t), 0.0) for t in tiers] for role in roles]
-    svg = charts.headcount_by_role_and_tier(roles, tiers, fte_rows)
+    svg = charts.headcount_by_role_and_tier(roles, tiers, fte_rows, shared)
 
     ot = _by(opt.get("tiers") or (), "tier")
     crow = []

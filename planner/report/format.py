@@ -72,8 +72,10 @@ def quantity(value, max_decimals: int = 2) -> str:
     v = round(float(value), max_decimals)
     if v == 0:
         v = 0.0
-    text = f"{v:,.{max_decimals}f}".rstrip("0").rstrip(".")
-    return text or "0"
+    text = f"{v:,.{max_decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 def people(value) -> str:
@@ -88,7 +90,7 @@ def duration_seconds(seconds) -> str:
     s = float(seconds)
     if s < 120:
         return f"{quantity(s, 0)} s"
-    if s < 2 * 3600:
+    if s < 3600:
         return f"{quantity(s / 60, 1)} min"
     if s < 72 * 3600:
         return f"{quantity(s / 3600, 1)} h"
