@@ -69,6 +69,7 @@ class Column:
     maximum: float | None = None  # largest sensible value (inclusive); beyond = "absurd magnitude"
     width: int = 14
     unique: bool = False
+    number_format: str = ""  # Excel number format; blank = the default for the kind (see planner.workbook.template)
 
     @property
     def is_input(self) -> bool:
@@ -164,9 +165,9 @@ ROLES = Sheet(
         Column("name", "Role", TEXT, "Name of the role.", unique=True, width=18),
         Column("staffing", "Staffing", CHOICE, "Named: people are assigned to one tier and carry a book of accounts. Pooled: people are shared across tiers. Automated: no people, only direct costs.", choices=STAFFING, width=12),
         Column("loaded_cost", "Loaded annual cost", CURRENCY, "Fully loaded yearly cost of one person (salary, benefits, taxes, tools). 0 for Automated.", unit="per person per year", minimum=0, maximum=2_000_000, width=16),
-        Column("productive_hours", "Productive hours per year", NUMBER, "Customer-facing hours one person delivers in a year after admin, meetings and time off. 0 for Automated.", unit="hours", minimum=0, maximum=3_000, width=16),
-        Column("max_accounts", "Max accounts per person", NUMBER, "Coverage ratio for Named roles: the most accounts one person can own. Leave blank when the role carries no book.", unit="accounts", required=False, minimum=1, maximum=100_000, width=14),
-        Column("hourly_rate", "Hourly rate", FORMULA, "Loaded annual cost divided by productive hours (0 when no hours).", unit="per hour", width=12),
+        Column("productive_hours", "Productive hours per year", NUMBER, "Customer-facing hours one person delivers in a year after admin, meetings and time off. 0 for Automated.", unit="hours", minimum=0, maximum=3_000, width=16, number_format="#,##0"),
+        Column("max_accounts", "Max accounts per person", NUMBER, "Coverage ratio for Named roles: the most accounts one person can own. Leave blank when the role carries no book.", unit="accounts", required=False, minimum=1, maximum=100_000, width=14, number_format="#,##0"),
+        Column("hourly_rate", "Hourly rate", FORMULA, "Loaded annual cost divided by productive hours (0 when no hours).", unit="per hour", width=12, number_format="#,##0.00;[Red]-#,##0.00"),
     ),
 )
 
@@ -179,9 +180,9 @@ SERVICES = Sheet(
         Column("name", "Service", TEXT, "Short name of the service.", unique=True, width=28),
         Column("definition", "Definition", TEXT, "What the customer receives.", required=False, width=60),
         Column("role", "Delivered by", TEXT, "Role that delivers the service unless the Intervals sheet names another for a tier.", ref="Roles", width=16),
-        Column("direct_cost", "Direct cost per occurrence", CURRENCY, "Out-of-pocket cost of one occurrence (travel, tools, gifts, content), on top of people's time.", unit="per occurrence", minimum=0, maximum=1_000_000, width=14),
+        Column("direct_cost", "Direct cost per occurrence", CURRENCY, "Out-of-pocket cost of one occurrence (travel, tools, gifts, content), on top of people's time.", unit="per occurrence", minimum=0, maximum=1_000_000, width=14, number_format="#,##0.00;[Red]-#,##0.00"),
         Column("mandatory", "Mandatory", BOOL, "Yes: the optimizer never delivers less than the negotiated interval.", choices=YES_NO, width=11),
-        Column("impact", "Impact per occurrence", PERCENT, "Expected retention/expansion effect of one occurrence, as a share of the account's ARR (used by max_value planning).", unit="% of ARR", minimum=0, maximum=0.5, width=13),
+        Column("impact", "Impact per occurrence", PERCENT, "Expected retention/expansion effect of one occurrence, as a share of the account's ARR (used by max_value planning).", unit="% of ARR", minimum=0, maximum=0.5, width=13, number_format="0.00%"),
         Column("decay", "Returns decay", PERCENT, "Each further occurrence in a year is worth this share of the one before (diminishing returns). 100% means no decay.", unit="%", minimum=0, maximum=1, width=11),
         Column("keep_order", "Keep tier order", BOOL, "Yes: a higher tier never receives less of this service than a lower tier.", choices=YES_NO, width=11),
     ),
@@ -200,8 +201,8 @@ INTERVALS = Sheet(
         Column("minimum", "Minimum per year", NUMBER, "Fewest occurrences per year the tier may receive.", unit="per year", minimum=0, maximum=365, width=11),
         Column("negotiated", "Negotiated per year", NUMBER, "Occurrences per year agreed in the negotiation.", unit="per year", minimum=0, maximum=365, width=11),
         Column("maximum", "Maximum per year", NUMBER, "Most occurrences per year the tier may receive.", unit="per year", minimum=0, maximum=365, width=11),
-        Column("hourly_rate", "Hourly rate", FORMULA, "Hourly rate of the delivering role.", unit="per hour", width=11),
-        Column("cost_per_occurrence", "Cost per occurrence", FORMULA, "Hours x hourly rate + direct cost.", unit="per occurrence", width=13),
+        Column("hourly_rate", "Hourly rate", FORMULA, "Hourly rate of the delivering role.", unit="per hour", width=11, number_format="#,##0.00;[Red]-#,##0.00"),
+        Column("cost_per_occurrence", "Cost per occurrence", FORMULA, "Hours x hourly rate + direct cost.", unit="per occurrence", width=13, number_format="#,##0.00;[Red]-#,##0.00"),
         Column("annual_cost", "Annual cost per account", FORMULA, "Cost per occurrence x negotiated per year.", unit="per account per year", width=14),
         Column("asv", "Assessed Service Value", FORMULA, "Annual cost per account x (1 + profit margin).", unit="per account per year", width=14),
     ),
@@ -250,7 +251,7 @@ ACCOUNTS = Sheet(
         Column("name", "Account name", TEXT, "Name of the account.", width=28),
         Column("arr", "ARR", CURRENCY, "Annual recurring revenue.", unit="per year", minimum=0, maximum=1e10, width=13),
         Column("industry", "Industry", TEXT, "Industry from the CRM.", required=False, width=16),
-        Column("employees", "Employees", NUMBER, "Employee headcount of the customer.", required=False, minimum=0, maximum=5_000_000, width=11),
+        Column("employees", "Employees", NUMBER, "Employee headcount of the customer.", required=False, minimum=0, maximum=5_000_000, width=11, number_format="#,##0"),
         Column("region", "Region", TEXT, "Geography.", required=False, width=10),
         Column("product", "Product", TEXT, "Main product or plan.", required=False, width=12),
         Column("previous_tier", "Previous tier", TEXT, "Tier at the last assessment (blank for new accounts).", required=False, width=11),
