@@ -1,0 +1,200 @@
+"""The demo workbook: the template's defaults plus 2,000 made-up accounts and a budget that binds.
+
+:func:`demo_accounts` is vectorised (numpy, no Python loop over rows) and
+deterministic for a given ``(n, seed)``, so benchmarks can make 100k or 1M
+account CSVs with it quickly. Account names are assembled from invented
+syllables; they are not meant to name any real company.
+
+Shape of the data (2,000 accounts, seed 20261122):
+- ARR is lognormal (median about $13K): a few percent above $100K, about a
+  quarter between $25K and $100K, the rest below $25K; total about $50M.
+- Employees grow with ARR; signals (growth, reference, logo value,
+  integrations, tickets, health, tenure) are correlated with size and with
+  each other, with a few percent blanks in some columns to exercise data gaps.
+- Previous tier follows ARR with some noise (accounts that drifted); about 5%
+  of accounts are new and have no previous tier or score.
+- A handful of locked tiers with reasons, a few strategic and churn-risk flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.workbook.defaults import TIER_NAMES, WorkbookContent, account_columns, default_content
+
+DEMO_SEED = 20261122
+DEMO_ACCOUNTS = 2_000
+
+#: Annual CS budget of the demo: about 90% of what the negotiated intervals cost for the
+#: demo's previous tiers (Summary sheet: about $4.04M) plus a rough support estimate
+#: (about $0.3M), so the negotiated plan is a little unaffordable and the optimizer has to
+#: trade. One constant: the lead tunes it once the optimizer exists.
+DEMO_BUDGET = 3_900_000
+
+# ARR: lognormal with P(ARR > 25K) ~ 29% and P(ARR > 100K) ~ 4%
+_ARR_MU = 9.49
+_ARR_SIGMA = 1.157
+_ARR_FLOOR = 1_200.0
+
+_NAME_HEADS = np.array([
+    "Bral", "Corv", "Dexa", "Elm", "Fenn", "Galv", "Hux", "Ivor", "Jarr", "Kelv", "Lum", "Morv",
+    "Nexo", "Orbi", "Pell", "Quin", "Rosk", "Sabl", "Torv", "Ulm", "Veyr", "Wexl", "Yarr", "Zant",
+])
+_NAME_TAILS = np.array([
+    "amere", "brook", "cott", "dell", "eton", "ford", "gate", "holt", "ira", "lyn", "mark", "nova",
+    "oak", "pike", "quay", "rith", "stead", "tide", "vale", "wick",
+])
+_NAME_KINDS = np.array([
+    " Analytics", " Systems", " Group", " Labs", " Health", " Logistics", " Partners", " Foods",
+    " Studios", " Energy", " Capital", " Learning", " Retail", " Works", " Mobility", " Bio",
+])
+INDUSTRIES = np.array([
+    "Software", "Financial services", "Healthcare", "Retail", "Manufacturing", "Education",
+    "Media", "Logistics", "Public sector", "Professional services",
+])
+_INDUSTRY_P = np.array([0.18, 0.14, 0.12, 0.10, 0.12, 0.07, 0.06, 0.07, 0.05, 0.09])
+REGIONS = np.array(["NA", "EMEA", "APAC", "LATAM"])
+_REGION_P = np.array([0.50, 0.30, 0.15, 0.05])
+PRODUCTS = np.array(["Starter", "Professional", "Enterprise", "Analytics add-on"])
+LOCK_REASONS = np.array([
+    "Board-level partnership agreement",
+    "Contractual SLA requires named coverage",
+    "Pilot customer for the new platform",
+    "Regulated industry: audit commitments",
+    "Executive escalation under review",
+])
+
+
+def demo_accounts(n: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED, tiers: tuple[str, ...] = TIER_NAMES) -> pd.DataFrame:
+    """``n`` made-up accounts, the same for the same ``(n, seed)``.
+
+    Columns: the fixed Accounts columns under their canonical keys and the
+    signal columns of the default scoring rules under their headers, in the
+    order of :func:`planner.workbook.defaults.account_columns`. Previous and
+    locked tiers use ``tiers`` (highest first; three tiers by default).
+    """
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal(n)  # size factor shared by many signals
+    arr = np.maximum(np.round(np.exp(_ARR_MU + _ARR_SIGMA * z), -2), _ARR_FLOOR)
+    size = (np.log(arr) - _ARR_MU) / _ARR_SIGMA  # standardised size, ~ z
+
+    width = max(6, len(str(n)))
+    ids = ("ACC-" + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(width)).to_numpy(dtype=object)
+    # every head x tail x kind combination once, then one index per account
+    all_names = np.array([h + t + k for h in _NAME_HEADS for t in _NAME_TAILS for k in _NAME_KINDS], dtype=object)
+    head = rng.integers(0, len(_NAME_HEADS), n)
+    tail = rng.integers(0, len(_NAME_TAILS), n)
+    kind = rng.integers(0, len(_NAME_KINDS), n)
+    names = all_names[(head * len(_NAME_TAILS) + tail) * len(_NAME_KINDS) + kind]
+    industry = INDUSTRIES[rng.choice(len(INDUSTRIES), n, p=_INDUSTRY_P)]
+    region = REGIONS[rng.choice(len(REGIONS), n, p=_REGION_P)]
+    employees = np.maximum(np.round(arr / 160.0 * np.exp(0.6 * rng.standard_normal(n))), 3)
+
+    # product follows size
+    product_idx = np.clip(np.floor(size * 0.9 + 1.0 + 0.5 * rng.standard_normal(n)), 0, 2).astype(int)
+    product_idx = np.where(rng.random(n) < 0.08, 3, product_idx)
+    product = PRODUCTS[product_idx]
+
+    # growth signals
+    g = rng.standard_normal(n)
+    arr_growth = np.round(np.clip(0.08 + 0.15 * g - 0.02 * size, -0.6, 1.5), 3)
+    seat_growth = np.round(np.clip(0.05 + 0.12 * (0.6 * g + 0.8 * rng.standard_normal(n)), -0.6, 1.5), 3)
+    # strategic signals
+    reference = (rng.random(n) < np.clip(0.02 + 0.05 * (size + 0.5), 0.005, 0.6)).astype(float)
+    logo = np.clip(np.round(2.0 + 0.9 * size + 0.8 * rng.standard_normal(n)), 1, 5)
+    # engagement complexity
+    integrations = rng.poisson(np.clip(1.0 + 1.4 * (size + 1.2), 0.2, 12.0)).astype(float)
+    tickets = np.round(rng.gamma(2.0, np.clip(0.25 + 0.08 * integrations, 0.1, 3.0)), 1)
+    # health and maturity
+    tenure = np.clip(np.round(rng.exponential(30.0, n) + 1), 1, 144)
+    health = np.round(np.clip(68 + 8 * g + 0.08 * tenure - 1.5 * tickets + 12 * rng.standard_normal(n), 0, 100))
+
+    # previous tier follows ARR with noise; about 5% of accounts are new
+    noisy = np.log(arr) + 0.35 * rng.standard_normal(n)
+    k = len(tiers)
+    cuts = np.log(np.array([100_000.0, 25_000.0]))
+    if k == 3:
+        rank = np.where(noisy >= cuts[0], 0, np.where(noisy >= cuts[1], 1, 2))
+    else:
+        # spread the same ARR ladder over k tiers
+        edges = np.quantile(noisy, np.linspace(1, 0, k + 1)[1:-1]) if n else np.array([])
+        rank = np.searchsorted(-edges, -noisy, side="right") if n else np.zeros(0, dtype=int)
+    tier_arr = np.array(tiers, dtype=object)
+    new = rng.random(n) < 0.05
+    previous_tier = np.where(new, None, tier_arr[np.clip(rank, 0, k - 1)])
+    tenure = np.where(new, np.clip(np.round(rng.uniform(1, 11, n)), 1, 11), tenure)
+    pct = (pd.Series(noisy).rank(pct=True).to_numpy() if n else np.zeros(0))
+    previous_score = np.where(new, np.nan, np.round(np.clip(100 * pct + 6 * rng.standard_normal(n), 0, 100), 1))
+
+    # locks, strategic and churn-risk flags
+    n_locks = max(1, round(n * 0.004)) if n else 0
+    lock_at = rng.choice(n, n_locks, replace=False) if n else np.zeros(0, dtype=int)
+    locked_tier = np.full(n, None, dtype=object)
+    lock_reason = np.full(n, None, dtype=object)
+    locked_tier[lock_at] = tier_arr[np.minimum(rank[lock_at], k - 1)]
+    # most locks hold an account one tier above where its ARR would put it
+    up = rng.random(n_locks) < 0.7
+    locked_tier[lock_at[up]] = tier_arr[np.maximum(rank[lock_at[up]] - 1, 0)]
+    lock_reason[lock_at] = LOCK_REASONS[rng.integers(0, len(LOCK_REASONS), n_locks)]
+    strategic = rng.random(n) < np.clip(0.002 + 0.006 * (size + 1.0) + 0.08 * reference, 0, 0.5)
+    churn = rng.random(n) < np.clip(0.03 + 0.002 * (70 - health), 0.005, 0.3)
+    yes_no = np.array(["No", "Yes"], dtype=object)
+
+    # data gaps: a few percent blanks in some signal columns
+    def gaps(values: np.ndarray, share: float) -> np.ndarray:
+        out = values.astype(float).copy()
+        out[rng.random(n) < share] = np.nan
+        return out
+
+    frame = pd.DataFrame(
+        {
+            "account_id": ids,
+            "name": names,
+            "arr": arr,
+            "industry": industry.astype(object),
+            "employees": gaps(employees, 0.02),
+            "region": region.astype(object),
+            "product": product.astype(object),
+            "ARR growth %": gaps(arr_growth, 0.03),
+            "Seat growth %": gaps(seat_growth, 0.04),
+            "Reference customer": reference,
+            "Logo value": gaps(logo, 0.02),
+            "Integrations": integrations,
+            "Tickets per month": gaps(tickets, 0.03),
+            "Health score": gaps(health, 0.05),
+            "Tenure months": tenure.astype(float),
+            "previous_tier": previous_tier,
+            "previous_score": previous_score,
+            "locked_tier": locked_tier,
+            "lock_reason": lock_reason,
+            "strategic": yes_no[strategic.astype(int)],
+            "churn_risk": yes_no[churn.astype(int)],
+        }
+    )
+    return frame[account_columns()]
+
+
+def demo_content(n_accounts: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED) -> WorkbookContent:
+    """The demo workbook's content: the defaults, made-up accounts, and DEMO_BUDGET."""
+    base = default_content()
+    finance = dict(base.finance)
+    finance["budget"] = DEMO_BUDGET
+    return dataclasses.replace(
+        base,
+        finance=finance,
+        accounts=demo_accounts(n_accounts, seed),
+        title="TierPlan demo workbook",
+    )
+
+
+def write_demo(path: str | Path) -> Path:
+    """Write the demo workbook (2,000 accounts, fixed seed) to ``path``."""
+    from planner.workbook.template import write_workbook
+
+    return write_workbook(path, demo_content())
