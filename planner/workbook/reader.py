@@ -359,6 +359,7 @@ class _Validator:
         self.by_sheet: dict[str, list[Problem]] = {n: [] for n in INPUT_SHEET_ORDER}
         self.notes: list[Problem] = []
         self.names: dict[str, str] = {}  # canonical sheet name -> name in the workbook
+        self.parsed: set[str] = set()  # sheets whose table was found (references to them are checked)
 
     # ------------------------------------------------------------ helpers
 
@@ -396,7 +397,7 @@ class _Validator:
         accounts = self.accounts(grids.get(schema.ACCOUNTS.name), tiers, [r["column"] for r in scoring_rows if isinstance(r["column"], str)])
         scoring = self.scoring_refs(scoring_table, scoring_rows, accounts)
 
-        problems = [p for n in INPUT_SHEET_ORDER for p in self.by_sheet[n]]
+        problems = [p for n in INPUT_SHEET_ORDER for p in _in_cell_order(n, self.by_sheet[n])]
         if problems:
             raise UserInputError(problems)
         return PlanInputs(
@@ -432,6 +433,7 @@ class _Validator:
                      f"the {sheet.name} table needs columns " + ", ".join(x.header for x in sheet.required_columns))
         if missing:
             return None
+        self.parsed.add(sheet.name)
         return t
 
     def _find_header(self, name: str, grid: list[list], sheet: schema.Sheet):
@@ -585,6 +587,8 @@ class _Validator:
 
     def ref(self, t: _Table, key: str, values: list, known: Mapping[str, str], target: str) -> list:
         """Resolve references to names on another sheet (ignoring case); unknown ones reported."""
+        if target not in self.parsed:
+            return list(values)  # the sheet is missing or unreadable: already reported there
         out = []
         lookup = {k.casefold(): k for k in known}
         what = ENTITY[target]
@@ -628,6 +632,7 @@ class _Validator:
             labels.setdefault(normalise_header(s.name), s)
         value_col = None
         setting_col = None
+        header_row = -1
         for r in range(min(schema.HEADER_SEARCH_ROWS, len(grid))):
             heads = {normalise_header(v): c for c, v in enumerate(grid[r]) if isinstance(v, str)}
             if "value" in heads and "setting" in heads:
@@ -680,12 +685,12 @@ class _Validator:
             return None
         st = values.get("strategic_tier")
         if isinstance(st, str):
-            lookup = {t.name.casefold(): t.name for t in tiers}
-            if tiers and st.casefold() not in lookup:
+            lookup = {n.casefold(): n for n in self._typed_tiers()}
+            if lookup and st.casefold() not in lookup:
                 self.add(schema.FINANCE.name, values["_cells"]["strategic_tier"], f'tier "{st}" is not on the Tiers sheet',
-                         "one of " + ", ".join(t.name for t in tiers))
+                         "one of " + ", ".join(self._typed_tiers()))
                 values["strategic_tier"] = INVALID
-            elif tiers:
+            elif lookup:
                 values["strategic_tier"] = lookup[st.casefold()]
         if any(v is INVALID for k, v in values.items() if k != "_cells"):
             return None
@@ -699,6 +704,7 @@ class _Validator:
             return []
         cols = {c.key: self.parse(t, c.key) for c in t.sheet.input_columns if c.key in t.cols}
         names = cols["name"]
+        self._tier_names = [n for n in names if isinstance(n, str)]
         self.unique(t, "name", names, "tier")
         ok_count = self.count_rows(t, "tier", "tiers")
         out: list[Tier] = []
@@ -791,6 +797,9 @@ class _Validator:
                                        decay=row["decay"], keep_order=row["keep_order"])
         return out
 
+    def _typed_tiers(self) -> dict[str, str]:
+        return {n: n for n in getattr(self, "_tier_names", [])}
+
     def _known(self, sheet: str, parsed: Mapping[str, object]) -> dict[str, str]:
         """Names on a sheet that references may use: every name typed there, valid row or not."""
         names = {"Roles": getattr(self, "_role_names", set()), "Services": getattr(self, "_service_names", set())}.get(sheet, set())
@@ -806,17 +815,19 @@ class _Validator:
             return []
         cols = {c.key: self.parse(t, c.key) for c in t.sheet.input_columns if c.key in t.cols}
         cols["service"] = self.ref(t, "service", cols["service"], self._known("Services", services), "Services")
-        tier_names = {tr.name: tr.name for tr in tiers} or {}
-        if tiers:
+        tier_names = self._typed_tiers()
+        if tier_names:
             cols["tier"] = self.ref(t, "tier", cols["tier"], tier_names, "Tiers")
         if "role" in cols:
             cols["role"] = self.ref(t, "role", cols["role"], self._known("Roles", roles), "Roles")
         self.count_rows(t, "interval row", "interval rows")
         out: list[Interval] = []
         first: dict[tuple, int] = {}
+        unresolved = False
         for i, r in enumerate(t.rows):
             row = {k: v[i] for k, v in cols.items()}
             s, tr = row["service"], row["tier"]
+            unresolved |= not (isinstance(s, str) and isinstance(tr, str))
             if isinstance(s, str) and isinstance(tr, str):
                 k = (s.casefold(), tr.casefold())
                 if k in first:
@@ -847,18 +858,18 @@ class _Validator:
                 continue
             out.append(Interval(service=s, tier=tr, role=role, hours=row["hours"], minimum=mn, negotiated=ng, maximum=mx))
         # every service needs a row per tier
-        if tiers and services:
+        if tiers and services and not unresolved:
             have = {(s.casefold(), tr.casefold()) for s, tr in first}
             svc_names = list(services)
             tier_list = [tr.name for tr in tiers]
             for tn in tier_list:
                 if not any((s.casefold(), tn.casefold()) in have for s in svc_names):
                     self.add("Intervals", t.name, f'tier "{tn}" has no rows',
-                             f"add a row for each of the {plural(len(svc_names), 'service')} in tier {tn} (0 per year if it gets none)")
+                             f"add a row for each of the {plural(len(svc_names), 'service')} in tier {tn}; enter 0 per year if it gets none")
             for s in svc_names:
                 if not any((s.casefold(), tn.casefold()) in have for tn in tier_list):
                     self.add("Intervals", t.name, f'service "{s}" has no rows',
-                             f"add a row for it in each tier (0 per year where a tier gets none)")
+                             "add a row for it in each tier; enter 0 per year where a tier gets none")
             for s in svc_names:
                 covered = [tn for tn in tier_list if (s.casefold(), tn.casefold()) in have]
                 if not covered:
@@ -866,7 +877,7 @@ class _Validator:
                 for tn in tier_list:
                     if (s.casefold(), tn.casefold()) not in have and any((x.casefold(), tn.casefold()) in have for x in svc_names):
                         self.add("Intervals", t.name, f'no row for service "{s}" in tier "{tn}"',
-                                 "every service needs a row per tier (0 per year if the tier gets none)")
+                                 "every service needs a row per tier; enter 0 per year if the tier gets none")
         return out
 
     # ------------------------------------------------------------ SLAs
@@ -875,8 +886,8 @@ class _Validator:
         if t is None:
             return []
         cols = {c.key: self.parse(t, c.key) for c in t.sheet.input_columns if c.key in t.cols}
-        if tiers:
-            cols["tier"] = self.ref(t, "tier", cols["tier"], {tr.name: tr.name for tr in tiers}, "Tiers")
+        if self._typed_tiers():
+            cols["tier"] = self.ref(t, "tier", cols["tier"], self._typed_tiers(), "Tiers")
         cols["role"] = self.ref(t, "role", cols["role"], self._known("Roles", roles), "Roles")
         self.count_rows(t, "SLA row", "SLA rows")
         out = []
@@ -964,9 +975,7 @@ class _Validator:
         frame, problems, notes = clean_accounts(raw, where, tier_names, scoring_columns=scoring_columns)
         self.by_sheet["Accounts"].extend(problems)
         self.notes.extend(notes)
-        if problems or frame.empty and len(frame.columns) == 0:
-            return None if problems else frame
-        return frame
+        return None if problems else frame
 
     def _accounts_grid(self, grid: list[list]):
         sheet = schema.ACCOUNTS
@@ -1005,6 +1014,30 @@ class _Validator:
         raw = pd.DataFrame({h: pd.Series(block[keep, c], dtype=object) for h, c in headers.items()})
         where = SheetLocator(name, header_row + 1, keep + header_row + 2, dict(headers))
         return raw, where
+
+
+_WHERE_RE = re.compile(r"^.*?!([A-Z]+)(\d+)$")
+_ROW_RE = re.compile(r"^.* row (\d+)$")
+
+
+def _in_cell_order(sheet: str, problems: list[Problem]) -> list[Problem]:
+    """Problems of a table sheet top to bottom, left to right; sheet-wide ones last.
+
+    The Accounts problems keep their order (grouped by kind, each group capped).
+    """
+    if sheet == schema.ACCOUNTS.name:
+        return problems
+
+    def key(p: Problem):
+        m = _WHERE_RE.match(p.where)
+        if m:
+            return (0, int(m.group(2)), _col_index(m.group(1)))
+        m = _ROW_RE.match(p.where)
+        if m:
+            return (0, int(m.group(1)), -1)
+        return (1, 0, 0)
+
+    return sorted(problems, key=key)
 
 
 def _rectangular(grid: list[list]) -> list[list]:
