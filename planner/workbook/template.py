@@ -216,8 +216,17 @@ def write_template(path: str | Path) -> Path:
     return write_workbook(path, default_content())
 
 
-def write_workbook(path: str | Path, content: WorkbookContent) -> Path:
-    """Write ``content`` as a planning workbook at ``path`` (.xlsx). Deterministic output."""
+def write_workbook(
+    path: str | Path,
+    content: WorkbookContent,
+    extras: Callable[[xlsxwriter.Workbook], None] | None = None,
+) -> Path:
+    """Write ``content`` as a planning workbook at ``path`` (.xlsx). Deterministic output.
+
+    ``extras`` is called with the XlsxWriter workbook after every sheet is
+    written and before the file is closed; the macro-enabled variant
+    (planner.excel.build) adds its VBA project and buttons there.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(
@@ -234,6 +243,8 @@ def write_workbook(path: str | Path, content: WorkbookContent) -> Path:
         }
     )
     _Writer(book, content).write()
+    if extras is not None:
+        extras(book)
     book.close()
     return path
 
