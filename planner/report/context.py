@@ -467,7 +467,7 @@ def _services(d: Mapping, inputs: PlanInputs, cur: str) -> dict:
                     fmt.amount(asv),
                 )
             )
-        rows.append(_row("Total per account", "", "", "", fmt.quantity(tot_hours, 1), "", fmt.amount(tot_cost), fmt.amount(tot_asv), total=True))
+        rows.append(_row("Total per account", "", "", "", "", "", fmt.amount(tot_cost), fmt.amount(tot_asv), total=True))
         accounts = (vt.get(t) or {}).get("accounts") or 0
         tables.append(
             _table(
@@ -477,7 +477,7 @@ def _services(d: Mapping, inputs: PlanInputs, cur: str) -> dict:
                  ("Assessed Service Value", True)],
                 rows,
                 widths=[25, 14, 9, 9, 9, 10, 12, 12],
-                note="The hours total is people-time per account per year at the planned intervals." if t == tiers[0] else "",
+                note=f"People-time per account at the planned intervals: {fmt.quantity(tot_hours, 1)} hours a year.",
             )
         )
         ot = opt_t.get(t) or {}

@@ -79,8 +79,11 @@ def quantity(value, max_decimals: int = 2) -> str:
 
 
 def people(value) -> str:
-    """Full-time equivalents, one decimal: 12.4."""
-    return number(value, 1)
+    """People: whole numbers as such (12), fractions of a person with one decimal (12.4)."""
+    if _missing(value):
+        return DASH
+    v = float(value)
+    return count(v) if abs(v - round(v)) < 0.05 else number(v, 1)
 
 
 def duration_seconds(seconds) -> str:
