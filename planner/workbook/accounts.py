@@ -258,14 +258,18 @@ def report_rows_capped(
     header: str,
     idx: np.ndarray,
     message: Callable[[int], str],
-    expected: str,
+    expected: str | Callable[[int], str],
+    summary_expected: str = "",
 ) -> None:
+    """One problem per row for the first MAX_ROW_PROBLEMS rows, then one summary line."""
     idx = np.asarray(idx)
+    exp = expected if callable(expected) else (lambda i: expected)
     for i in idx[:MAX_ROW_PROBLEMS]:
-        problems.append(Problem(where.cell(int(i), header), message(int(i)), expected))
+        problems.append(Problem(where.cell(int(i), header), message(int(i)), exp(int(i))))
     rest = len(idx) - MAX_ROW_PROBLEMS
     if rest > 0:
-        problems.append(Problem(where.column(header), f"... and {rest:,} more rows with the same problem", expected))
+        summary = expected if isinstance(expected, str) else summary_expected
+        problems.append(Problem(where.column(header), f"... and {rest:,} more rows with the same problem", summary))
 
 
 # ----------------------------------------------------------------- parsing whole columns
@@ -854,7 +858,8 @@ def clean_accounts(
             first_pos = pd.Series(pidx, index=idv[present].to_numpy()).groupby(level=0).first()
             report_rows_capped(
                 problems, where, h, dup_idx,
-                lambda i: f'account ID "{idv.iat[i]}" appears again (first on {where.row_label(int(first_pos[idv.iat[i]]))})',
+                lambda i: f'account ID "{idv.iat[i]}" appears again',
+                lambda i: f"first on {where.row_label(int(first_pos[idv.iat[i]]))}; IDs must be unique",
                 "IDs must be unique",
             )
     out["account_id"] = idv
@@ -933,7 +938,7 @@ def clean_accounts(
             report_rows_capped(problems, where, h, np.flatnonzero(fl.bad | fl.error),
                                lambda i, fl=fl, label=label: (f"{label} shows the error {error_text(fl.raw.iat[i])}" if fl.error[i]
                                                               else f"{label} {show_value(fl.raw.iat[i])} is not yes or no"),
-                               f"{label} expects Yes or No (blank means No)")
+                               f"{label} expects Yes or No; blank means No")
             out[key] = fl.values
         else:
             out[key] = np.zeros(n, bool)

@@ -139,7 +139,7 @@ def load_grids(book: Path, *, skip_accounts: bool = False) -> dict[str, list[lis
         raise UserInputError(Problem(where, "cannot be opened", exc.strerror or str(exc))) from None
     if _is_encrypted(book, head):
         raise UserInputError(Problem(where, "is password-protected",
-                                     "remove the password (File > Info > Protect Workbook) or save an unprotected copy"))
+                                     "open it in Excel, remove the password under File > Info > Protect Workbook, and save it"))
     if suffix not in WORKBOOK_SUFFIXES and head[:4] != b"PK\x03\x04":
         raise UserInputError(Problem(where, "is not an Excel workbook", "give an .xlsx or .xlsm file"))
     if suffix in (".xlsx", ".xlsm") and head[:4] != b"PK\x03\x04":
@@ -152,7 +152,7 @@ def load_grids(book: Path, *, skip_accounts: bool = False) -> dict[str, list[lis
         wb = calamine.CalamineWorkbook.from_path(str(book))
     except Exception as exc:  # calamine raises PasswordError, ZipError, XmlError, CalamineError...
         if type(exc).__name__ == "PasswordError":
-            raise UserInputError(Problem(where, "is password-protected", "remove the password or save an unprotected copy")) from None
+            raise UserInputError(Problem(where, "is password-protected", "open it in Excel, remove the password under File > Info > Protect Workbook, and save it")) from None
         raise UserInputError(Problem(where, "cannot be read as a workbook: the file is damaged or not an Excel file",
                                      "open it in Excel and save it again as .xlsx")) from None
     wanted = {s.lower() for s in INPUT_SHEET_ORDER}
@@ -343,12 +343,23 @@ def _noun(spec) -> str:
 
 def _range_text(spec) -> str:
     lo, hi = spec.minimum, spec.maximum
-    f = fmt_percent if spec.kind == schema.PERCENT else fmt_number
+    if spec.kind == schema.PERCENT:
+        f = fmt_percent
+    elif spec.kind == schema.INTEGER:
+        f = lambda x: f"{x:.10g}"  # noqa: E731  (years read 2027, not 2,027)
+    else:
+        f = fmt_number
     if lo is not None and hi is not None:
         return f"from {f(lo)} to {f(hi)}"
     if lo is not None:
         return f"of {f(lo)} or more"
     return f"up to {f(hi)}"
+
+
+def _bound(spec, x: float) -> str:
+    if spec.kind == schema.PERCENT:
+        return fmt_percent(x)
+    return f"{x:.10g}" if spec.kind == schema.INTEGER else fmt_number(x)
 
 
 class _Validator:
@@ -557,20 +568,20 @@ class _Validator:
     def _check_number(self, v: float, raw, spec, noun: str, label: str):
         pct = spec.kind == schema.PERCENT
         typed_number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
-        shown = fmt_percent(v) if pct else fmt_number(v)
+        shown = fmt_percent(v) if pct else (f"{v:.10g}" if spec.kind == schema.INTEGER else fmt_number(v))
         lo, hi = spec.minimum, spec.maximum
         rng = f"{label} expects {noun} {_range_text(spec)}" if (lo is not None or hi is not None) else f"{label} expects {noun}"
         if pct and typed_number and hi is not None and v > hi and 1 < v <= 100:
             return (f"{fmt_number(v)} is not a percentage",
-                    f"{label} expects {noun} {_range_text(spec)}: type {fmt_number(v)}% (or {v / 100:g})")
+                    f"{label} expects {noun} {_range_text(spec)}: type {fmt_number(v)}% or {v / 100:g}")
         if spec.kind == schema.INTEGER and v != int(v):
-            return (f"{fmt_number(v)} is not a whole number", f"{label} expects {noun}")
+            return (f"{shown} is not a whole number", f"{label} expects {noun}")
         if lo is not None and v < lo:
             if lo == 0:
                 return (f"{shown} is negative", f"{label} expects {noun}, 0 or more")
-            return (f"{shown} is below {fmt_percent(lo) if pct else fmt_number(lo)}", rng)
+            return (f"{shown} is below {_bound(spec, lo)}", rng)
         if hi is not None and v > hi:
-            return (f"{shown} is more than the largest plausible value {fmt_percent(hi) if pct else fmt_number(hi)}", rng)
+            return (f"{shown} is more than the largest plausible value {_bound(spec, hi)}", rng)
         return None
 
     def unique(self, t: _Table, key: str, names: list, what: str) -> None:
@@ -581,7 +592,7 @@ class _Validator:
                 continue
             k = v.casefold()
             if k in first:
-                self.add(t.sheet.name, t.cell(r, key), f'{what} "{v}" appears again (first on row {first[k] + 1})', "names must be unique")
+                self.add(t.sheet.name, t.cell(r, key), f'{what} "{v}" appears again', f"first on row {first[k] + 1}; names must be unique")
             else:
                 first[k] = r
 
@@ -653,8 +664,8 @@ class _Validator:
                     continue
                 vc = value_col if value_col is not None else c + 1
                 if s.key in found:
-                    self.add(sheet.name, cell_ref(name, r, c), f'setting "{s.label}" appears again (first on row {found[s.key][0] + 1})',
-                             "one row per setting")
+                    self.add(sheet.name, cell_ref(name, r, c), f'setting "{s.label}" appears again',
+                             f"first on row {found[s.key][0] + 1}; one row per setting")
                 else:
                     found[s.key] = (r, vc)
                 break
@@ -718,6 +729,9 @@ class _Validator:
                 valid = False
                 continue
             if any(v is INVALID for v in row.values()):
+                valid = False
+                continue
+            if row["name"].casefold() in {x.name.casefold() for x in out}:
                 valid = False
                 continue
             out.append(Tier(name=row["name"], rank=len(out), engagement=row["engagement"], band_basis=row["band_basis"],
@@ -820,7 +834,8 @@ class _Validator:
             cols["tier"] = self.ref(t, "tier", cols["tier"], tier_names, "Tiers")
         if "role" in cols:
             cols["role"] = self.ref(t, "role", cols["role"], self._known("Roles", roles), "Roles")
-        self.count_rows(t, "interval row", "interval rows")
+        if services or schema.SERVICES.name not in self.parsed:
+            self.count_rows(t, "interval row", "interval rows")
         out: list[Interval] = []
         first: dict[tuple, int] = {}
         unresolved = False
@@ -831,8 +846,8 @@ class _Validator:
             if isinstance(s, str) and isinstance(tr, str):
                 k = (s.casefold(), tr.casefold())
                 if k in first:
-                    self.add("Intervals", t.cell(r, "service"), f'service "{s}" in tier "{tr}" appears again (first on row {first[k] + 1})',
-                             "one row per service and tier")
+                    self.add("Intervals", t.cell(r, "service"), f'service "{s}" in tier "{tr}" appears again',
+                             f"first on row {first[k] + 1}; one row per service and tier")
                     continue
                 first[k] = r
             mn, ng, mx = row["minimum"], row["negotiated"], row["maximum"]
@@ -858,7 +873,7 @@ class _Validator:
                 continue
             out.append(Interval(service=s, tier=tr, role=role, hours=row["hours"], minimum=mn, negotiated=ng, maximum=mx))
         # every service needs a row per tier
-        if tiers and services and not unresolved:
+        if tiers and services and t.rows and not unresolved:
             have = {(s.casefold(), tr.casefold()) for s, tr in first}
             svc_names = list(services)
             tier_list = [tr.name for tr in tiers]
@@ -899,8 +914,8 @@ class _Validator:
                 k = tuple(x.casefold() for x in key)
                 if k in first:
                     self.add("SLAs", t.cell(r, "tier"),
-                             f'tier "{key[0]}", severity {key[1]}, channel {key[2]} appears again (first on row {first[k] + 1})',
-                             "one row per tier, severity and channel")
+                             f'tier "{key[0]}", severity {key[1]}, channel {key[2]} appears again',
+                             f"first on row {first[k] + 1}; one row per tier, severity and channel")
                     continue
                 first[k] = r
             if any(v is INVALID for v in row.values()) or row["role"] not in roles:
@@ -935,9 +950,10 @@ class _Validator:
             name = account_column_for(col, accounts.columns)
             if name is None:
                 extra = [c for c in accounts.columns if c not in ACCOUNT_FIXED_COLUMNS]
-                listing = ", ".join(extra[:12]) + (", ..." if len(extra) > 12 else "") if extra else "it has no signal columns"
+                usable = ["ARR", "Employees", "Previous score"] + extra
+                listing = ", ".join(usable[:12]) + (", ..." if len(usable) > 12 else "")
                 self.add("Scoring", t.cell(row["_row"], "column"), f'account column "{col}" is not in {where_accounts}',
-                         f"a header of {where_accounts}: {listing}" if extra else f"a header of {where_accounts} ({listing})")
+                         f"Account column expects a number column of {where_accounts}, such as {listing}")
                 continue
             if name in text_keys:
                 self.add("Scoring", t.cell(row["_row"], "column"), f'account column "{col}" holds text, not numbers',
