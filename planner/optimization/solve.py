@@ -1,0 +1,426 @@
+"""Running a PuLP model on HiGHS or CBC: solver choice, limits, a wall-clock guard, one status vocabulary.
+
+Facts this module is written around (measured on PuLP 3.3.2, see
+/work/shared/reference/solver-notes.md and tests/test_optimization_solve.py):
+
+* ``pulp.HiGHS`` solves in-process (highspy) and keeps the model on
+  ``prob.solverModel``; we read status, gap and bound from it directly.
+* CBC is ``pulp.PULP_CBC_CMD`` in 3.3 (bundled binary) and ``pulp.COIN_CMD`` in
+  4.x; both run the cbc executable. A CBC run stopped by its time limit with a
+  plan reports ``status == Optimal`` and ``sol_status == 2``: "Optimal" alone
+  means nothing, so the solution status decides. Without a plan the variables
+  hold LP values: they are never read then. The gap comes from the CBC log.
+* Dual signs differ: on a maximisation, CBC returns d(objective)/d(rhs) and HiGHS
+  its negative; on a minimisation both return d(objective)/d(rhs).
+  :func:`objective_rate` turns a raw dual into d(objective)/d(rhs).
+* Both solvers have overrun their own time limits on large models, so every
+  solve runs in a forked child process with a hard deadline (the solver's
+  limit plus a grace period); an overrunning child is killed with its process
+  group (the cbc executable included). Where ``os.fork`` does not exist
+  (Windows), a thread waits with the same deadline instead.
+
+Same input, same answer: one thread, fixed seeds, and variables named with
+zero-padded indices so PuLP's name-sorted column order is the build order.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pulp
+
+from planner.errors import Problem, UserInputError
+
+SOLVERS = ("highs", "cbc")
+# Relative and absolute optimality gaps asked of both solvers: tight enough that
+# the brute-force tests see exact optima, loose enough to stop on ties.
+REL_GAP = 1e-7
+ABS_GAP = 1e-6
+DEFAULT_TIME_LIMIT = 60.0
+
+# Normalised statuses (internal; the CFO words live in the result)
+OPTIMAL = "optimal"
+FEASIBLE = "feasible"  # a plan, optimality not proven (time limit)
+INFEASIBLE = "infeasible"
+NO_SOLUTION = "no_solution"  # stopped (time limit or guard) before any plan
+UNBOUNDED = "unbounded"
+ERROR = "error"
+
+
+def guard_seconds(time_limit: float) -> float:
+    """Hard wall-clock deadline for a solve given the solver's own limit."""
+    return float(time_limit) + max(3.0, 0.25 * float(time_limit))
+
+
+@dataclass
+class SolveOutcome:
+    """What one solve produced, in solver-independent terms."""
+
+    status: str
+    solver: str
+    values: dict[str, float] = field(default_factory=dict)  # variable name -> value (empty without a plan)
+    duals: dict[str, float] = field(default_factory=dict)  # constraint name -> raw dual as the solver gave it
+    objective: float | None = None
+    bound: float | None = None  # best bound proven by the solver (MIP)
+    gap: float | None = None  # relative gap |objective - bound| / |objective|; 0 when proven optimal
+    sense: int = pulp.LpMinimize
+    guard_stopped: bool = False
+    message: str = ""
+
+    @property
+    def has_plan(self) -> bool:
+        return self.status in (OPTIMAL, FEASIBLE)
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status == OPTIMAL
+
+    def value(self, name: str, default: float = 0.0) -> float:
+        return self.values.get(name, default)
+
+    def rate(self, constraint: str) -> float | None:
+        """d(objective)/d(right-hand side) of a constraint, sign normalised."""
+        if constraint not in self.duals or self.duals[constraint] is None:
+            return None
+        return objective_rate(self.duals[constraint], self.solver, self.sense)
+
+
+def objective_rate(raw_dual: float, solver: str, sense: int) -> float:
+    """Raw dual -> d(objective)/d(rhs), the convention of both solvers on minimisation.
+
+    Measured on PuLP 3.3.2: for a maximisation HiGHS returns the negative of
+    d(objective)/d(rhs) and CBC returns it as is (tests check both against a
+    finite difference, so a changed convention in a later PuLP fails loudly).
+    """
+    if solver == "highs" and sense == pulp.LpMaximize:
+        return -raw_dual
+    return raw_dual
+
+
+def check_solver(name: str | None) -> str:
+    """Validate a solver option; UserInputError names the choices."""
+    key = (name or "").strip().lower()
+    if key not in SOLVERS:
+        raise UserInputError(Problem("solver option", f"{name!r} is not a solver", "use highs or cbc"))
+    return key
+
+
+def _cbc_class():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls = getattr(pulp, "PULP_CBC_CMD", None)
+        if cls is not None and cls().available():
+            return cls
+        return pulp.COIN_CMD
+
+
+def make_solver(name: str, *, time_limit: float, mip: bool, workdir: str | None = None, log_path: str | None = None):
+    """The PuLP solver object for ``name`` with our fixed options."""
+    if name == "highs":
+        return pulp.HiGHS(
+            mip=mip,
+            msg=False,
+            timeLimit=float(time_limit),
+            threads=1,
+            gapRel=REL_GAP,
+            gapAbs=ABS_GAP,
+            random_seed=0,
+        )
+    if name == "cbc":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            solver = _cbc_class()(
+                mip=mip,
+                msg=False,
+                timeLimit=float(time_limit),
+                gapRel=REL_GAP,
+                gapAbs=ABS_GAP,
+                threads=1,
+                logPath=log_path,
+            )
+        if workdir:
+            solver.tmpDir = workdir
+        return solver
+    raise ValueError(f"unknown solver {name!r}")
+
+
+_FLOAT = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def parse_cbc_log(text: str) -> tuple[float | None, float | None, str]:
+    """(objective, bound, result line) from a CBC log."""
+    objective = bound = None
+    result = ""
+    for line in text.splitlines():
+        if line.startswith("Result - "):
+            result = line[len("Result - "):].strip()
+        m = re.match(r"^Objective value:\s+(" + _FLOAT + ")", line)
+        if m:
+            objective = float(m.group(1))
+        m = re.match(r"^(?:Lower|Upper) bound:\s+(" + _FLOAT + ")", line)
+        if m:
+            bound = float(m.group(1))
+    return objective, bound, result
+
+
+def _relative_gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None:
+        return None
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+# ------------------------------------------------------------------ the solve itself (runs in the child)
+
+
+def _solve_here(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool, retry_cbc: bool = True) -> SolveOutcome:
+    """Solve in this process and translate the result. Never raises for solver outcomes."""
+    workdir = tempfile.mkdtemp(prefix="tierplan-solve-")
+    try:
+        log_path = os.path.join(workdir, "cbc.log") if solver == "cbc" else None
+        engine = make_solver(solver, time_limit=time_limit, mip=mip, workdir=workdir, log_path=log_path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            prob.solve(engine)
+        if solver == "highs":
+            out = _read_highs(prob, mip)
+        else:
+            log = ""
+            if log_path and os.path.exists(log_path):
+                with open(log_path, encoding="utf-8", errors="replace") as fh:
+                    log = fh.read()
+            out = _read_cbc(prob, mip, log)
+            # CBC has reported a false "infeasible" from its pre-processing on a
+            # large model; before believing it on a MIP, ask once more without it.
+            if out.status == INFEASIBLE and mip and retry_cbc and _has_integers(prob):
+                again = _solve_cbc_without_preprocessing(prob, time_limit, workdir)
+                if again is not None and again.status != INFEASIBLE:
+                    out = again
+        return out
+    except Exception as exc:  # a solver crash is reported, not raised: the caller decides
+        return SolveOutcome(ERROR, solver, sense=prob.sense, message=f"{type(exc).__name__}: {exc}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _has_integers(prob: pulp.LpProblem) -> bool:
+    return any(v.cat == pulp.LpInteger for v in prob.variables())
+
+
+def _solve_cbc_without_preprocessing(prob, time_limit, workdir) -> SolveOutcome | None:
+    log_path = os.path.join(workdir, "cbc2.log")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        engine = _cbc_class()(
+            mip=True, msg=False, timeLimit=float(time_limit), gapRel=REL_GAP, gapAbs=ABS_GAP,
+            threads=1, logPath=log_path, options=["preprocess off"],
+        )
+        engine.tmpDir = workdir
+        prob.solve(engine)
+    log = open(log_path, encoding="utf-8", errors="replace").read() if os.path.exists(log_path) else ""
+    return _read_cbc(prob, True, log)
+
+
+def _collect(prob: pulp.LpProblem, out: SolveOutcome) -> SolveOutcome:
+    if out.has_plan:
+        out.values = {v.name: (v.varValue if v.varValue is not None else 0.0) for v in prob.variables()}
+        out.duals = {c.name: getattr(c, "pi", None) for c in prob.constraints()}
+        out.objective = pulp.value(prob.objective) if prob.objective is not None else 0.0
+    return out
+
+
+def _read_highs(prob: pulp.LpProblem, mip: bool) -> SolveOutcome:
+    import highspy
+
+    h = prob.solverModel
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_primal = getattr(info, "primal_solution_status", 0) == 2
+    S = highspy.HighsModelStatus
+    if ms in (S.kOptimal, S.kModelEmpty):
+        status = OPTIMAL
+    elif ms in (S.kInfeasible, S.kUnboundedOrInfeasible):
+        status = INFEASIBLE
+    elif ms == S.kUnbounded:
+        status = UNBOUNDED
+    elif ms in (S.kTimeLimit, S.kIterationLimit, S.kInterrupt, S.kObjectiveBound, S.kObjectiveTarget, S.kSolutionLimit):
+        status = FEASIBLE if has_primal else NO_SOLUTION
+    else:
+        status = ERROR
+    out = SolveOutcome(status, "highs", sense=prob.sense, message=str(ms))
+    _collect(prob, out)
+    is_mip = mip and _has_integers(prob)
+    if out.has_plan:
+        if is_mip:
+            gap = _finite(getattr(info, "mip_gap", None))
+            bound = _finite(getattr(info, "mip_dual_bound", None))
+            # pulp hands HiGHS the negated objective of a maximisation
+            if bound is not None and prob.sense == pulp.LpMaximize:
+                bound = -bound
+            out.bound = bound
+            out.gap = max(gap, 0.0) if gap is not None else (0.0 if status == OPTIMAL else None)
+        else:
+            out.gap = 0.0 if status == OPTIMAL else None
+            out.bound = out.objective if status == OPTIMAL else None
+    return out
+
+
+def _finite(x) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if x == x and abs(x) < 1e300 else None
+
+
+def _read_cbc(prob: pulp.LpProblem, mip: bool, log: str) -> SolveOutcome:
+    st, sol = prob.status, prob.sol_status
+    if sol == pulp.LpSolutionOptimal and st == pulp.LpStatusOptimal:
+        status = OPTIMAL
+    elif sol == pulp.LpSolutionIntegerFeasible:
+        status = FEASIBLE
+    elif st == pulp.LpStatusInfeasible or sol == pulp.LpSolutionInfeasible:
+        status = INFEASIBLE
+    elif st == pulp.LpStatusUnbounded or sol == pulp.LpSolutionUnbounded:
+        status = UNBOUNDED
+    elif st == pulp.LpStatusNotSolved or sol == pulp.LpSolutionNoSolutionFound:
+        status = NO_SOLUTION
+    else:
+        status = ERROR
+    obj_log, bound, result = parse_cbc_log(log)
+    # "Optimal" from PuLP but the log says the run stopped: not proven.
+    if status == OPTIMAL and result.lower().startswith("stopped"):
+        status = FEASIBLE
+    out = SolveOutcome(status, "cbc", sense=prob.sense, message=result or pulp.LpStatus.get(st, str(st)))
+    _collect(prob, out)
+    if out.has_plan:
+        if status == OPTIMAL:
+            out.gap = 0.0 if not (mip and _has_integers(prob)) else (_relative_gap(obj_log, bound) or 0.0)
+            out.bound = bound if bound is not None else out.objective
+        else:
+            out.bound = bound
+            out.gap = _relative_gap(obj_log if obj_log is not None else out.objective, bound)
+    return out
+
+
+# ------------------------------------------------------------------ the guard
+
+
+def solve(
+    prob: pulp.LpProblem,
+    solver: str = "highs",
+    *,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    mip: bool = True,
+    guard: float | None = None,
+) -> SolveOutcome:
+    """Solve ``prob`` with a hard wall-clock deadline; never raises for solver outcomes.
+
+    ``guard`` is the deadline in seconds (default: :func:`guard_seconds` of the
+    time limit). The values and duals come back keyed by variable/constraint
+    name; ``prob`` itself is left unsolved in this process.
+    """
+    solver = check_solver(solver)
+    deadline = guard_seconds(time_limit) if guard is None else float(guard)
+    if hasattr(os, "fork") and sys.platform.startswith("linux"):
+        return _solve_forked(prob, solver, time_limit, mip, deadline)
+    return _solve_threaded(prob, solver, time_limit, mip, deadline)
+
+
+def _solve_forked(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: solve, send the outcome, leave without running the parent's cleanup
+        code = 0
+        try:
+            os.close(read_fd)
+            try:
+                os.setpgid(0, 0)
+            except OSError:
+                pass
+            try:
+                payload = pickle.dumps(_solve_here(prob, solver, time_limit, mip), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:
+                payload = pickle.dumps(SolveOutcome(ERROR, solver, message=traceback.format_exc(limit=3)))
+            view = memoryview(payload)
+            while view:
+                n = os.write(write_fd, view)
+                view = view[n:]
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    # parent
+    os.close(write_fd)
+    try:
+        os.setpgid(pid, pid)
+    except OSError:
+        pass  # the child already did it (or already left)
+    chunks: list[bytes] = []
+    start = time.monotonic()
+    killed = False
+    try:
+        while True:
+            remaining = deadline - (time.monotonic() - start)
+            if remaining <= 0:
+                killed = True
+                break
+            ready, _, _ = select.select([read_fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_fd)
+        if killed:
+            for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+                try:
+                    target()
+                except (ProcessLookupError, PermissionError, OSError):
+                    pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+    if killed:
+        return _guard_outcome(prob, solver, deadline)
+    try:
+        return pickle.loads(b"".join(chunks))
+    except Exception:
+        return SolveOutcome(ERROR, solver, sense=prob.sense, message="the solver process ended without an answer")
+
+
+def _solve_threaded(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
+    box: list[SolveOutcome] = []
+    worker = threading.Thread(target=lambda: box.append(_solve_here(prob, solver, time_limit, mip)), daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive() or not box:
+        return _guard_outcome(prob, solver, deadline)
+    return box[0]
+
+
+def _guard_outcome(prob, solver, deadline) -> SolveOutcome:
+    return SolveOutcome(
+        NO_SOLUTION,
+        solver,
+        sense=prob.sense,
+        guard_stopped=True,
+        message=f"stopped by the wall-clock guard after {deadline:g} s (the solver overran its own time limit)",
+    )
+
+
+SolveFn = Callable[[pulp.LpProblem], SolveOutcome]
