@@ -1,0 +1,88 @@
+"""The `tierplan` command as a user meets it: exit codes, messages, no tracebacks, no overwritten files."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from planner.valuation import valuation_report
+from planner.workbook.reader import read_inputs
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "workbooks" / "tierplan_demo.xlsx"
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "planner", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+def test_validate_demo_is_clean():
+    r = run("validate", DEMO)
+    assert r.returncode == 0, r.stderr
+    assert "OK (3 tiers, 15 services, 7 roles, 2,000 accounts)" in r.stdout
+
+
+def test_value_json_equals_python_valuation():
+    r = run("value", DEMO, "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    expected = valuation_report(read_inputs(DEMO))
+    assert data["totals"]["cost_to_serve"] == pytest.approx(expected["totals"]["cost_to_serve"], rel=1e-12)
+    assert len(data["services"]) == len(expected["services"])
+    assert data["margin_reading"] == "Assessed Service Value = annual cost x (1 + profit margin)"
+
+
+def test_init_refuses_to_overwrite_an_existing_file(tmp_path):
+    target = tmp_path / "mine.xlsx"
+    target.write_bytes(b"my own work")
+    r = run("init", target)
+    assert r.returncode == 2
+    assert "already exists" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+    assert target.read_bytes() == b"my own work"
+
+
+def test_init_then_validate_a_fresh_template(tmp_path):
+    target = tmp_path / "blank.xlsx"
+    assert run("init", target).returncode == 0
+    assert target.exists()
+
+
+def test_missing_workbook_is_a_user_error(tmp_path):
+    r = run("validate", tmp_path / "nope.xlsx")
+    assert r.returncode == 2
+    assert "nope.xlsx" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_unknown_format_is_refused_before_any_work(tmp_path):
+    r = run("plan", DEMO, "--out", tmp_path, "--format", "html,docx")
+    assert r.returncode == 2
+    assert "--format docx is not known" in r.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_output_never_lands_on_the_input_workbook(tmp_path):
+    book = tmp_path / "plan.json"
+    shutil.copy(DEMO, tmp_path / "tier_plan_results.xlsx")
+    r = run("plan", tmp_path / "tier_plan_results.xlsx", "--out", tmp_path, "--format", "xlsx")
+    assert r.returncode == 2
+    assert "one of your input files" in r.stderr
+    assert (tmp_path / "tier_plan_results.xlsx").read_bytes() == DEMO.read_bytes()
+    assert not book.exists()
+
+
+def test_unknown_option_value_is_exit_2():
+    r = run("optimize", DEMO, "--mode", "cheapest", "--out", "/tmp/never")
+    assert r.returncode == 2
+    assert "--mode 'cheapest' is not a planning mode" in r.stderr
+
+
+def test_python_m_planner_shows_every_command():
+    r = run("--help")
+    assert r.returncode == 0
+    for command in ("init", "demo", "validate", "value", "segment", "optimize", "plan", "excel"):
+        assert command in r.stdout
