@@ -184,7 +184,7 @@ def write_back(
         if result is not None:
             layout = result_layout(result, sheets[result], now)
         else:  # an earlier run's sheet this run did not produce
-            layout = _stale_layout(name, now)
+            layout = stale_layout(name, now)
         parts[part] = render_sheet_xml(layout, styles)
     folder = book.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".~tierplan-{book.stem}-", suffix=book.suffix, dir=folder)
@@ -535,7 +535,7 @@ def _backup(book: Path, now: _dt.datetime) -> Path:
 # ------------------------------------------------------------------ sheet XML
 
 
-def _stale_layout(name: str, now: _dt.datetime) -> ResultLayout:
+def stale_layout(name: str, now: _dt.datetime) -> ResultLayout:
     rows = [
         [name],
         [stamp_text(now)],

@@ -1,0 +1,182 @@
+"""Build the macro-enabled planning workbook: tier_planner.xlsm plus the Python file beside it.
+
+``build_macro_workbook(path, source=None)`` writes
+
+* ``path`` (e.g. ``tier_planner.xlsm``): the planning workbook as the
+  template writer lays it out (demo content, or the inputs of ``source``),
+  plus the VBA project of planner.excel.vba and, on the Guide sheet, two form
+  buttons, "Run optimization" (macro ``RunOptimization``) and "Build report"
+  (macro ``BuildReport``), and an unlocked status cell the adapter fills in;
+* ``path`` with ``.py`` (e.g. ``tier_planner.py``): the small module RunPython
+  imports (planner/excel/workbook_module.py), which hands ``xw.Book.caller()``
+  to planner.excel.adapter.
+
+The workbook's file name (without extension) is the Python module name
+RunPython imports, so it must be a valid Python identifier.
+"""
+
+from __future__ import annotations
+
+import io
+import keyword
+import math
+import sys
+from pathlib import Path
+
+from planner import schema
+from planner.errors import Problem, UserInputError
+from planner.excel.adapter import STATUS_CELL, STATUS_LABEL_CELL, STATUS_SHEET
+from planner.excel.vba import REPORT_MACRO, RUN_MACRO, tier_planner_vba_project
+
+RUN_BUTTON = {"cell": "E4", "macro": RUN_MACRO, "caption": "Run optimization"}
+REPORT_BUTTON = {"cell": "E6", "macro": REPORT_MACRO, "caption": "Build report"}
+BUTTON_SIZE = {"width": 220, "height": 32}
+HEADING_CELL = "E3"
+MODULE_TEMPLATE = Path(__file__).with_name("workbook_module.py")
+#: Name of the xlwings settings sheet (xlwings reads INTERPRETER_WIN / INTERPRETER_MAC from it).
+XLWINGS_CONF_SHEET = "xlwings.conf"
+
+
+def build_macro_workbook(path: Path, source: Path | None = None) -> list[Path]:
+    """Write the .xlsm and the .py beside it; returns both paths."""
+    path = Path(path)
+    check_name(path)
+    py_path = path.with_suffix(".py")
+    if py_path.exists():
+        raise UserInputError(Problem(str(py_path), "already exists; TierPlan does not overwrite your files", "choose another workbook name or remove it"))
+    content = _content(source)
+    vba = tier_planner_vba_project()
+
+    def extras(book) -> None:
+        add_buttons(book, vba)
+
+    from planner.workbook.template import write_workbook
+
+    write_workbook(path, content, extras=extras)
+    py_path.write_text(module_text(path.name), encoding="utf-8")
+    return [path, py_path]
+
+
+def check_name(path: Path) -> None:
+    if path.suffix.lower() != ".xlsm":
+        raise UserInputError(Problem(str(path), f"a macro-enabled workbook must end in .xlsm, not {path.suffix or '(no extension)'}", "e.g. tier_planner.xlsm"))
+    stem = path.stem
+    if not stem.isidentifier() or keyword.iskeyword(stem) or not stem.isascii():
+        raise UserInputError(Problem(
+            str(path),
+            f"{stem!r} cannot be the workbook's name: the buttons run the Python file named like the workbook, so the name must be a Python module name",
+            "letters, digits and underscores, not starting with a digit, e.g. tier_planner.xlsm",
+        ))
+
+
+def module_text(workbook_name: str) -> str:
+    return MODULE_TEMPLATE.read_text(encoding="utf-8").replace("tier_planner.xlsm", workbook_name).replace(
+        "tier_planner", Path(workbook_name).stem
+    )
+
+
+def add_buttons(book, vba: bytes) -> None:
+    """The extras hook of write_workbook: VBA project, buttons, status cell (and xlwings.conf on Windows/macOS)."""
+    book.add_vba_project(io.BytesIO(vba), is_stream=True)
+    book.set_vba_name("ThisWorkbook")
+    guide = book.get_worksheet_by_name(STATUS_SHEET)
+    if guide is None:
+        raise ValueError(f"the workbook has no {STATUS_SHEET} sheet for the buttons")
+    heading = book.add_format({"bold": True, "font_size": 12, "font_color": schema.COLOURS["header"][0]})
+    label = book.add_format({"bold": True, "align": "right"})
+    status = book.add_format({"locked": False, "italic": True, "font_color": "#404040"})
+    guide.write_string(HEADING_CELL, "Run TierPlan from Excel", heading)
+    for button in (RUN_BUTTON, REPORT_BUTTON):
+        guide.insert_button(button["cell"], {"macro": button["macro"], "caption": button["caption"], **BUTTON_SIZE})
+    guide.write_string(STATUS_LABEL_CELL, "Status", label)
+    guide.write_string(STATUS_CELL, "Not run yet.", status)
+    interpreter = _interpreter_setting()
+    if interpreter:
+        conf = book.add_worksheet(XLWINGS_CONF_SHEET)
+        conf.write_row(0, 0, interpreter)
+        conf.hide()
+
+
+def _interpreter_setting() -> tuple[str, str] | None:
+    """Point xlwings at this Python when the workbook is built on the machine that will run Excel."""
+    if sys.platform == "win32":
+        exe = Path(sys.executable)
+        pythonw = exe.with_name("pythonw.exe")
+        return ("INTERPRETER_WIN", str(pythonw if pythonw.exists() else exe))
+    if sys.platform == "darwin":
+        return ("INTERPRETER_MAC", sys.executable)
+    return None
+
+
+# ------------------------------------------------------------------ content
+
+
+def _content(source: Path | None):
+    if source is None:
+        from planner.workbook.demo import demo_content
+
+        return demo_content()
+    from planner.workbook.reader import read_inputs
+
+    return content_from_inputs(read_inputs(Path(source)))
+
+
+def content_from_inputs(inputs):
+    """A WorkbookContent holding the same inputs (so a workbook can be rebuilt as the macro variant)."""
+    from planner.workbook.defaults import WorkbookContent
+
+    yes_no = lambda b: "Yes" if b else "No"  # noqa: E731
+    tiers = [
+        {"name": t.name, "engagement": t.engagement, "band_basis": t.band_basis, "band_min": t.band_min,
+         "band_max": t.band_max, "max_cost_share": t.max_cost_share, "description": t.description}
+        for t in inputs.tiers
+    ]
+    roles = [
+        {"name": r.name, "staffing": r.staffing, "loaded_cost": r.loaded_cost, "productive_hours": r.productive_hours,
+         "max_accounts": r.max_accounts}
+        for r in inputs.roles
+    ]
+    services = [
+        {"name": s.name, "definition": s.definition, "role": s.role, "direct_cost": s.direct_cost, "mandatory": yes_no(s.mandatory),
+         "impact": s.impact, "decay": s.decay, "keep_order": yes_no(s.keep_order)}
+        for s in inputs.services
+    ]
+    intervals = [
+        {"service": i.service, "tier": i.tier, "role": i.role, "hours": i.hours, "minimum": i.minimum,
+         "negotiated": i.negotiated, "maximum": i.maximum}
+        for i in inputs.intervals
+    ]
+    slas = []
+    for s in inputs.slas:
+        target, unit = _target(s.target_seconds)
+        slas.append({"tier": s.tier, "severity": s.severity, "channel": s.channel, "target": target, "target_unit": unit,
+                     "tickets": s.tickets_per_account_month, "handle_minutes": s.handle_minutes,
+                     "service_level": s.service_level, "role": s.role})
+    scoring = [
+        {"pillar": r.pillar, "column": r.header or r.column, "weight": r.weight,
+         "direction": "Higher raises tier" if r.direction > 0 else "Lower raises tier"}
+        for r in inputs.scoring
+    ]
+    f = inputs.finance
+    finance = {s.key: getattr(f, s.key) for s in schema.FINANCE.settings}
+    return WorkbookContent(
+        tiers=tiers, roles=roles, services=services, intervals=intervals, slas=slas, scoring=scoring,
+        finance=finance, accounts=_accounts(inputs.accounts), title="TierPlan planning workbook",
+    )
+
+
+def _target(seconds: float) -> tuple[float, str]:
+    for unit, size in (("hours", 3600.0), ("minutes", 60.0)):
+        if seconds >= size and math.isclose(seconds / size, round(seconds / size), abs_tol=1e-9):
+            return seconds / size, unit
+    return seconds, "seconds"
+
+
+def _accounts(frame):
+    fixed = [c.key for c in schema.ACCOUNTS.columns]
+    head, tail = fixed[:7], fixed[7:]
+    signals = [c for c in frame.columns if c not in fixed]
+    out = frame.reindex(columns=head + signals + tail).copy()
+    for flag in ("strategic", "churn_risk"):
+        out[flag] = out[flag].map(lambda v: None if v is None or v != v else ("Yes" if bool(v) else "No")).astype(object)
+    return out
