@@ -1,0 +1,241 @@
+"""The Excel buttons' side of TierPlan: an open workbook (an xlwings Book) in, the plan out.
+
+``run_optimization(book)`` and ``build_report(book)`` are what the buttons of
+the macro-enabled workbook end up calling (see planner.excel.build and
+docs/excel.md). Both:
+
+1. read the open workbook's input sheets as grids through the xlwings API
+   (what is on screen, saved or not) and validate them with the same reader
+   as the command line (planner.workbook.reader.inputs_from_grids);
+2. compute the plan with planner.pipeline.build_plan, the CLI's core;
+3. write the result sheets into the open workbook through Excel, laid out as
+   the headless write-back lays them out (planner.workbook.writeback.result_layout,
+   the same "Written by TierPlan" stamp, the same refusal to overwrite a
+   sheet of the user's that happens to carry a result-sheet name);
+4. write files into a ``reports`` folder beside the workbook through
+   planner.pipeline.write_outputs: the CRM upload file and plan.json for
+   "Run optimization"; additionally the HTML and PDF report and the results
+   workbook for "Build report";
+5. put a one-line status in the Guide sheet (cell STATUS_CELL) and show an alert.
+
+A mistake in the workbook (UserInputError) ends in an alert listing every
+problem with its sheet and cell; nothing is written. Anything else is a bug of
+ours: the status cell says so and the exception propagates, so xlwings shows
+its traceback.
+
+Only this subset of the xlwings API is used (tests/fake_xlwings.py implements
+exactly it and is checked against xlwings' classes): ``book.sheets`` (iterate,
+``[name]``, ``len``, ``add(name, after=...)``), ``book.fullname``,
+``book.app.alert(prompt, title=...)``, ``book.app.screen_updating``,
+``sheet.name``, ``sheet.used_range``, ``sheet.range(...)``, ``sheet.clear()``,
+``sheet.activate()``, ``range.options(ndim=2, err_to_str=True)``,
+``range.value``, ``range.row``/``column``, ``range.number_format``,
+``range.font.bold``, ``range.column_width``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from planner import schema
+from planner.errors import Problem, UserInputError
+from planner.pipeline import ALL_FORMATS, Plan, PlanOptions, build_plan, write_outputs
+from planner.workbook.writeback import ResultLayout, is_stamp, result_layout, stale_layout, STAMP_PREFIX, STAMP_ROWS
+from planner.writers.results import Formula
+
+#: Where the status line goes on the Guide sheet (unlocked by planner.excel.build).
+STATUS_SHEET = schema.GUIDE_SHEET
+STATUS_LABEL_CELL = "E8"
+STATUS_CELL = "F8"
+#: Folder beside the workbook that receives the files.
+REPORT_FOLDER = "reports"
+RUN_FORMATS = ("csv", "json")
+REPORT_FORMATS = ALL_FORMATS
+MAX_ALERT_PROBLEMS = 20
+ALERT_TITLE = "TierPlan"
+
+
+def run_optimization(book, *, now: _dt.datetime | None = None) -> Plan | None:
+    """The "Run optimization" button: result sheets into the workbook, CRM file and plan.json beside it."""
+    return _run(book, RUN_FORMATS, "Optimization", now)
+
+
+def build_report(book, *, now: _dt.datetime | None = None) -> Plan | None:
+    """The "Build report" button: like run_optimization, plus the HTML/PDF report and the results workbook."""
+    return _run(book, REPORT_FORMATS, "Report", now)
+
+
+# ------------------------------------------------------------------ the run
+
+
+def _run(book, formats: Iterable[str], label: str, now: _dt.datetime | None) -> Plan | None:
+    now = now or _dt.datetime.now()
+    set_status(book, f"{label} running since {now:%H:%M:%S}...")
+    try:
+        folder = report_folder(book)
+        inputs = read_book(book)
+        plan = build_plan(inputs, PlanOptions())
+        sheets = plan.result_sheets()
+        check_result_sheet_names(book, sheets)
+        written_sheets = write_result_sheets(book, sheets, now)
+        files = write_outputs(plan, folder, formats)
+    except UserInputError as exc:
+        n = len(exc.problems)
+        set_status(book, f"Stopped {now:%Y-%m-%d %H:%M}: {n} problem{'s' if n != 1 else ''} to fix; nothing was changed.")
+        book.app.alert(problems_text(exc.problems), title=f"{ALERT_TITLE}: please fix the workbook")
+        return None
+    except Exception as exc:
+        set_status(book, f"Failed {now:%Y-%m-%d %H:%M}: {type(exc).__name__}: {exc}. This is a TierPlan bug; please report it.")
+        raise
+    summary = f"Done {now:%Y-%m-%d %H:%M}: {len(written_sheets)} result sheets updated; files in {folder}"
+    set_status(book, summary)
+    lines = [f"{label} finished.", "", "Result sheets: " + ", ".join(written_sheets), "", f"Files in {folder}:"]
+    lines += [f"  {Path(p).name}" for p in files]
+    lines += [f"  (and {len(inputs.notes)} note{'s' if len(inputs.notes) != 1 else ''} about the data: see the Data gaps sheet)"] if inputs.notes else []
+    book.app.alert("\n".join(lines), title=ALERT_TITLE)
+    return plan
+
+
+def report_folder(book) -> Path:
+    """``reports`` beside the workbook; the workbook must have been saved to a folder."""
+    full = str(book.fullname)
+    path = Path(full)
+    if "://" in full or not path.is_absolute():
+        raise UserInputError(Problem(
+            full, "the workbook has not been saved to a folder on this computer, so there is nowhere to put the reports",
+            "save it (File > Save As) into a local or synced folder, then press the button again",
+        ))
+    return path.parent / REPORT_FOLDER
+
+
+def problems_text(problems: list[Problem]) -> str:
+    n = len(problems)
+    head = f"TierPlan found {n} problem{'s' if n != 1 else ''} in this workbook. Nothing was changed.\n"
+    lines = [str(p) for p in problems[:MAX_ALERT_PROBLEMS]]
+    if n > MAX_ALERT_PROBLEMS:
+        lines.append(f"... and {n - MAX_ALERT_PROBLEMS} more (the command `tierplan validate` lists them all).")
+    return head + "\n" + "\n".join(lines)
+
+
+def set_status(book, text: str) -> None:
+    sheet = _find_sheet(book, STATUS_SHEET)
+    if sheet is not None:
+        sheet.range(STATUS_CELL).value = "'" + text
+
+
+# ------------------------------------------------------------------ reading
+
+
+def read_book(book):
+    """The open workbook's input sheets as grids (A1 first), validated into PlanInputs."""
+    from planner.workbook.reader import INPUT_SHEET_ORDER, inputs_from_grids
+
+    wanted = {n.casefold() for n in INPUT_SHEET_ORDER}
+    grids = {}
+    for sheet in book.sheets:
+        if sheet.name.casefold() in wanted:
+            grids[sheet.name] = sheet_grid(sheet)
+    return inputs_from_grids(grids, source=str(book.fullname))
+
+
+def sheet_grid(sheet) -> list[list]:
+    """A sheet's used range as rows of values, padded so that the first row is row 1 and the first column is A."""
+    used = sheet.used_range
+    values = used.options(ndim=2, err_to_str=True).value
+    top, left = used.row - 1, used.column - 1
+    rows: list[list] = [[] for _ in range(top)]
+    rows += [[None] * left + list(r) for r in values]
+    return rows
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _find_sheet(book, name: str):
+    for sheet in book.sheets:
+        if sheet.name.casefold() == name.casefold():
+            return sheet
+    return None
+
+
+def _has_stamp(sheet) -> bool:
+    column = sheet.range((1, 1), (STAMP_ROWS, 1)).options(ndim=2).value
+    return any(is_stamp(row[0]) for row in column)
+
+
+def check_result_sheet_names(book, sheets: Mapping) -> None:
+    """Refuse before writing anything when a sheet of the user's carries a result-sheet name."""
+    problems = []
+    for name in sheets:
+        existing = _find_sheet(book, name)
+        if existing is not None and not _has_stamp(existing):
+            problems.append(Problem(
+                f"{existing.name}!A1",
+                f"a sheet named {existing.name!r} exists and was not written by TierPlan (no '{STAMP_PREFIX}' stamp in A1:A{STAMP_ROWS})",
+                f"rename or delete that sheet so TierPlan can write its {name!r} results",
+            ))
+    if problems:
+        raise UserInputError(problems)
+
+
+def write_result_sheets(book, sheets: Mapping, now: _dt.datetime) -> list[str]:
+    """Write every result sheet (replacing earlier ones); earlier result sheets this run did not produce say so."""
+    app = book.app
+    app.screen_updating = False
+    try:
+        written = []
+        for name, sheet in sheets.items():
+            target = _find_sheet(book, name)
+            if target is None:
+                target = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+            else:
+                target.clear()
+            _write_layout(target, result_layout(name, sheet, now))
+            written.append(name)
+        produced = {n.casefold() for n in sheets}
+        for sheet in list(book.sheets):
+            if sheet.name.casefold() in {n.casefold() for n in schema.RESULT_SHEETS} - produced and _has_stamp(sheet):
+                sheet.clear()
+                _write_layout(sheet, stale_layout(sheet.name, now))
+        guide = _find_sheet(book, STATUS_SHEET)
+        if guide is not None:
+            guide.activate()
+        return written
+    finally:
+        app.screen_updating = True
+
+
+def _write_layout(sheet, layout: ResultLayout) -> None:
+    width = max(len(r) for r in layout.rows)
+    rows = [[_excel_value(v) for v in r] + [None] * (width - len(r)) for r in layout.rows]
+    sheet.range("A1").value = rows
+    sheet.range("A1").font.bold = True
+    if layout.header_row < 0:
+        return
+    header = layout.header_row + 1  # 1-based row
+    n_cols = len(layout.formats)
+    if n_cols:
+        sheet.range((header, 1), (header, n_cols)).font.bold = True
+    last = len(rows)
+    for j, fmt in enumerate(layout.formats):
+        if fmt and last > header:
+            sheet.range((header + 1, j + 1), (last, j + 1)).number_format = fmt
+    for j, w in enumerate(layout.widths):
+        sheet.range((1, j + 1)).column_width = w
+
+
+def _excel_value(value):
+    """What to hand Excel so that the cell holds exactly ``value``.
+
+    Excel parses strings assigned to a cell the way it parses typing: "=..."
+    becomes a formula, "12" a number, "2027-01-01" a date. A leading
+    apostrophe makes Excel store the rest as text, so every text is sent
+    with one; Formula values are sent as their formula text.
+    """
+    if isinstance(value, Formula):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value
+    return value
