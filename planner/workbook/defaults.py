@@ -205,20 +205,20 @@ _SERVICES = (
 # (delivered by or None for the catalog's role, hours per occurrence, minimum, negotiated, maximum per year)
 _INTERVALS = {
     "Executive sponsorship": ((None, 2.0, 2, 4, 6), (None, 1.5, 0, 0, 1), (None, 1.0, 0, 0, 0)),
-    "Quarterly business review": ((None, 8.0, 2, 4, 4), (MIDMARKET_CSM, 4.0, 1, 2, 4), (DIGITAL, 0.0, 0, 1, 2)),
-    "Proactive communications": ((None, 1.0, 6, 12, 24), (MIDMARKET_CSM, 0.5, 2, 6, 12), (DIGITAL, 0.0, 4, 12, 24)),
-    "Assigned CSM": ((None, 1.0, 12, 12, 24), (MIDMARKET_CSM, 0.75, 2, 4, 12), (SCALED_CSM, 0.5, 0, 0, 0)),
+    "Quarterly business review": ((None, 8.0, 2, 4, 4), (MIDMARKET_CSM, 5.0, 1, 2, 4), (DIGITAL, 0.0, 0, 1, 2)),
+    "Proactive communications": ((None, 1.0, 6, 12, 24), (MIDMARKET_CSM, 0.25, 2, 6, 12), (DIGITAL, 0.0, 4, 12, 24)),
+    "Assigned CSM": ((None, 1.0, 12, 12, 24), (MIDMARKET_CSM, 0.5, 2, 4, 12), (SCALED_CSM, 0.5, 0, 0, 0)),
     "Assigned technical resource": ((None, 2.0, 6, 12, 24), (None, 1.5, 0, 0, 4), (None, 1.0, 0, 0, 0)),
     "Adoption monitoring": ((None, 0.5, 12, 12, 12), (MIDMARKET_CSM, 0.25, 4, 4, 12), (DIGITAL, 0.0, 12, 12, 12)),
     "NPS/CSAT survey follow-up": ((None, 0.5, 1, 2, 4), (MIDMARKET_CSM, 0.25, 1, 2, 2), (DIGITAL, 0.0, 1, 2, 2)),
     "Best practice advice": ((None, 1.0, 2, 4, 12), (MIDMARKET_CSM, 0.5, 1, 2, 6), (DIGITAL, 0.0, 4, 6, 12)),
     "Training": ((None, 2.0, 1, 2, 6), (SCALED_CSM, 1.5, 0, 1, 4), (DIGITAL, 0.0, 1, 2, 4)),
     "Health check": ((None, 4.0, 1, 2, 4), (MIDMARKET_CSM, 2.0, 0, 1, 2), (DIGITAL, 0.0, 0, 1, 1)),
-    "Renewal": ((None, 10.0, 1, 1, 1), (MIDMARKET_CSM, 4.0, 1, 1, 1), (SCALED_CSM, 1.0, 1, 1, 1)),
+    "Renewal": ((None, 10.0, 1, 1, 1), (MIDMARKET_CSM, 3.0, 1, 1, 1), (SCALED_CSM, 1.0, 1, 1, 1)),
     "Escalation management": ((None, 2.0, 1, 2, 4), (MIDMARKET_CSM, 2.0, 0.5, 1, 2), (SCALED_CSM, 1.5, 0, 0.2, 0.5)),
     "Support case monitoring": ((None, 0.25, 12, 12, 12), (MIDMARKET_CSM, 0.25, 4, 4, 12), (DIGITAL, 0.0, 12, 12, 12)),
     "Upsell": ((None, 2.0, 1, 2, 4), (MIDMARKET_CSM, 1.0, 0, 1, 2), (DIGITAL, 0.0, 1, 2, 4)),
-    "Program management": ((None, 6.0, 0, 1, 2), (MIDMARKET_CSM, 3.0, 0, 0.5, 1), (SCALED_CSM, 2.0, 0, 0, 0)),
+    "Program management": ((None, 6.0, 0, 1, 2), (MIDMARKET_CSM, 2.0, 0, 0.5, 1), (SCALED_CSM, 2.0, 0, 0, 0)),
 }
 
 # Per tier: (severity, channel, target, unit, tickets per account per month, handle minutes, service level)
