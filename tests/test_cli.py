@@ -45,10 +45,15 @@ def test_init_refuses_to_overwrite_an_existing_file(tmp_path):
     assert target.read_bytes() == b"my own work"
 
 
-def test_init_then_validate_a_fresh_template(tmp_path):
+def test_a_fresh_template_asks_for_budget_and_accounts_only(tmp_path):
     target = tmp_path / "blank.xlsx"
     assert run("init", target).returncode == 0
-    assert target.exists()
+    r = run("validate", target)
+    assert r.returncode == 2
+    assert r.stderr.splitlines() == [
+        "Finance!B5: Annual CS budget is blank (an amount per year is required)",
+        "Accounts: no accounts listed (at least one account row under the headers)",
+    ]
 
 
 def test_missing_workbook_is_a_user_error(tmp_path):
