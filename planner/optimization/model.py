@@ -1,0 +1,574 @@
+"""The planning model over tier aggregates (see docs/model.md for the mathematics).
+
+Everything here is sized by tiers x services x roles, never by accounts: the
+accounts and ARR of a tier enter as coefficients. :func:`prepare` turns
+PlanInputs plus the segmentation's tier statistics into :class:`ModelData`;
+:func:`build` turns ModelData plus a :class:`Spec` (objective, budget, what to
+relax) into a PuLP problem with stable names; :func:`evaluate` recomputes cost
+and value of a plan in plain Python so reported figures never carry solver
+round-off.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pulp
+
+from planner.errors import Problem, UserInputError
+from planner.inputs import PlanInputs, Role
+from planner.optimization.staffing import SupportQueue, support_queues
+
+MODES = ("min_cost", "max_value")
+ALL_TIERS = "All tiers"
+_EPS_EMPTY = 1e-6  # tie-break for services in tiers without accounts (money units)
+
+
+def _ceil(x: float) -> int:
+    return int(math.ceil(x - 1e-9))
+
+
+def _floor(x: float) -> int:
+    return int(math.floor(x + 1e-9))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One service in one tier: the decision x = occurrences per account per year."""
+
+    index: int
+    service: str
+    tier: str
+    tier_rank: int
+    role: str
+    staffing: str  # of the delivering role
+    hours: float  # per occurrence per account
+    minimum: float
+    negotiated: float
+    maximum: float
+    mandatory: bool
+    impact: float
+    decay: float
+    keep_order: bool
+    direct_cost: float  # per occurrence per account
+    hourly_rate: float  # of the delivering role
+    accounts: int
+    arr: float
+    cap: int  # integer upper bound
+    floor_min: int  # integer lower bound from Minimum
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.service, self.tier)
+
+    def floor(self, mode: str) -> int:
+        """Lower bound in a mode: min_cost delivers at least the negotiated interval;
+        max_value never goes below the minimum, nor below negotiated for a mandatory service."""
+        if mode == "min_cost" or self.mandatory:
+            return max(self.floor_min, _ceil(self.negotiated))
+        return self.floor_min
+
+    def marginal_value(self, k: int) -> float:
+        """Expected ARR impact of the k-th occurrence (k >= 1) in the whole tier."""
+        return self.impact * self.arr * self.decay ** (k - 1)
+
+    def value(self, x: float) -> float:
+        """Expected ARR impact of x occurrences (x integer; fractions interpolate linearly)."""
+        whole = int(math.floor(x + 1e-9))
+        total = sum(self.marginal_value(k) for k in range(1, whole + 1))
+        frac = x - whole
+        if frac > 1e-9:
+            total += frac * self.marginal_value(whole + 1)
+        return total
+
+    @property
+    def cost_per_occurrence(self) -> float:
+        """Per account, at the hourly rate (the valuation's reading)."""
+        return self.hours * self.hourly_rate + self.direct_cost
+
+    @property
+    def variable_rate(self) -> float:
+        """Money per occurrence per account paid outside headcount: direct cost, plus
+        the hourly rate when the role has no people (Automated)."""
+        return self.direct_cost + (self.hourly_rate * self.hours if self.staffing == "Automated" else 0.0)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A pool of people: a Named role in one tier, or a Pooled role across tiers."""
+
+    role: str
+    tier: str  # "" for pooled
+    staffing: str
+    loaded_cost: float
+    productive_hours: float
+    max_accounts: float | None
+    accounts_covered: int  # accounts the coverage ratio applies to
+
+    @property
+    def label(self) -> str:
+        return self.tier or ALL_TIERS
+
+
+@dataclass(frozen=True)
+class ModelData:
+    tiers: tuple[str, ...]
+    accounts: dict[str, int]
+    arr: dict[str, float]
+    cells: tuple[Cell, ...]
+    roles: dict[str, Role]
+    units: tuple[Unit, ...]
+    queues: tuple[SupportQueue, ...]
+    support_hours: dict[tuple[str, str], float]  # (role, tier) -> hours per year from SLAs
+    order_pairs: tuple[tuple[str, int, int], ...]  # (service, higher-tier cell, lower-tier cell)
+    guardrails: dict[str, float]  # tier -> max CS cost share of tier ARR
+    budget: float
+    margin: float
+
+    def unit_of(self, role: str, tier: str) -> Unit | None:
+        r = self.roles[role]
+        for u in self.units:
+            if u.role == role and (u.tier == tier if r.staffing == "Named" else u.tier == ""):
+                return u
+        return None
+
+    def cells_of(self, unit: Unit) -> list[Cell]:
+        return [c for c in self.cells if c.role == unit.role and (unit.tier == "" or c.tier == unit.tier)]
+
+    def unit_support_hours(self, unit: Unit) -> float:
+        return sum(h for (r, t), h in self.support_hours.items() if r == unit.role and (unit.tier == "" or t == unit.tier))
+
+    @property
+    def size(self) -> int:
+        return len(self.cells)
+
+
+def _int_stats(tier_stats: pd.DataFrame, tiers: tuple[str, ...]) -> tuple[dict[str, int], dict[str, float]]:
+    missing = [c for c in ("tier", "accounts", "arr") if c not in tier_stats.columns]
+    if missing:
+        raise ValueError(f"tier_stats lacks columns {missing}")
+    accounts = {t: 0 for t in tiers}
+    arr = {t: 0.0 for t in tiers}
+    for row in tier_stats.itertuples(index=False):
+        name = str(row.tier)
+        if name not in accounts:
+            raise ValueError(f"tier_stats names tier {name!r}, which the Tiers sheet does not have")
+        accounts[name] += int(row.accounts)
+        arr[name] += float(row.arr)
+    return accounts, arr
+
+
+def prepare(inputs: PlanInputs, tier_stats: pd.DataFrame, budget: float | None = None) -> ModelData:
+    """Aggregate inputs per tier; compute support queues. Sized by tiers x services x roles."""
+    tiers = inputs.tier_names
+    rank = {t: i for i, t in enumerate(tiers)}
+    accounts, arr = _int_stats(tier_stats, tiers)
+    roles = {r.name: r for r in inputs.roles}
+    services = {s.name: s for s in inputs.services}
+    cells = []
+    ordered = sorted(inputs.intervals, key=lambda iv: (list(services).index(iv.service) if iv.service in services else 1 << 30, rank.get(iv.tier, 1 << 30)))
+    for iv in ordered:
+        s = services[iv.service]
+        r = roles[iv.role]
+        cells.append(
+            Cell(
+                index=len(cells),
+                service=iv.service,
+                tier=iv.tier,
+                tier_rank=rank[iv.tier],
+                role=iv.role,
+                staffing=r.staffing,
+                hours=float(iv.hours),
+                minimum=float(iv.minimum),
+                negotiated=float(iv.negotiated),
+                maximum=float(iv.maximum),
+                mandatory=bool(s.mandatory),
+                impact=float(s.impact),
+                decay=float(s.decay),
+                keep_order=bool(s.keep_order),
+                direct_cost=float(s.direct_cost),
+                hourly_rate=r.hourly_rate,
+                accounts=accounts[iv.tier],
+                arr=arr[iv.tier],
+                cap=_floor(iv.maximum),
+                floor_min=_ceil(iv.minimum),
+            )
+        )
+    queues = tuple(support_queues(inputs, accounts))
+    support_hours: dict[tuple[str, str], float] = {}
+    for q in queues:
+        support_hours[(q.role, q.tier)] = support_hours.get((q.role, q.tier), 0.0) + q.hours_per_year
+    # people pools: Named role x tier it serves; Pooled role across tiers
+    served: dict[str, list[str]] = {}
+    for c in cells:
+        served.setdefault(c.role, [])
+        if c.tier not in served[c.role]:
+            served[c.role].append(c.tier)
+    for (role, tier), hours in support_hours.items():
+        served.setdefault(role, [])
+        if tier not in served[role]:
+            served[role].append(tier)
+    units = []
+    for r in inputs.roles:
+        if r.name not in served or not r.staffed:
+            continue
+        tiers_served = sorted(served[r.name], key=lambda t: rank[t])
+        if r.staffing == "Named":
+            for t in tiers_served:
+                units.append(Unit(r.name, t, "Named", r.loaded_cost, r.productive_hours, r.max_accounts, accounts[t]))
+        else:
+            units.append(Unit(r.name, "", r.staffing, r.loaded_cost, r.productive_hours, r.max_accounts, sum(accounts[t] for t in tiers_served)))
+    # keep tier order: consecutive tiers (by rank) that both have the service
+    pairs = []
+    by_service: dict[str, list[Cell]] = {}
+    for c in cells:
+        by_service.setdefault(c.service, []).append(c)
+    for name, group in by_service.items():
+        if not services[name].keep_order:
+            continue
+        group = sorted(group, key=lambda c: c.tier_rank)
+        for hi, lo in zip(group, group[1:]):
+            pairs.append((name, hi.index, lo.index))
+    guardrails = {t.name: float(t.max_cost_share) for t in inputs.tiers if t.max_cost_share is not None}
+    return ModelData(
+        tiers=tiers,
+        accounts=accounts,
+        arr=arr,
+        cells=tuple(cells),
+        roles=roles,
+        units=tuple(units),
+        queues=queues,
+        support_hours=support_hours,
+        order_pairs=tuple(pairs),
+        guardrails=guardrails,
+        budget=float(inputs.finance.budget if budget is None else budget),
+        margin=float(inputs.finance.margin),
+    )
+
+
+# ------------------------------------------------------------------ requirement groups
+
+BUDGET = "budget"
+SUPPORT = "support"
+
+
+def floor_group(cell: Cell) -> str:
+    return f"floor:{cell.service}|{cell.tier}"
+
+
+def guard_group(tier: str) -> str:
+    return f"guardrail:{tier}"
+
+
+def order_group(service: str) -> str:
+    return f"order:{service}"
+
+
+def coverage_group(role: str) -> str:
+    return f"coverage:{role}"
+
+
+def requirement_groups(data: ModelData, mode: str) -> list[str]:
+    """Every requirement that can be switched off or made elastic.
+
+    The budget comes first: the deletion filter drops it first when the other
+    requirements conflict on their own, so such a conflict is named before the
+    money question is asked.
+    """
+    groups = [BUDGET]
+    groups += [floor_group(c) for c in data.cells if c.floor(mode) > 0]
+    roles = [u.role for u in data.units if u.max_accounts and u.accounts_covered > 0]
+    groups += [coverage_group(r) for r in dict.fromkeys(roles)]
+    if any(h > 0 for h in data.support_hours.values()):
+        groups.append(SUPPORT)
+    groups += list(dict.fromkeys(order_group(s) for s, _, _ in data.order_pairs))
+    groups += [guard_group(t) for t in data.tiers if t in data.guardrails]
+    return groups
+
+
+# ------------------------------------------------------------------ building
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What to build.
+
+    objective: "value" (max expected impact), "cost" (min total cost),
+    "slack" (min total slack of the elastic groups), "extra_people" (min free
+    people added), "none" (feasibility).
+    """
+
+    mode: str
+    objective: str
+    budget: float | None
+    relax: bool = False
+    value_floor: float | None = None
+    drop: frozenset = frozenset()
+    elastic: frozenset = frozenset()
+    extra_people: bool = False
+    floors: tuple = ()  # (cell index, lower bound) overriding the mode's floor
+    shifts: tuple = ()  # (name, amount): ("budget", $), ("hours:<u>", h), ("people:<u>", n), ("guardrail:<tier>", $)
+
+    def shift(self, name: str) -> float:
+        return sum(v for k, v in self.shifts if k == name)
+
+
+def unit_id(data: ModelData, unit: Unit) -> str:
+    return f"u{data.units.index(unit):02d}"
+
+
+@dataclass
+class Built:
+    prob: pulp.LpProblem
+    spec: Spec
+    x: dict[int, pulp.LpVariable]
+    people: dict[str, pulp.LpVariable]  # unit id -> var
+    extra: dict[str, pulp.LpVariable]
+    slacks: dict[str, list[pulp.LpVariable]]  # group -> slack vars
+    cost: pulp.LpAffineExpression
+    value: pulp.LpAffineExpression
+    value_constant: float
+    tier_cost: dict[str, pulp.LpAffineExpression]
+    floors: dict[int, int]
+    names: dict[str, str] = field(default_factory=dict)  # constraint name -> plain description
+
+
+def build(data: ModelData, spec: Spec) -> Built:
+    if spec.mode not in MODES:
+        raise ValueError(spec.mode)
+    sense = pulp.LpMaximize if spec.objective == "value" else pulp.LpMinimize
+    prob = pulp.LpProblem("tierplan", sense)
+    cat = pulp.LpContinuous if spec.relax else pulp.LpInteger
+    names: dict[str, str] = {}
+    slacks: dict[str, list] = {}
+
+    def slack(group: str, tag: str):
+        v = prob.add_variable(f"s_{tag}", lowBound=0)
+        slacks.setdefault(group, []).append(v)
+        return v
+
+    # occurrences per account per year
+    x, floors = {}, {}
+    overrides = dict(spec.floors)
+    for c in data.cells:
+        g = floor_group(c)
+        lo = 0 if g in spec.drop else overrides.get(c.index, c.floor(spec.mode))
+        floors[c.index] = lo
+        up = max(c.cap, 0)
+        x[c.index] = prob.add_variable(f"x_{c.index:03d}", lowBound=0 if g in spec.elastic else lo, upBound=up, cat=cat)
+        if g in spec.elastic and lo > 0:
+            prob += (x[c.index] + slack(g, f"f{c.index:03d}") >= lo, f"floor_{c.index:03d}")
+            names[f"floor_{c.index:03d}"] = f"{c.service} in {c.tier}: at least {lo} per year"
+
+    # expected impact: concave piecewise-linear through increments y_k in [0, 1]
+    value_terms = []
+    value_constant = 0.0
+    need_value = spec.objective == "value" or spec.value_floor is not None
+    for c in data.cells:
+        lo = floors[c.index] if floor_group(c) not in spec.elastic else 0
+        value_constant += c.value(lo)
+        if not need_value or c.cap <= lo or c.impact <= 0 or c.arr <= 0:
+            continue
+        ys = []
+        for k in range(lo + 1, c.cap + 1):
+            w = c.marginal_value(k)
+            y = prob.add_variable(f"y_{c.index:03d}_{k:03d}", lowBound=0, upBound=1)
+            ys.append(y)
+            value_terms.append((y, w))
+        prob += (x[c.index] - pulp.lpSum(ys) == lo, f"link_{c.index:03d}")
+    value = pulp.LpAffineExpression(value_terms)
+
+    # people
+    people, extra = {}, {}
+    for u in data.units:
+        uid = unit_id(data, u)
+        people[uid] = prob.add_variable(f"n_{uid}", lowBound=0, cat=cat)
+        if spec.extra_people:
+            extra[uid] = prob.add_variable(f"e_{uid}", lowBound=0, cat=cat)
+
+    include_support = SUPPORT not in spec.drop
+    sup_hours = data.support_hours if include_support else {}
+
+    # cost
+    cost_terms = []
+    tier_cost = {t: [] for t in data.tiers}
+    tier_const = {t: 0.0 for t in data.tiers}
+    const = 0.0
+    for u in data.units:
+        uid = unit_id(data, u)
+        cost_terms.append((people[uid], u.loaded_cost))
+        if u.tier:
+            tier_cost[u.tier].append((people[uid], u.loaded_cost))
+    for c in data.cells:
+        rate = c.variable_rate * c.accounts
+        if rate:
+            cost_terms.append((x[c.index], rate))
+        attributed = (c.direct_cost + (c.hours * c.hourly_rate if c.staffing != "Named" else 0.0)) * c.accounts
+        if attributed:
+            tier_cost[c.tier].append((x[c.index], attributed))
+    for (role, tier), hours in sup_hours.items():
+        r = data.roles[role]
+        if r.staffing == "Automated":
+            const += hours * r.hourly_rate
+        if r.staffing != "Named":
+            tier_const[tier] += hours * r.hourly_rate
+    cost = pulp.LpAffineExpression(cost_terms) + const
+    tier_exprs = {t: pulp.LpAffineExpression(tier_cost[t]) + tier_const[t] for t in data.tiers}
+
+    # role hours and coverage
+    for u in data.units:
+        uid = unit_id(data, u)
+        load = [(x[c.index], c.hours * c.accounts) for c in data.cells_of(u) if c.hours * c.accounts]
+        sup = sum(h for (r, t), h in sup_hours.items() if r == u.role and (u.tier == "" or t == u.tier))
+        capacity_people = people[uid] + (extra[uid] if spec.extra_people else 0) + spec.shift(f"people:{uid}")
+        free_hours = spec.shift(f"hours:{uid}")
+        name = f"hours_{uid}"
+        prob += (pulp.LpAffineExpression(load) + sup - u.productive_hours * capacity_people <= free_hours, name)
+        names[name] = f"{u.role} hours ({u.label})"
+        if u.max_accounts and u.accounts_covered > 0 and coverage_group(u.role) not in spec.drop:
+            cname = f"cover_{uid}"
+            lhs = u.max_accounts * capacity_people
+            if coverage_group(u.role) in spec.elastic:
+                lhs = lhs + slack(coverage_group(u.role), f"c{uid}") * u.max_accounts
+            prob += (lhs >= u.accounts_covered, cname)
+            names[cname] = f"{u.role} coverage ({u.label}): {u.max_accounts:g} accounts per person"
+
+    # keep tier order
+    for i, (service, hi, lo) in enumerate(data.order_pairs):
+        g = order_group(service)
+        if g in spec.drop:
+            continue
+        name = f"order_{i:03d}"
+        lhs = x[hi] - x[lo]
+        if g in spec.elastic:
+            lhs = lhs + slack(g, f"o{i:03d}")
+        prob += (lhs >= 0, name)
+        names[name] = f"{service}: {data.cells[hi].tier} at least as often as {data.cells[lo].tier}"
+
+    # CS cost guardrail per tier
+    for t in data.tiers:
+        if t not in data.guardrails or guard_group(t) in spec.drop:
+            continue
+        limit = data.guardrails[t] * data.arr[t] + spec.shift(f"guardrail:{t}")
+        name = f"guard_{data.tiers.index(t):02d}"
+        lhs = tier_exprs[t]
+        if guard_group(t) in spec.elastic:
+            lhs = lhs - slack(guard_group(t), f"g{data.tiers.index(t):02d}")
+        prob += (lhs <= limit, name)
+        names[name] = f"{t}: CS cost at most {data.guardrails[t]:.1%} of ARR"
+
+    # budget
+    if spec.budget is not None and BUDGET not in spec.drop:
+        lhs = cost
+        if BUDGET in spec.elastic:
+            lhs = cost - slack(BUDGET, "budget")
+        prob += (lhs <= spec.budget + spec.shift(BUDGET), "budget")
+        names["budget"] = "Annual CS budget"
+
+    if spec.value_floor is not None:
+        prob += (value >= spec.value_floor - value_constant, "value_floor")
+
+    # objective
+    empty_tiebreak = pulp.lpSum(x[c.index] for c in data.cells if c.accounts == 0)
+    if spec.objective == "value":
+        prob += value - _EPS_EMPTY * empty_tiebreak
+    elif spec.objective == "cost":
+        prob += cost + _EPS_EMPTY * empty_tiebreak
+    elif spec.objective == "slack":
+        prob += pulp.lpSum(v for g in sorted(slacks) for v in slacks[g]) + 0.0
+    elif spec.objective == "extra_people":
+        prob += pulp.lpSum(extra.values()) + 0.0
+    elif spec.objective == "none":
+        prob += pulp.LpAffineExpression() + 0.0
+    else:
+        raise ValueError(spec.objective)
+    return Built(prob, spec, x, people, extra, slacks, cost, value, value_constant, tier_exprs, floors, names)
+
+
+def model_size(built: Built) -> tuple[int, int]:
+    """(variables, constraints) of a built model."""
+    return len(built.prob.variables()), len(built.prob.constraints())
+
+
+# ------------------------------------------------------------------ evaluating a plan
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    total_cost: float
+    people_cost: dict[str, float]  # unit id -> loaded cost x people
+    direct_cost: float  # direct service costs
+    automated_cost: float  # hours of Automated roles at their hourly rate (services and support)
+    value: float
+    tier_cost: dict[str, float]
+    load: dict[str, float]  # unit id -> hours needed (services + support)
+    service_load: dict[str, float]
+    support_load: dict[str, float]
+
+
+def evaluate(data: ModelData, x: Mapping[int, float], people: Mapping[str, float], include_support: bool = True) -> Evaluation:
+    """Cost and value of a plan, recomputed from the data (no solver numbers)."""
+    people_cost = {}
+    tier_cost = {t: 0.0 for t in data.tiers}
+    load, sload, pload = {}, {}, {}
+    for u in data.units:
+        uid = unit_id(data, u)
+        n = float(people.get(uid, 0.0))
+        people_cost[uid] = n * u.loaded_cost
+        if u.tier:
+            tier_cost[u.tier] += n * u.loaded_cost
+        s_hours = sum(c.hours * c.accounts * float(x[c.index]) for c in data.cells_of(u))
+        p_hours = data.unit_support_hours(u) if include_support else 0.0
+        sload[uid], pload[uid] = s_hours, p_hours
+        load[uid] = s_hours + p_hours
+    direct = automated = value = 0.0
+    for c in data.cells:
+        xc = float(x[c.index])
+        direct += c.direct_cost * c.accounts * xc
+        if c.staffing == "Automated":
+            automated += c.hours * c.hourly_rate * c.accounts * xc
+        tier_cost[c.tier] += (c.direct_cost + (c.hours * c.hourly_rate if c.staffing != "Named" else 0.0)) * c.accounts * xc
+        value += c.value(xc)
+    if include_support:
+        for (role, tier), hours in data.support_hours.items():
+            r = data.roles[role]
+            if r.staffing == "Automated":
+                automated += hours * r.hourly_rate
+            if r.staffing != "Named":
+                tier_cost[tier] += hours * r.hourly_rate
+    total = sum(people_cost.values()) + direct + automated
+    return Evaluation(total, people_cost, direct, automated, value, tier_cost, load, sload, pload)
+
+
+def min_people(data: ModelData, x: Mapping[int, float], include_support: bool = True) -> dict[str, int]:
+    """Fewest whole people per unit for a plan: hours and coverage both met."""
+    out = {}
+    for u in data.units:
+        uid = unit_id(data, u)
+        hours = sum(c.hours * c.accounts * float(x[c.index]) for c in data.cells_of(u))
+        if include_support:
+            hours += data.unit_support_hours(u)
+        need = 0
+        if hours > 1e-9:
+            need = _ceil(hours / u.productive_hours) if u.productive_hours > 0 else 1 << 30
+        if u.max_accounts and u.accounts_covered > 0:
+            need = max(need, _ceil(u.accounts_covered / u.max_accounts))
+        out[uid] = need
+    return out
+
+
+def check_mode(mode: str | None) -> str:
+    key = (mode or "").strip().lower()
+    if key not in MODES:
+        raise UserInputError(Problem("mode option", f"{mode!r} is not a planning mode", "use min_cost or max_value"))
+    return key
+
+
+__all__ = [
+    "ALL_TIERS", "BUDGET", "SUPPORT", "Built", "Cell", "Evaluation", "ModelData", "Spec", "Unit", "build",
+    "check_mode", "coverage_group", "evaluate", "floor_group", "guard_group", "min_people", "model_size",
+    "order_group", "prepare", "requirement_groups", "unit_id",
+]

@@ -1,0 +1,136 @@
+"""Solving the model for one plan: one objective, or value first and cost second.
+
+``solve_plan`` is what the optimizer, the frontier, the sensitivity re-solves
+and the tests call. In max_value it is lexicographic: first the most expected
+impact, then, holding that impact (to a relative 1e-6), the lowest cost; so
+ties go to the cheaper plan without a penalty weight that could trade value
+for cost. People are always reported as the fewest whole people the chosen
+intervals need (hours and coverage), which is never more expensive than the
+solver's own headcount and keeps every constraint satisfied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from planner.optimization.model import (
+    Built,
+    Evaluation,
+    ModelData,
+    Spec,
+    build,
+    evaluate,
+    min_people,
+)
+from planner.optimization.solve import ERROR, FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SolveOutcome, solve
+
+VALUE_TOLERANCE = 1e-6  # relative: plans within this share of the best value count as ties
+
+
+def value_tolerance(value: float) -> float:
+    return VALUE_TOLERANCE * max(1.0, abs(value))
+
+
+@dataclass
+class Runner:
+    """Solver name and time limit, and the record of every solve made (no timings: they are not reproducible)."""
+
+    solver: str
+    time_limit: float
+    guard: float | None = None
+    log: list[dict] = field(default_factory=list)
+
+    def run(self, built: Built, purpose: str) -> SolveOutcome:
+        out = solve(built.prob, self.solver, time_limit=self.time_limit, mip=not built.spec.relax, guard=self.guard)
+        self.log.append({"purpose": purpose, "status": out.status, "gap": out.gap, "guard_stopped": out.guard_stopped})
+        return out
+
+
+@dataclass
+class PlanSolution:
+    status: str  # OPTIMAL | FEASIBLE | INFEASIBLE | NO_SOLUTION | ERROR
+    spec: Spec
+    x: dict[int, float] = field(default_factory=dict)
+    people: dict[str, int] = field(default_factory=dict)
+    evaluation: Evaluation | None = None
+    objective: float | None = None  # phase-1 objective in model units (value incl. constant, or cost)
+    gap: float | None = None  # gap of the phase that decides the objective
+    cost_gap: float | None = None  # gap of the tie-break (cost) phase in max_value
+    outcomes: list[SolveOutcome] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def has_plan(self) -> bool:
+        return self.status in (OPTIMAL, FEASIBLE)
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status == OPTIMAL
+
+    @property
+    def guard_stopped(self) -> bool:
+        return any(o.guard_stopped for o in self.outcomes)
+
+
+def _extract(data: ModelData, built: Built, out: SolveOutcome) -> dict[int, float]:
+    x = {}
+    for c in data.cells:
+        var = built.x[c.index]
+        v = out.values.get(var.name)
+        if v is None:
+            # in no constraint and not in the objective (PuLP then leaves it out of
+            # the model): nothing depends on it, so it sits at its lower bound
+            v = float(var.lowBound or 0.0)
+        x[c.index] = v if built.spec.relax else float(round(v))
+    return x
+
+
+def solve_plan(
+    data: ModelData,
+    mode: str,
+    budget: float | None,
+    runner: Runner,
+    *,
+    lexicographic: bool = True,
+    purpose: str = "plan",
+    **spec_extra,
+) -> PlanSolution:
+    """Best plan in ``mode`` under ``budget`` (None: no budget constraint)."""
+    objective = "value" if mode == "max_value" else "cost"
+    spec = Spec(mode=mode, objective=objective, budget=budget, **spec_extra)
+    built = build(data, spec)
+    first = runner.run(built, f"{purpose}: {'most value' if objective == 'value' else 'lowest cost'}")
+    sol = PlanSolution(first.status, spec, outcomes=[first], gap=first.gap, message=first.message)
+    if not first.has_plan:
+        return sol
+    x = _extract(data, built, first)
+    status = first.status
+    cost_gap = first.gap if objective == "cost" else None
+    if objective == "value":
+        sol.objective = (first.objective or 0.0) + built.value_constant
+        if lexicographic:
+            true_value = evaluate(data, x, {}).value if not spec.relax else sol.objective
+            floor_value = true_value - value_tolerance(true_value)
+            second_spec = replace(spec, objective="cost", value_floor=floor_value)
+            second_built = build(data, second_spec)
+            second = runner.run(second_built, f"{purpose}: lowest cost at that value")
+            sol.outcomes.append(second)
+            if second.has_plan:
+                x = _extract(data, second_built, second)
+                cost_gap = second.gap
+                if second.status != OPTIMAL:
+                    status = FEASIBLE if status == OPTIMAL else status
+    else:
+        sol.objective = first.objective
+    people = min_people(data, x, include_support="support" not in spec.drop) if not spec.relax else {}
+    if spec.relax:
+        people = {uid: first.value(var.name) for uid, var in built.people.items()}
+    sol.status = status
+    sol.x = x
+    sol.people = people
+    sol.evaluation = evaluate(data, x, people, include_support="support" not in spec.drop)
+    sol.cost_gap = cost_gap
+    return sol
+
+
+__all__ = ["ERROR", "FEASIBLE", "INFEASIBLE", "NO_SOLUTION", "OPTIMAL", "PlanSolution", "Runner", "solve_plan", "value_tolerance"]
