@@ -500,3 +500,43 @@ def test_text_that_looks_like_a_formula_stays_text(book: Path):
     assert ws["A5"].value == '=HYPERLINK("http://x")' and ws["A5"].data_type == "s"
     assert ws["A6"].value == "  padded  "
     assert ws["A7"].value == "tab\tandcontrol"
+
+
+def test_workbook_saved_by_excel(tmp_path: Path):
+    """xlwings' quickstart.xlsm was last saved by Excel (mc:Ignorable, x15/xr extensions, shared strings, VBA)."""
+    from planner.excel.vba import xlwings_source_workbook
+
+    book = tmp_path / "quickstart.xlsm"
+    shutil.copyfile(xlwings_source_workbook().with_name("quickstart.xlsm"), book)
+    before = parts(book)
+    result = write_back(book, results(), now=NOW)
+    assert result.added == ("Plan", "Headcount")
+    after = parts(book)
+    for name, data in before.items():
+        if name not in OWNED:
+            assert after[name] == data, name
+    wb_xml = after["xl/workbook.xml"].decode()
+    old_xml = before["xl/workbook.xml"].decode()
+    # the only edits: two sheets appended (next free ids: sheetId 3, rId7 after rId1..rId6), fullCalcOnLoad added
+    assert wb_xml == old_xml.replace(
+        '<sheet name="_xlwings.conf" sheetId="2" r:id="rId2"/></sheets>',
+        '<sheet name="_xlwings.conf" sheetId="2" r:id="rId2"/><sheet name="Plan" sheetId="3" r:id="rId7"/>'
+        '<sheet name="Headcount" sheetId="4" r:id="rId8"/></sheets>',
+    ).replace('<calcPr calcId="171027" concurrentCalc="0"/>', '<calcPr calcId="171027" concurrentCalc="0" fullCalcOnLoad="1"/>')
+    assert sheet_names(book) == ["Sheet1", "_xlwings.conf", "Plan", "Headcount"]
+    assert openpyxl.load_workbook(book, keep_vba=True)["Headcount"]["A5"].value == "CSM"
+
+
+def test_refuses_strict_open_xml(tmp_path: Path):
+    path = tmp_path / "strict.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("Inputs")
+    wb.close()
+    data = parts(path)
+    data["xl/workbook.xml"] = data["xl/workbook.xml"].replace(
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, blob in data.items():
+            zf.writestr(name, blob)
+    with pytest.raises(UserInputError, match="Strict Open XML"):
+        write_back(path, results(), now=NOW)
