@@ -275,7 +275,7 @@ def report_rows_capped(
 # ----------------------------------------------------------------- parsing whole columns
 
 _CUR_SYMBOLS = "$€£¥₹"
-_RE_INT = r"^[+-]?\d+$"
+_RE_INT = r"^[+-]?\d+$|^[+-]?\d+(\.\d+)?[eE][+-]?\d+$"  # plain integers and scientific notation
 _RE_DEC = r"^[+-]?\d*\.\d+$"  # "12.5", ".5" (not the ambiguous "1.200", tested separately)
 _RE_DOT3 = r"^[+-]?\d{1,3}\.\d{3}$"
 _RE_US = r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^\.\d+$"
@@ -310,7 +310,7 @@ def _parse_strings(arr: pa.Array, money: bool) -> dict[str, np.ndarray]:
     t = pc.utf8_trim_whitespace(arr)
     t = pc.replace_substring_regex(t, "^[\u00a0\u202f\u2007 ]+|[\u00a0\u202f\u2007 ]+$", "")
     lower = pc.utf8_lower(t)
-    blank = np.asarray(pc.fill_null(pc.is_in(lower, pa.array(BLANK_TOKENS)), True))
+    blank = np.asarray(pc.fill_null(pc.is_in(lower, pa.array(BLANK_TOKENS)), False)) | np.asarray(pc.is_null(lower))
     upper = pc.utf8_upper(t)
     error = np.asarray(pc.fill_null(pc.is_in(upper, pa.array(ERROR_VALUES)), False))
     values = np.full(n, np.nan)
@@ -320,13 +320,17 @@ def _parse_strings(arr: pa.Array, money: bool) -> dict[str, np.ndarray]:
     if not todo.any():
         return dict(values=values, blank=blank, bad=bad, error=error, ambiguous=ambiguous)
 
-    # fast path: plain integers
+    # fast path: plain integers and decimals that cannot be thousands ("1234.5", not "1.234")
     is_int = np.asarray(pc.fill_null(pc.match_substring_regex(t, _RE_INT), False)) & todo
-    if is_int.any():
-        values[is_int] = np.asarray(pc.cast(pc.filter(t, pa.array(is_int)), pa.float64()))
-    rest = todo & ~is_int
+    is_dec = (np.asarray(pc.fill_null(pc.match_substring_regex(t, _RE_DEC), False))
+              & ~np.asarray(pc.fill_null(pc.match_substring_regex(t, _RE_DOT3), False)) & todo)
+    fast = is_int | is_dec
+    if fast.any():
+        values[fast] = np.asarray(pc.cast(pc.filter(t, pa.array(fast)), pa.float64()))
+    rest = todo & ~fast
     if not rest.any():
         return dict(values=values, blank=blank, bad=bad, error=error, ambiguous=ambiguous)
+    saw_us_fast = bool(is_dec.any())  # "1234.5" is US style (point as decimal mark)
 
     pos = np.flatnonzero(rest)
     x = pc.filter(t, pa.array(rest))
@@ -369,7 +373,7 @@ def _parse_strings(arr: pa.Array, money: bool) -> dict[str, np.ndarray]:
     both = us & eu & has_sep
     plain = us & eu & ~has_sep
     comma = np.asarray(pc.fill_null(pc.match_substring(x, ","), False))
-    saw_us, saw_eu = bool(us_only.any()), bool(eu_only.any())
+    saw_us, saw_eu = bool(us_only.any()) or saw_us_fast, bool(eu_only.any())
     read_us = us_only | plain
     read_eu = eu_only.copy()
     amb = np.zeros(len(pos), bool)
@@ -624,7 +628,7 @@ def parse_flags(s: pd.Series) -> Flags:
         idx = np.arange(n)
         arr = pa.array(s, type=pa.string(), from_pandas=True)
     low = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
-    b = np.asarray(pc.fill_null(pc.is_in(low, pa.array(BLANK_TOKENS)), True))
+    b = np.asarray(pc.fill_null(pc.is_in(low, pa.array(BLANK_TOKENS)), False)) | np.asarray(pc.is_null(low))
     e = np.asarray(pc.fill_null(pc.is_in(pc.utf8_upper(pc.utf8_trim_whitespace(arr)), pa.array(ERROR_VALUES)), False))
     yes = np.asarray(pc.fill_null(pc.is_in(low, pa.array(TRUE_TOKENS)), False))
     no = np.asarray(pc.fill_null(pc.is_in(low, pa.array(FALSE_TOKENS)), False))
@@ -714,18 +718,24 @@ def _read_csv(path: Path) -> pd.DataFrame:
             seen[key] = j
     if problems:
         raise UserInputError(problems)
-    text_headers = _text_headers(headers)
-    dtype = {h: "string" for h in headers if h in text_headers}
+    as_text = _text_headers(headers)
+    import pyarrow.csv as pacsv
+
     try:
-        df = pd.read_csv(
-            io.BytesIO(data), engine="pyarrow", sep=delimiter, encoding=encoding, dtype=dtype or None,
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(encoding=encoding),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in as_text},
+                null_values=["", "#N/A", "N/A", "n/a", "NA", "NULL", "null", "NaN", "nan", "None"],
+                strings_can_be_null=True,
+            ),
         )
-    except Exception as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
         raise UserInputError(Problem(name, "cannot be read as CSV", _short(exc))) from None
+    df = table.to_pandas()
     df.columns = [str(c) for c in df.columns]
-    for h in df.columns:
-        if h in text_headers and not isinstance(df[h].dtype, pd.StringDtype):
-            df[h] = df[h].astype("string")
     return df
 
 
@@ -734,10 +744,11 @@ def _count_outside_quotes(line: str, delim: str) -> int:
 
 
 def _text_headers(headers: Iterable[str]) -> set[str]:
-    """Headers of the fixed text columns (account id, name, tiers...): read as text, never as numbers."""
+    """Headers read as text, never guessed as numbers: the text columns (account id "007" stays
+    "007") and ARR, whose thousands separators must go through the rules of this module."""
     keys = {}
     for c in schema.ACCOUNTS.columns:
-        if c.key in ACCOUNT_TEXT_KEYS:
+        if c.key in ACCOUNT_TEXT_KEYS or c.key == "arr":
             keys[normalise_header(c.header)] = c.key
             keys[normalise_header(c.key)] = c.key
     return {h for h in headers if normalise_header(h) in keys}
@@ -893,7 +904,7 @@ def clean_accounts(
         if key in found:
             col = schema.ACCOUNTS.column(key)
             nums = parse_numbers(raw[found[key]], flags_as_numbers=False)
-            out[key] = _signal_values(notes, where, found[key], nums, col.minimum, col.maximum, _noun(col))
+            out[key] = _signal_values(notes, where, found[key], nums, col.minimum, col.maximum, col.header)
         else:
             out[key] = np.full(n, np.nan)
 
@@ -957,7 +968,7 @@ def clean_accounts(
         series = raw[h]
         if normalise_header(h) in scoring_keys:
             nums = parse_numbers(series, flags_as_numbers=True)
-            frame[name] = _signal_values(notes, where, h, nums, None, None, "a number")
+            frame[name] = _signal_values(notes, where, h, nums, None, None, name)
         else:
             frame[name] = _extra_column(series)
     return frame, problems, notes
@@ -1013,9 +1024,8 @@ def _report_number_problems(problems: list[Problem], where: Locator, h: str, col
                                f"{expected} up to {fmt_number(col.maximum)}")
 
 
-def _signal_values(notes: list[Problem], where: Locator, h: str, nums: Numbers, lo, hi, noun: str) -> np.ndarray:
+def _signal_values(notes: list[Problem], where: Locator, h: str, nums: Numbers, lo, hi, label: str) -> np.ndarray:
     """A signal column: anything unreadable or out of range becomes missing, with one note per kind."""
-    label = str(h).strip()
     v = nums.values.copy()
     unreadable = np.flatnonzero(nums.bad | nums.error | nums.ambiguous)
     if len(unreadable):
@@ -1027,7 +1037,7 @@ def _signal_values(notes: list[Problem], where: Locator, h: str, nums: Numbers, 
             if len(examples) == 3:
                 break
         notes.append(Problem(where.cells(unreadable, h),
-                             f"{label} is not a number on {plural(len(unreadable), 'row')} ({', '.join(examples)})",
+                             f"{label} is not a number on {plural(len(unreadable), 'row')}: {', '.join(examples)}",
                              "treated as missing: those accounts are listed in the data gaps"))
         v[unreadable] = np.nan
     with np.errstate(invalid="ignore"):
@@ -1039,7 +1049,7 @@ def _signal_values(notes: list[Problem], where: Locator, h: str, nums: Numbers, 
     idx = np.flatnonzero(out_of_range)
     if len(idx):
         rng = f"{fmt_number(lo)} to {fmt_number(hi)}" if lo is not None and hi is not None else ""
-        notes.append(Problem(where.cells(idx, h), f"{label} is outside {rng} on {plural(len(idx), 'row')} (e.g. {fmt_number(v[idx[0]])})",
+        notes.append(Problem(where.cells(idx, h), f"{label} is outside {rng} on {plural(len(idx), 'row')}, e.g. {fmt_number(v[idx[0]])}",
                              "treated as missing: those accounts are listed in the data gaps"))
         v[idx] = np.nan
     return v
@@ -1054,8 +1064,10 @@ def _match_tiers(texts: Texts, lookup: dict[str, str], where: Locator, h: str, s
         return out
     keys = vals[present].astype("string").str.lower().str.strip()
     mapped = keys.map({k.lower(): v for k, v in lookup.items()}).astype(object)
-    out[present] = mapped.to_numpy()
     unknown = mapped.isna().to_numpy()
+    got = mapped.to_numpy(dtype=object, copy=True)
+    got[unknown] = None
+    out[present] = got
     err_idx = np.flatnonzero(texts.error)
     label = schema.ACCOUNTS.column("locked_tier" if fatal else "previous_tier").header
     tier_list = ", ".join(lookup.values())
@@ -1078,7 +1090,7 @@ def _match_tiers(texts: Texts, lookup: dict[str, str], where: Locator, h: str, s
             sink.append(Problem(where.column(h), f"... and {rest:,} more rows with other unknown previous tiers", "treated as new accounts"))
             break
         idx = members.to_numpy()
-        sink.append(Problem(where.cells(idx, h), f'{label} "{value}" is not a tier now ({plural(len(idx), "account")})',
+        sink.append(Problem(where.cells(idx, h), f'{label} "{value}" on {plural(len(idx), "account")} is not a tier now',
                             f"treated as new accounts; tiers are {tier_list}"))
         shown += 1
     return out
