@@ -1,0 +1,444 @@
+"""segment(inputs) -> Segmentation: scores, cut-offs, final tiers, reasons, movers, drift, gaps, breakdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from planner.inputs import PlanInputs, Tier
+from planner.schema import PILLARS
+from planner.segmentation import breakdown as bd
+from planner.segmentation import columns as cols
+from planner.segmentation.reasons import build_reasons
+from planner.segmentation.retier import CHURN, LOCKED, STRATEGIC, Placement, place
+from planner.segmentation.scoring import Scores, numeric_values, percentile_rank, pillar_key, score_accounts
+from planner.segmentation.tiering import Cutoffs, band_report, choose_cutoffs
+
+DRIFT_ROWS = 1_000  # most accounts listed in .drift
+DRIFT_MIN_ROWS = 20  # the largest changes are listed even below the threshold
+DRIFT_MIN_POINTS = 5.0
+
+
+@dataclass
+class Segmentation:
+    """Everything the segmentation found; see docs/segmentation.md for the rules."""
+
+    tier_names: tuple[str, ...]
+    tier_defs: tuple[Tier, ...]
+    tiers: pd.Series  # final tier name per account, aligned with inputs.accounts
+    accounts: pd.DataFrame  # one row per account, same order and index as inputs.accounts
+    cutoffs: pd.Series  # tier -> lowest score of the tier (0-100); the last tier's is 0
+    bands: pd.DataFrame  # per tier: final tiers against the bands, plus the score-rule result
+    band_message: str
+    movers: pd.DataFrame
+    drift: pd.DataFrame
+    data_gaps: pd.DataFrame
+    breakdown: pd.DataFrame
+    margin: float  # re-tiering margin, score points
+    strategic_tier: str | None
+    cutoff_method: str  # "standard" or "adjusted"
+    bands_feasible: bool  # some set of score cut-offs meets every band
+    lam: float  # how far through its band each tier's target sits (0 = minimum, 1 = maximum)
+    drift_threshold: float
+    pillar_weights: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    # ------------------------------------------------------------ consumers
+    def tier_stats(self) -> pd.DataFrame:
+        """DataFrame(tier, accounts, arr) in tier order, every tier present."""
+        return self.bands[["tier", "accounts", "arr"]].reset_index(drop=True).copy()
+
+    def rule_counts(self) -> dict[str, int]:
+        counts = self.accounts["rule"].str.replace(r"^locked: .*$", "locked", regex=True).value_counts()
+        return {str(k): int(v) for k, v in sorted(counts.items())}
+
+    def to_dict(self) -> dict:
+        from planner.segmentation.sheets import summary_dict
+
+        return summary_dict(self)
+
+    def result_sheets(self) -> dict:
+        from planner.segmentation.sheets import result_sheets
+
+        return result_sheets(self)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _column(accounts: pd.DataFrame, name: str) -> pd.Series | None:
+    return accounts[name] if name in accounts.columns else None
+
+
+def _categorical(codes: np.ndarray, names: tuple[str, ...]):
+    """Tier indexes -> categorical of tier names (-1 -> missing); object array if names repeat."""
+    if len(set(names)) == len(names):
+        return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(names))
+    table = np.array(list(names) + [None], dtype=object)
+    return table[np.where(codes < 0, len(names), codes)]
+
+
+def _examples(ids: pa.Array, mask: np.ndarray, limit: int = 3) -> str:
+    """The smallest few account ids under ``mask`` (independent of row order)."""
+    chosen = ids.filter(pa.array(mask)).drop_null()
+    if not len(chosen):
+        return ""
+    pick = pc.select_k_unstable(chosen, k=min(limit, len(chosen)), sort_keys=[("dummy", "ascending")])
+    return ", ".join(sorted(chosen.take(pick).to_pylist()))
+
+
+# ------------------------------------------------------------------ segment
+
+
+def segment(inputs: PlanInputs) -> Segmentation:
+    """Score, tier and explain every account. Pure computation: no I/O, no clock."""
+    acc = inputs.accounts
+    n = len(acc)
+    tiers = tuple(inputs.tiers)
+    tier_names = tuple(t.name for t in tiers)
+    K = len(tier_names)
+    if K == 0:
+        raise ValueError("segment() needs at least one tier")
+    fin = inputs.finance
+    notes: list[str] = []
+
+    ids = cols.text_array(_column(acc, "account_id"), n)
+    names = cols.text_array(_column(acc, "name"), n)
+    arr_series = _column(acc, "arr")
+    if arr_series is None:
+        arr, arr_not_numeric = np.full(n, np.nan), 0
+    else:
+        arr, arr_not_numeric = numeric_values(arr_series)
+    arr_missing = np.isnan(arr)
+
+    scores = score_accounts(acc, tuple(inputs.scoring))
+    notes.extend(scores.notes)
+    bins = scores.bins
+    cut = choose_cutoffs(bins, arr, tiers)
+
+    prev_text = cols.text_array(_column(acc, "previous_tier"), n)
+    previous, prev_unknown = cols.tier_codes(prev_text, tier_names)
+    lock_text = cols.text_array(_column(acc, "locked_tier"), n)
+    locked, lock_unknown = cols.tier_codes(lock_text, tier_names)
+    lock_reason = cols.text_array(_column(acc, "lock_reason"), n)
+    strategic = cols.flags(_column(acc, "strategic"), n)
+    churn = cols.flags(_column(acc, "churn_risk"), n)
+
+    margin = float(fin.retier_margin) if fin.retier_margin is not None and np.isfinite(fin.retier_margin) else 0.0
+    margin_bins = int(round(max(margin, 0.0) * 100))
+    strategic_idx = None
+    strategic_name = fin.strategic_tier.strip() if isinstance(fin.strategic_tier, str) and fin.strategic_tier.strip() else None
+    if strategic_name is not None:
+        found, _ = cols.tier_codes(pa.array([strategic_name]), tier_names)
+        strategic_idx = int(found[0]) if found[0] >= 0 else None
+        if strategic_idx is None:
+            notes.append(f"Finance 'Strategic accounts at least' names {strategic_name!r}, which is not a tier: strategic flags are not applied.")
+        else:
+            strategic_name = tier_names[strategic_idx]
+
+    pl = place(bins, cut.bins, previous, margin_bins, strategic, strategic_idx, churn, locked)
+
+    # ---- pillar contributions and missing-signal text
+    pillar_list = list(PILLARS)
+    contrib = np.column_stack([scores.contributions[p] for p in pillar_list]) if n else np.zeros((0, len(pillar_list)))
+    top_pillar = contrib.argmax(axis=1) if n else np.zeros(0, dtype=np.int64)
+    top_points = np.rint(contrib[np.arange(n), top_pillar] * 100).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+    missing_text, missing_list = _missing_texts(scores)
+
+    reason, rule = build_reasons(
+        bins=bins,
+        cut=cut.bins,
+        placement=pl,
+        tier_names=tier_names,
+        previous=previous,
+        previous_unknown=prev_unknown,
+        previous_text=prev_text,
+        lock_reason=lock_reason,
+        margin_bins=margin_bins,
+        strategic_tier=strategic_name,
+        top_pillar=top_pillar,
+        top_points=top_points,
+        pillar_names=pillar_list,
+        missing_text=missing_text,
+        no_signal=scores.no_signal,
+    )
+
+    score = bins / 100.0
+    prev_score = numeric_values(acc["previous_score"])[0] if "previous_score" in acc.columns else np.full(n, np.nan)
+    change = np.round(score - prev_score, 2)
+    arr_rank = percentile_rank(arr)
+    threshold = max(2.0 * margin_bins / 100.0, DRIFT_MIN_POINTS)
+    drift_flag = bd.drift_flags(change, arr_rank, threshold)
+
+    up_points, down_points = _points(bins, cut.bins, pl, margin_bins, K)
+    frame = {
+        "account_id": cols.as_pandas(ids),
+        "name": cols.as_pandas(names),
+        "arr": arr,
+        "tier": _categorical(pl.final, tier_names),
+        "previous_tier": cols.as_pandas(prev_text),
+        "changed": (pl.final != previous) | (previous < 0),
+        "score": score,
+        "score_tier": _categorical(pl.rule_tier, tier_names),
+        "rule": cols.as_pandas(rule),
+        "reason": cols.as_pandas(reason),
+        "points_to_next_tier_up": up_points,
+        "points_to_next_tier_down": down_points,
+        "previous_score": prev_score,
+        "score_change": change,
+        "drift_flag": drift_flag,
+    }
+    for p in pillar_list:
+        key = pillar_key(p)
+        frame[f"{key}_score"] = np.round(scores.pillar_scores[p], 2)
+        frame[f"{key}_points"] = np.round(scores.contributions[p], 2)
+    frame["missing_signals"] = cols.as_pandas(missing_list)
+    frame["strategic"] = strategic
+    frame["churn_risk"] = churn
+    frame["locked_tier"] = _categorical(locked, tier_names)
+    accounts = pd.DataFrame(frame, index=acc.index)
+    tier_series = accounts["tier"].rename("tier")
+
+    # ---- bands: final tiers, and the score rule alone
+    bands = band_report(pl.final, arr, tiers, cut.bases)
+    by_rule = band_report(pl.rule_tier, arr, tiers, cut.bases)
+    bands["target_share"] = cut.targets
+    bands["score_rule_share"] = by_rule["share"].to_numpy()
+    bands["score_rule_met"] = by_rule["met"].to_numpy()
+    bands["cutoff"] = cut.bins / 100.0
+    message = _band_message(bands, cut)
+    cutoffs = pd.Series(cut.bins / 100.0, index=list(tier_names), name="cutoff")
+
+    movers = _movers(accounts, pl, ids, arr)
+    drift = _drift(accounts, change, ids, threshold)
+
+    # ---- breakdown
+    employees = numeric_values(acc["employees"])[0] if "employees" in acc.columns else np.full(n, np.nan)
+    dims = {key: cols.labels(cols.text_array(_column(acc, key), n), bd.UNKNOWN) for key in ("industry", "region", "product")}
+    dims["size_band"] = bd.size_band_codes(employees)
+    breakdown = bd.breakdown(dims, pl.final, arr, tier_names)
+
+    gaps = _gaps(
+        n=n,
+        ids=ids,
+        scores=scores,
+        arr_missing=arr_missing,
+        arr_not_numeric=arr_not_numeric,
+        prev_unknown=prev_unknown,
+        prev_text=prev_text,
+        prev_score=prev_score,
+        has_prev=previous >= 0,
+        lock_unknown=lock_unknown,
+        lock_text=lock_text,
+        lock_no_reason=(locked >= 0) & ~cols.present(lock_reason),
+        strategic=strategic,
+        strategic_idx=strategic_idx,
+        dims=dims,
+        employees=employees,
+        arr_total_zero=any(b != t.band_basis for b, t in zip(cut.bases, tiers) if t.band_basis == "ARR"),
+    )
+    return Segmentation(
+        tier_names=tier_names,
+        tier_defs=tiers,
+        tiers=tier_series,
+        accounts=accounts,
+        cutoffs=cutoffs,
+        bands=bands,
+        band_message=message,
+        movers=movers,
+        drift=drift,
+        data_gaps=gaps,
+        breakdown=breakdown,
+        margin=margin_bins / 100.0,
+        strategic_tier=strategic_name if strategic_idx is not None else None,
+        cutoff_method=cut.method,
+        bands_feasible=cut.feasible,
+        lam=cut.lam,
+        drift_threshold=threshold,
+        pillar_weights=dict(scores.pillar_weights),
+        notes=notes,
+    )
+
+
+def _missing_texts(scores: Scores) -> tuple[pa.Array, pa.Array]:
+    """Per account: the reason's sentence about missing signals, and the plain list of missing columns."""
+    n = len(scores.bins)
+    n_sig = len(scores.signals)
+    code = np.where(scores.no_signal, -1, scores.missing_code)
+    if n_sig <= 16:  # codes are small: count instead of sorting
+        shifted = code + 1
+        used = np.flatnonzero(np.bincount(shifted, minlength=1)) if n else np.zeros(0, dtype=np.int64)
+        uniques = used - 1
+        position = np.zeros((1 << n_sig) + 1, dtype=np.int64)
+        position[used] = np.arange(len(used))
+        inverse = position[shifted]
+    else:
+        uniques, inverse = np.unique(code, return_inverse=True)
+        inverse = inverse.reshape(-1)
+    by_bit = {s.bit: s.column for s in scores.signals}
+    suffixes, lists = [], []
+    for u in uniques:
+        if u == -1:
+            suffixes.append(" No scoring signal is present, so it gets the neutral score of 50.00.")
+            lists.append(", ".join(dict.fromkeys(by_bit[b] for b in sorted(by_bit))))
+            continue
+        names = list(dict.fromkeys(by_bit[b] for b in sorted(by_bit) if (int(u) >> b) & 1))
+        lists.append(", ".join(names))
+        suffixes.append(f" Missing: {', '.join(names)}; scored on the signals present." if names else "")
+    take = pa.array(inverse.astype(np.int64))
+    return pa.array(suffixes, type=pa.string()).take(take), pa.array(lists, type=pa.string()).take(take)
+
+
+def _points(bins: np.ndarray, cut: np.ndarray, pl: Placement, margin_bins: int, K: int) -> tuple[np.ndarray, np.ndarray]:
+    """Score points needed to move up a tier / that can be lost before moving down (next assessment, with the margin)."""
+    f = pl.final
+    upper = cut[np.clip(f - 1, 0, K - 1)] + margin_bins
+    up = np.where(f > 0, np.clip(upper - bins, 0, None) / 100.0, np.nan)
+    lower = cut[np.clip(f, 0, K - 1)] - margin_bins
+    down = np.where(f < K - 1, np.clip(bins - lower, 0, None) / 100.0, np.nan)
+    up[pl.kind == LOCKED] = np.nan
+    down[np.isin(pl.kind, (LOCKED, STRATEGIC, CHURN))] = np.nan
+    return up, down
+
+
+def _sorted(ids: pa.Array, rows: np.ndarray, keys: list[tuple[np.ndarray, str]]) -> np.ndarray:
+    """``rows`` ordered by the given (values, "ascending"/"descending") keys, then account id (Arrow's sort)."""
+    if not len(rows):
+        return rows
+    columns = {f"k{i}": values[rows] for i, (values, _) in enumerate(keys)}
+    columns["id"] = ids.take(pa.array(rows))
+    table = pa.table(columns)
+    order = pc.sort_indices(table, sort_keys=[(f"k{i}", how) for i, (_, how) in enumerate(keys)] + [("id", "ascending")])
+    return rows[order.to_numpy(zero_copy_only=False)]
+
+
+MOVER_COLUMNS = ["account_id", "name", "arr", "previous_tier", "tier", "score", "previous_score", "score_change", "rule", "reason"]
+
+
+def _movers(accounts: pd.DataFrame, pl: Placement, ids: pa.Array, arr: np.ndarray) -> pd.DataFrame:
+    """Accounts whose tier differs from their (known) previous tier: up first, each by ARR, largest first."""
+    rows = np.flatnonzero(pl.move != 0)
+    rows = _sorted(ids, rows, [((pl.move < 0).astype(np.int8), "ascending"), (np.nan_to_num(arr, nan=-1.0), "descending")])
+    table = accounts.iloc[rows][MOVER_COLUMNS].reset_index(drop=True)
+    table.insert(5, "direction", np.where(pl.move[rows] > 0, "up", "down"))
+    return table
+
+
+def _drift(accounts: pd.DataFrame, change: np.ndarray, ids: pa.Array, threshold: float) -> pd.DataFrame:
+    """Largest score changes since the last assessment, flagged where a big account loses or a small one grows."""
+    has = ~np.isnan(change)
+    size = np.where(has, np.abs(change), -1.0)
+    keep = has & (size >= threshold)
+    if keep.sum() > DRIFT_ROWS:
+        limit = np.partition(size[keep], -DRIFT_ROWS)[-DRIFT_ROWS]
+        keep &= size >= limit
+    if keep.sum() < DRIFT_MIN_ROWS and has.sum():
+        limit = np.partition(size[has], -min(DRIFT_MIN_ROWS, int(has.sum())))[-min(DRIFT_MIN_ROWS, int(has.sum()))]
+        keep = has & (size >= limit)
+    rows = _sorted(ids, np.flatnonzero(keep), [(size, "descending")])
+    cols = ["account_id", "name", "arr", "previous_tier", "tier", "previous_score", "score", "score_change", "drift_flag"]
+    return accounts.iloc[rows][cols].rename(columns={"drift_flag": "flag"}).reset_index(drop=True)
+
+
+def _band_message(bands: pd.DataFrame, cut: Cutoffs) -> str:
+    def describe(rows: pd.DataFrame, column: str) -> list[str]:
+        out = []
+        for r in rows.itertuples():
+            share = getattr(r, column)
+            basis = "ARR" if r.band_basis == "ARR" else "accounts"
+            if share < r.band_min:
+                out.append(f"{r.tier} holds {share:.1%} of {basis}, {(r.band_min - share) * 100:.1f} points below its minimum of {r.band_min:.0%}")
+            elif share > r.band_max:
+                out.append(f"{r.tier} holds {share:.1%} of {basis}, {(share - r.band_max) * 100:.1f} points above its maximum of {r.band_max:.0%}")
+        return out
+
+    rule_misses = describe(bands[~bands["score_rule_met"]].rename(columns={"score_rule_share": "s"}), "s")
+    final_misses = describe(bands[~bands["met"]], "share")
+    parts = []
+    if not cut.feasible:
+        parts.append("No set of score cut-offs can meet every band (check that the minimums add up to 100% or less and the maximums to "
+                     "100% or more, and that no single account is too large for its band)")
+    if rule_misses:
+        parts.append("By score: " + "; ".join(rule_misses))
+    elif cut.method == "adjusted":
+        parts.append("The score cut-offs were moved from the standard targets so that every band is met")
+    if final_misses:
+        parts.append("After hysteresis and overrides: " + "; ".join(final_misses))
+    if not rule_misses and not final_misses:
+        parts.insert(0, "Every tier is inside its band")
+    elif not final_misses:
+        parts.append("After hysteresis and overrides every tier is inside its band")
+    return ". ".join(parts) + "."
+
+
+def _gaps(**k) -> pd.DataFrame:
+    n = k["n"]
+    ids = k["ids"]
+    rows = []
+
+    def add(item, pillar, count, assumed, mask=None):
+        if count <= 0:
+            return
+        rows.append(
+            {
+                "item": item,
+                "pillar": pillar,
+                "accounts": int(count),
+                "share_of_accounts": count / n if n else 0.0,
+                "examples": _examples(ids, mask) if mask is not None else "",
+                "assumed": assumed,
+            }
+        )
+
+    def values(text: pa.Array, mask: np.ndarray) -> str:
+        seen = sorted(v for v in pc.unique(text.filter(pa.array(mask))).to_pylist() if v is not None)[:3]
+        return ", ".join(repr(v) for v in seen)
+
+    scores: Scores = k["scores"]
+    if scores.fallback_to_arr:
+        add("Scoring sheet", "", n, "No rule with a positive weight: accounts are ranked on ARR alone.")
+    for p in PILLARS:
+        if scores.pillar_weights.get(p, 0) <= 0 and not scores.fallback_to_arr:
+            add(f"{p} pillar", p, n, "No Scoring rule feeds this pillar: it does not count in any score.")
+    for sig in scores.signals:
+        if sig.resolved is None:
+            add(sig.column, sig.pillar, n, f"Column '{sig.column}' is not in the accounts export: the {sig.pillar} pillar is scored on its other "
+                "signals (or left out and the other pillars re-weighted).")
+            continue
+        extra = f" ({sig.not_numeric:,} of them held text that is not a number)" if sig.not_numeric else ""
+        mask = ((scores.missing_code >> sig.bit) & 1).astype(bool)
+        add(sig.column, sig.pillar, n - sig.present, f"Blank{extra}: not read as zero; the {sig.pillar} pillar is scored on the signals present "
+            "and, if none is, left out with the other pillars re-weighted.", mask)
+    add("All scoring signals", "", int(scores.no_signal.sum()), "No signal at all: given the neutral score of 50.00.", scores.no_signal)
+    arr_missing = k["arr_missing"]
+    extra = f" ({k['arr_not_numeric']:,} held text that is not a number)" if k["arr_not_numeric"] else ""
+    add("ARR", "Revenue", int(arr_missing.sum()), f"Blank{extra}: counted as 0 in the ARR shares of the bands.", arr_missing)
+    if k["arr_total_zero"]:
+        add("ARR", "Revenue", n, "Total ARR is 0: bands on ARR are measured on the number of accounts instead.")
+    prev_unknown = k["prev_unknown"]
+    if prev_unknown.any():
+        add("Previous tier", "", int(prev_unknown.sum()),
+            f"Not a tier on the Tiers sheet ({values(k['prev_text'], prev_unknown)}): treated as a new account, no hysteresis.", prev_unknown)
+    no_prev_score = np.isnan(k["prev_score"]) & k["has_prev"]
+    add("Previous score", "", int(no_prev_score.sum()), "Blank although a previous tier is given: no drift shown for these accounts.", no_prev_score)
+    lock_unknown = k["lock_unknown"]
+    if lock_unknown.any():
+        add("Locked tier", "", int(lock_unknown.sum()),
+            f"Not a tier on the Tiers sheet ({values(k['lock_text'], lock_unknown)}): the lock is ignored.", lock_unknown)
+    add("Lock reason", "", int(k["lock_no_reason"].sum()), "Blank for a locked account: the lock is kept; the reason says 'no reason given'.",
+        k["lock_no_reason"])
+    strategic = k["strategic"]
+    if k["strategic_idx"] is None and strategic.any():
+        add("Strategic flag", "", int(strategic.sum()), "Finance 'Strategic accounts at least' is blank or not a tier: the flag is not applied.",
+            strategic)
+    for key, label in (("industry", "Industry"), ("region", "Region"), ("product", "Product")):
+        codes, labels = k["dims"][key]
+        blank = codes == labels.index(bd.UNKNOWN) if bd.UNKNOWN in labels else np.zeros(n, dtype=bool)
+        add(label, "", int(blank.sum()), "Blank: shown as 'Unknown' in the breakdown.", blank)
+    no_emp = np.isnan(k["employees"])
+    add("Employees", "", int(no_emp.sum()), "Blank: company size band 'Unknown' in the breakdown.", no_emp)
+    return pd.DataFrame(rows, columns=["item", "pillar", "accounts", "share_of_accounts", "examples", "assumed"])

@@ -1,0 +1,255 @@
+"""Result sheets and the JSON summary of a Segmentation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.schema import MONEY_FORMAT, PERCENT_FORMAT, PILLARS
+from planner.segmentation.scoring import pillar_key
+from planner.writers.results import Formula, ResultSheet
+
+TOP_LIST = 50
+SHEET_ROW_CAP = 100_000  # rows per list sheet (Movers); the CRM file and Account tiers always hold every account
+SCORE_FORMAT = "0.00"
+COUNT_FORMAT = "#,##0"
+
+ACCOUNT_TITLE = "Account tiers"
+
+
+def excel_text(value: str) -> str:
+    """A string literal for an Excel formula."""
+    return '"' + str(value).replace('"', '""') + '"'
+
+
+def tier_formula(score_ref: str, cutoffs: pd.Series) -> str:
+    """=IF(score>=c1,"Tier 1",IF(score>=c2,"Tier 2","Tier 3")) for the given score cell."""
+    names = list(cutoffs.index)
+    values = list(cutoffs.to_numpy())
+    text = excel_text(names[-1])
+    for name, c in zip(reversed(names[:-1]), reversed(values[:-1])):
+        text = f"IF({score_ref}>={c:.2f},{excel_text(name)},{text})"
+    return "=" + text
+
+
+def data_start_row(sheet: ResultSheet) -> int:
+    """1-based Excel row of the first data row, as planner.writers.results lays a sheet out."""
+    first = (1 if sheet.title else 0) + (1 if sheet.note else 0)
+    if sheet.title or sheet.note:
+        first += 1
+    return first + 2
+
+
+def _col_letter(index: int) -> str:
+    from planner.errors import col_letter
+
+    return col_letter(index)
+
+
+def account_sheet(seg) -> ResultSheet:
+    acc = seg.accounts
+    table = pd.DataFrame(
+        {
+            "account_id": acc["account_id"].to_numpy(dtype=object),
+            "name": acc["name"].to_numpy(dtype=object),
+            "arr": acc["arr"].to_numpy(),
+            "score": acc["score"].to_numpy(),
+            "tier_by_score": None,
+            "tier": acc["tier"].to_numpy(dtype=object),
+            "previous_tier": acc["previous_tier"].to_numpy(dtype=object),
+            "changed": np.where(acc["changed"].to_numpy(), "Yes", "No"),
+            "rule": acc["rule"].to_numpy(dtype=object),
+            "reason": acc["reason"].to_numpy(dtype=object),
+            "points_to_next_tier_up": acc["points_to_next_tier_up"].to_numpy(),
+            "points_to_next_tier_down": acc["points_to_next_tier_down"].to_numpy(),
+            "score_change": acc["score_change"].to_numpy(),
+        }
+    )
+    for p in PILLARS:
+        table[f"{pillar_key(p)}_points"] = acc[f"{pillar_key(p)}_points"].to_numpy()
+    rule = tier_formula("[score]", seg.cutoffs).replace("[score]", "score")
+    sheet = ResultSheet(
+        table,
+        title=ACCOUNT_TITLE,
+        note=(
+            "Tier by score is a live formula on the Score cell and the cut-offs ("
+            + rule
+            + "); Tier is the final tier after hysteresis and the sheet's overrides (see Rule and Reason)."
+        ),
+    )
+    first = data_start_row(sheet)
+    score_col = _col_letter(list(table.columns).index("score"))
+    template = tier_formula("\x00", seg.cutoffs)
+    pieces = template.split("\x00")
+    table["tier_by_score"] = [Formula(f"{score_col}{first + i}".join(pieces)) for i in range(len(table))]
+    fmt = {"arr": MONEY_FORMAT, "score": SCORE_FORMAT, "points_to_next_tier_up": SCORE_FORMAT,
+           "points_to_next_tier_down": SCORE_FORMAT, "score_change": SCORE_FORMAT}
+    for p in PILLARS:
+        fmt[f"{pillar_key(p)}_points"] = SCORE_FORMAT
+    sheet.formats = fmt
+    return sheet
+
+
+def rules_table(seg) -> pd.DataFrame:
+    acc = seg.accounts
+    rule = acc["rule"]
+    rows = []
+    names = list(seg.tier_names)
+    for k, r in enumerate(seg.bands.itertuples()):
+        if k < len(names) - 1:
+            condition = f"Score {r.cutoff:.2f} or more" + (f" and below {seg.cutoffs.iloc[k - 1]:.2f}" if k > 0 else "")
+        else:
+            condition = f"Score below {seg.cutoffs.iloc[k - 1]:.2f}" if k > 0 else "Every score"
+        rows.append(
+            {
+                "step": 1,
+                "rule": "Score cut-off",
+                "tier": r.tier,
+                "condition": condition,
+                "cutoff": r.cutoff if k < len(names) - 1 else 0.0,
+                "band_basis": r.band_basis,
+                "band_min": r.band_min,
+                "band_max": r.band_max,
+                "target_share": r.target_share,
+                "score_rule_share": r.score_rule_share,
+                "final_share": r.share,
+                "band_met": "Yes" if r.met else "No",
+                "accounts": int((acc["score_tier"] == r.tier).sum()),
+            }
+        )
+    m = seg.margin
+    overrides = [
+        (2, "Hysteresis", f"An account with a previous tier moves up only when its score beats the new tier's cut-off by at least {m:g} "
+         f"points, and moves down only when it falls more than {m:g} points below its tier's cut-off; otherwise it keeps its previous tier.",
+         int((rule == "kept by hysteresis").sum())),
+        (3, "Strategic flag", (f"Strategic flag Yes: placed in {seg.strategic_tier} or a higher tier." if seg.strategic_tier else
+                               "Not applied: Finance 'Strategic accounts at least' is blank."), int((rule == "strategic flag").sum())),
+        (4, "Churn risk flag", "Churn risk flag Yes: one tier above where it would otherwise be, until the flag is cleared "
+         "(the margin does not apply while the flag is set).", int((rule == "churn risk: temporary higher touch").sum())),
+        (5, "Locked tier", "Locked tier set: that tier whatever the score; the lock reason is quoted in the account's reason.",
+         int(rule.str.startswith("locked").sum())),
+    ]
+    for step, name, condition, count in overrides:
+        rows.append({"step": step, "rule": name, "tier": "", "condition": condition, "accounts": count})
+    return pd.DataFrame(rows, columns=["step", "rule", "tier", "condition", "cutoff", "band_basis", "band_min", "band_max",
+                                       "target_share", "score_rule_share", "final_share", "band_met", "accounts"])
+
+
+def rules_sheet(seg) -> ResultSheet:
+    formula = tier_formula("score", seg.cutoffs)
+    method = ("standard targets" if seg.cutoff_method == "standard" else "moved from the standard targets to meet every band")
+    note = (f"Cut-offs ({method}) are set on scores so each tier's share lands in its band; hysteresis and overrides come after, "
+            f"and the band columns show both. CRM rule: {formula}. {seg.band_message}")
+    fmt = {"cutoff": SCORE_FORMAT, "band_min": PERCENT_FORMAT, "band_max": PERCENT_FORMAT, "target_share": PERCENT_FORMAT,
+           "score_rule_share": PERCENT_FORMAT, "final_share": PERCENT_FORMAT, "accounts": COUNT_FORMAT}
+    return ResultSheet(rules_table(seg), title="Tier rules", note=note, formats=fmt)
+
+
+def movers_table(seg) -> tuple[pd.DataFrame, int]:
+    mv = seg.movers
+    cols = ["account_id", "name", "arr", "previous_tier", "tier", "direction", "previous_score", "score", "score_change", "reason"]
+    movers = mv[cols].copy()
+    flags = seg.drift.set_index("account_id")["flag"] if len(seg.drift) else pd.Series(dtype=object)
+    movers["drift_flag"] = movers["account_id"].map(flags.to_dict()).fillna("") if len(flags) else ""
+    drift_only = seg.drift[~seg.drift["account_id"].isin(set(movers["account_id"]))].copy()
+    drift_only["direction"] = "none (drift)"
+    drift_only["reason"] = seg.accounts.set_index("account_id")["reason"].reindex(drift_only["account_id"]).to_numpy() \
+        if len(drift_only) and seg.accounts["account_id"].is_unique else ""
+    drift_only = drift_only.rename(columns={"flag": "drift_flag"})
+    table = pd.concat([movers, drift_only[cols + ["drift_flag"]]], ignore_index=True)
+    left_off = max(len(table) - SHEET_ROW_CAP, 0)
+    return table.iloc[:SHEET_ROW_CAP].reset_index(drop=True), left_off
+
+
+def movers_sheet(seg) -> ResultSheet:
+    table, left_off = movers_table(seg)
+    up = int((seg.movers["direction"] == "up").sum())
+    down = int((seg.movers["direction"] == "down").sum())
+    note = (f"{up:,} accounts moved up and {down:,} down since their previous tier; then accounts whose score changed by "
+            f"{seg.drift_threshold:g} points or more (drift).")
+    if left_off:
+        note += f" {left_off:,} rows left off this sheet; every account is in Account tiers and the CRM file."
+    fmt = {"arr": MONEY_FORMAT, "previous_score": SCORE_FORMAT, "score": SCORE_FORMAT, "score_change": SCORE_FORMAT}
+    return ResultSheet(table, title="Movers and drift", note=note, formats=fmt)
+
+
+def gaps_sheet(seg) -> ResultSheet:
+    table = seg.data_gaps.copy()
+    for text in seg.notes:
+        table.loc[len(table)] = {"item": "Note", "pillar": "", "accounts": 0, "share_of_accounts": 0.0, "examples": "", "assumed": text}
+    note = "Missing values are never read as zero: each account is scored on the signals it has, and the rest is listed here."
+    return ResultSheet(table, title="Data gaps", note=note, formats={"accounts": COUNT_FORMAT, "share_of_accounts": PERCENT_FORMAT})
+
+
+def breakdown_sheet(seg) -> ResultSheet:
+    table = seg.breakdown
+    fmt = {}
+    for col in table.columns:
+        if col == "accounts" or col.endswith(" accounts"):
+            fmt[col] = COUNT_FORMAT
+        elif col == "arr" or col.endswith(" ARR"):
+            fmt[col] = MONEY_FORMAT
+    return ResultSheet(table, title="Tiers by industry, company size, region and product",
+                       note="Counts and ARR of the final tiers; beyond the 20 largest values a dimension's rest is summed as Other.",
+                       formats=fmt)
+
+
+def result_sheets(seg) -> dict[str, ResultSheet]:
+    return {
+        "Account tiers": account_sheet(seg),
+        "Tier rules": rules_sheet(seg),
+        "Movers": movers_sheet(seg),
+        "Data gaps": gaps_sheet(seg),
+        "Breakdown": breakdown_sheet(seg),
+    }
+
+
+def _records(frame: pd.DataFrame, limit: int | None = None) -> list[dict]:
+    from planner.plan_json import jsonable
+
+    part = frame if limit is None else frame.head(limit)
+    return jsonable(part)
+
+
+def summary_dict(seg) -> dict:
+    from planner.plan_json import jsonable
+
+    acc = seg.accounts
+    mv = seg.movers
+    cols = ["account_id", "name", "arr", "previous_tier", "tier", "score", "previous_score", "score_change", "reason"]
+    flags = seg.drift["flag"].value_counts() if len(seg.drift) else pd.Series(dtype=int)
+    return jsonable(
+        {
+            "accounts": int(len(acc)),
+            "tiers": list(seg.tier_names),
+            "cutoffs": {k: float(v) for k, v in seg.cutoffs.items()},
+            "cutoff_method": seg.cutoff_method,
+            "bands_feasible": seg.bands_feasible,
+            "band_target_position": seg.lam,
+            "crm_rule": tier_formula("score", seg.cutoffs),
+            "margin": seg.margin,
+            "strategic_tier": seg.strategic_tier,
+            "bands": _records(seg.bands),
+            "band_message": seg.band_message,
+            "counts": {r.tier: int(r.accounts) for r in seg.bands.itertuples()},
+            "arr": {r.tier: float(r.arr) for r in seg.bands.itertuples()},
+            "rules": seg.rule_counts(),
+            "changed": int(acc["changed"].sum()),
+            "new_accounts": int(acc["previous_tier"].isna().sum()),
+            "pillar_weights": seg.pillar_weights,
+            "movers": {
+                "up": int((mv["direction"] == "up").sum()),
+                "down": int((mv["direction"] == "down").sum()),
+                "top_up": _records(mv.loc[mv["direction"] == "up", cols], TOP_LIST),
+                "top_down": _records(mv.loc[mv["direction"] == "down", cols], TOP_LIST),
+            },
+            "drift": {
+                "threshold": seg.drift_threshold,
+                "flagged": {str(k): int(v) for k, v in flags.items() if k},
+                "top": _records(seg.drift, TOP_LIST),
+            },
+            "data_gaps": _records(seg.data_gaps),
+            "breakdown": _records(seg.breakdown),
+            "notes": list(seg.notes),
+        }
+    )
