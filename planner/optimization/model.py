@@ -24,7 +24,7 @@ from planner.optimization.staffing import SupportQueue, support_queues
 
 MODES = ("min_cost", "max_value")
 ALL_TIERS = "All tiers"
-_EPS_EMPTY = 1e-6  # tie-break for services in tiers without accounts (money units)
+_EPS_EMPTY = 1e-6  # tie-break weight per occurrence (money / value units): far below any real price
 
 
 def _ceil(x: float) -> int:
@@ -297,6 +297,7 @@ class Spec:
     """What to build.
 
     objective: "value" (max expected impact), "cost" (min total cost),
+    "occurrences" (fewest occurrences above the floors: the tie-break of min_cost),
     "slack" (min total slack of the elastic groups), "extra_people" (min free
     people added), "none" (feasibility).
     """
@@ -306,6 +307,7 @@ class Spec:
     budget: float | None
     relax: bool = False
     value_floor: float | None = None
+    cost_ceiling: float | None = None
     drop: frozenset = frozenset()
     elastic: frozenset = frozenset()
     extra_people: bool = False
@@ -470,13 +472,19 @@ def build(data: ModelData, spec: Spec) -> Built:
 
     if spec.value_floor is not None:
         prob += (value >= spec.value_floor - value_constant, "value_floor")
+    if spec.cost_ceiling is not None:
+        prob += (cost <= spec.cost_ceiling, "cost_ceiling")
 
     # objective
-    empty_tiebreak = pulp.lpSum(x[c.index] for c in data.cells if c.accounts == 0)
+    empty_tiebreak = pulp.lpSum(x[c.index] for c in data.cells if c.accounts == 0)  # value objective: keep empty tiers at their floors
     if spec.objective == "value":
         prob += value - _EPS_EMPTY * empty_tiebreak
     elif spec.objective == "cost":
-        prob += cost + _EPS_EMPTY * empty_tiebreak
+        # ties in cost go to fewer occurrences (a tiny weight; exact ties in
+        # min_cost are settled by the "occurrences" phase instead)
+        prob += cost + _EPS_EMPTY * pulp.lpSum(x.values())
+    elif spec.objective == "occurrences":
+        prob += pulp.lpSum(x.values()) + 0.0
     elif spec.objective == "slack":
         prob += pulp.lpSum(v for g in sorted(slacks) for v in slacks[g]) + 0.0
     elif spec.objective == "extra_people":

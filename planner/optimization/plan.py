@@ -4,9 +4,12 @@
 and the tests call. In max_value it is lexicographic: first the most expected
 impact, then, holding that impact (to a relative 1e-6), the lowest cost; so
 ties go to the cheaper plan without a penalty weight that could trade value
-for cost. People are always reported as the fewest whole people the chosen
-intervals need (hours and coverage), which is never more expensive than the
-solver's own headcount and keeps every constraint satisfied.
+for cost. In min_cost the second step keeps the cost and asks for the fewest
+occurrences, so a plan never delivers more than the negotiated intervals
+unless a rule (keep tier order) forces it. People are always reported as the
+fewest whole people the chosen intervals need (hours and coverage), which is
+never more expensive than the solver's own headcount and keeps every
+constraint satisfied.
 """
 
 from __future__ import annotations
@@ -122,6 +125,17 @@ def solve_plan(
                     status = FEASIBLE if status == OPTIMAL else status
     else:
         sol.objective = first.objective
+        if lexicographic and not spec.relax:
+            # equal cost, fewer occurrences: the negotiated intervals unless something forces more
+            true_cost = evaluate(data, x, min_people(data, x, include_support="support" not in spec.drop)).total_cost
+            ceiling = true_cost + max(0.01, 1e-7 * abs(true_cost))
+            second_built = build(data, replace(spec, objective="occurrences", cost_ceiling=ceiling))
+            second = runner.run(second_built, f"{purpose}: fewest occurrences at that cost")
+            sol.outcomes.append(second)
+            if second.has_plan:
+                x = _extract(data, second_built, second)
+                if second.status != OPTIMAL and status == OPTIMAL:
+                    status = FEASIBLE
     people = min_people(data, x, include_support="support" not in spec.drop) if not spec.relax else {}
     if spec.relax:
         people = {uid: first.value(var.name) for uid, var in built.people.items()}

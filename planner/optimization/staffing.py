@@ -31,7 +31,7 @@ from planner.inputs import SLA, PlanInputs
 
 MONTHS_PER_YEAR = 12
 # Extra agents tried beyond the traffic before an SLA is declared unreachable
-# (only a 100% target with a zero wait, or a target of exactly 1.0, gets there).
+# (a guard: the search stops long before this for any target below 100%).
 _SEARCH_MARGIN = 2000
 
 
@@ -119,6 +119,9 @@ def agents_for_targets(
     """
     if traffic <= 0:
         return LiveResult(0, 0.0, 0.0, tuple(1.0 for _ in targets), 0.0)
+    if any(goal >= 1.0 for _, goal in targets):
+        # 1 - C exp(...) < 1 for any finite N: a 100% target is never met
+        return LiveResult(None, traffic, None, (), None)
     # smallest N allowed by the occupancy cap: A / N <= cap
     n_occ = ceil_exact(traffic / occupancy_cap) if occupancy_cap > 0 else 1
     start = max(math.floor(traffic) + 1, n_occ, 1)
