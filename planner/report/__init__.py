@@ -47,10 +47,10 @@ def render_html(plan, page_size: str | None = None) -> str:
     """The report as one HTML document (printable at ``page_size``, default the plan's option)."""
     from markupsafe import Markup
 
-    from planner.report.context import build_context
+    from planner.report.context import account_detail, build_context
 
     size = _check_page_size(page_size or getattr(plan.options, "page_size", "A4") or "A4")
-    ctx = build_context(plan.to_dict(), plan.inputs, page_size=size)
+    ctx = build_context(plan.to_dict(), plan.inputs, page_size=size, detail=account_detail(plan))
     ctx["css"] = Markup(_stylesheet())
     return _environment().get_template("report.html.j2").render(**ctx)
 

@@ -119,6 +119,16 @@ def _to_svg(fig, name: str, label: str) -> str:
     return svg.strip() + "\n"
 
 
+def _empty(fig, ax, title: str, message: str, name: str) -> str:
+    """A chart frame that says why there is nothing to draw."""
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=MUTED)
+    fig.tight_layout()
+    return _to_svg(fig, name, f"{title}: {message}")
+
+
 def _money_axis(symbol: str):
     def fmt(value, _pos):
         v = abs(value)
@@ -198,32 +208,44 @@ def cost_vs_value_by_tier(tiers: Sequence[str], cost: Sequence[float], value: Se
 def budget_frontier(
     budgets: Sequence[float],
     values: Sequence[float | None],
-    chosen_budget: float | None,
-    chosen_value: float | None,
+    budget: float | None,
+    plan_cost: float | None,
+    plan_value: float | None,
     symbol: str,
     value_label: str,
     smallest_feasible: float | None = None,
 ) -> str:
-    """The value the plan reaches at each budget; infeasible budgets left blank, the plan's budget marked."""
+    """The value the best plan reaches at each budget; budgets without a plan left blank; the budget and this plan marked."""
     fig, ax = _figure(2.7)
-    pts = [(b, v) for b, v in zip(budgets, values) if v is not None]
+    pts = [(b, v) for b, v in zip(budgets, values) if v is not None and b is not None]
     if pts:
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], color=TIER_BLUES[1], linewidth=1.6, marker="o", markersize=3.5, label="Best plan at this budget")
-    if smallest_feasible is not None and budgets:
-        ax.axvspan(min(budgets), smallest_feasible, color="#F2F2F2", zorder=0, label="No plan meets every commitment")
-        ax.axvline(smallest_feasible, color=MUTED, linewidth=0.8, linestyle="--")
-    if chosen_budget is not None:
-        ax.axvline(chosen_budget, color=ACCENT, linewidth=1.0, linestyle=":")
-        if chosen_value is not None:
-            ax.plot([chosen_budget], [chosen_value], marker="D", color=ACCENT, markersize=6, linestyle="none", label="This plan")
+        ax.plot([q[0] for q in pts], [q[1] for q in pts], color=TIER_BLUES[1], linewidth=1.6, marker="o", markersize=3.5,
+                label="Best plan at this budget", zorder=3)
+    xs = [b for b in budgets if b is not None]
+    missing = [b for b, v in zip(budgets, values) if v is None and b is not None]
+    if missing:
+        ax.plot(missing, [0] * len(missing), linestyle="none", marker="x", color=MUTED, markersize=5, label="No plan at this budget", zorder=3)
+    if smallest_feasible is not None:
+        ax.axvline(smallest_feasible, color=MUTED, linewidth=0.9, linestyle="--", label="Smallest budget that works")
+        xs.append(smallest_feasible)
+    if budget is not None:
+        ax.axvline(budget, color=ACCENT, linewidth=1.0, linestyle=":", label="Budget")
+        xs.append(budget)
+    if plan_cost is not None and plan_value is not None:
+        ax.plot([plan_cost], [plan_value], marker="D", color=ACCENT, markersize=6, linestyle="none", label="This plan", zorder=4)
+    if xs:
+        lo, hi = min(xs), max(xs)
+        pad = (hi - lo) * 0.05 or hi * 0.05 or 1.0
+        ax.set_xlim(lo - pad, hi + pad)
+    ax.set_ylim(bottom=0)
     ax.xaxis.set_major_formatter(_money_axis(symbol))
-    ax.yaxis.set_major_formatter(_money_axis(symbol) if symbol is not None else None)
+    ax.yaxis.set_major_formatter(_money_axis(symbol))
     ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.yaxis.set_major_locator(MaxNLocator(5))
     ax.set_xlabel("Annual CS budget")
     ax.set_ylabel(value_label)
     ax.set_title("Budget frontier: what each budget buys")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _grid(ax, "both")
     fig.tight_layout()
     return _to_svg(fig, "frontier", "Budget frontier: value reached at each budget")
@@ -238,6 +260,8 @@ def headcount_by_role_and_tier(
 ) -> str:
     """Stacked horizontal bars: one bar per role, one segment per tier (fte[role][tier]), pooled people in grey."""
     fig, ax = _figure(1.3 + 0.32 * max(len(roles), 1))
+    if not roles:
+        return _empty(fig, ax, "Headcount by role and tier", "No headcount is planned: no plan meets the requirements.", "headcount")
     y = list(range(len(roles)))
     left = [0.0] * len(roles)
     series = [(tier, [row[j] for row in fte], colour) for j, (tier, colour) in enumerate(zip(tiers, tier_colours(len(tiers))))]

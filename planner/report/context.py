@@ -1,11 +1,16 @@
 """Plan -> the plain dict the report template renders.
 
-Numbers come from ``plan.to_dict()`` (the same dict written as plan.json),
+Every number comes from ``plan.to_dict()`` (the dict written as plan.json),
 so the figures in the PDF summary are the figures in plan.json. The inputs
-(``plan.inputs``) supply the assumption tables and the names in input order.
-Every value handed to the template is a string or a list/dict of strings,
-already formatted; the template only lays them out (and escapes them).
-Charts are SVG strings marked safe (matplotlib escapes their text).
+(``plan.inputs``) give the assumption tables and the names in sheet order.
+Two account-level views are not in plan.json (it keeps the top movers only):
+the score of every account, for the score histogram, and the full list of
+tier changes, for the movement matrix; :func:`account_detail` takes them
+from ``plan.segmentation``.
+
+Everything handed to the template is a string or a list/dict of strings,
+already formatted; the template lays them out and escapes them. Charts are
+SVG strings marked safe (matplotlib escapes their text).
 """
 
 from __future__ import annotations
@@ -43,15 +48,19 @@ ENGAGEMENT_MEANING = {
 }
 
 MODE_LABELS = {
-    "min_cost": "plan mode: deliver the negotiated service at the lowest cost",
-    "max_value": "plan mode: buy the most expected ARR impact within the budget",
+    "min_cost": "planning mode min_cost: the negotiated service at the lowest cost",
+    "max_value": "planning mode max_value: the most expected ARR impact within the budget",
 }
 
-FEASIBLE_STATUSES = {"optimal", "feasible", "time_limit_feasible", "not_proven_optimal"}
+# optimization statuses (planner.optimization.result)
+OPTIMAL = "optimal"
+FEASIBLE = "feasible, not proven optimal"
+INFEASIBLE = "infeasible"
+ALL_TIERS = "All tiers"  # the tier label of a pooled people pool
 
-MOVERS_SHOWN = 25
-KEEP_ROWS = 14  # tables this short never split across pages
+MOVERS_SHOWN = 10  # per direction
 DRIFT_SHOWN = 15
+KEEP_ROWS = 14  # tables this short never split across pages
 
 
 # ----------------------------------------------------------------- small helpers
@@ -59,7 +68,7 @@ DRIFT_SHOWN = 15
 
 def _table(caption: str, columns: Sequence[tuple[str, bool]], rows: list[dict], *, widths=None, compact=False,
            row_header=True, note: str = "", ident: str | None = None) -> dict:
-    """A table the template's macro renders: columns are (label, numeric?)."""
+    """A table for the template's macro: columns are (label, numeric?); widths in % of the text width."""
     return {
         "caption": caption,
         "columns": [{"label": label, "num": num} for label, num in columns],
@@ -74,10 +83,10 @@ def _table(caption: str, columns: Sequence[tuple[str, bool]], rows: list[dict], 
 
 
 def _row(*cells, total: bool = False, flags: Sequence[bool] | None = None) -> dict:
-    return {"cells": [str(c) for c in cells], "total": total, "flags": list(flags) if flags else None}
+    return {"cells": ["" if c is None else str(c) for c in cells], "total": total, "flags": list(flags) if flags else None}
 
 
-def _by(records: Sequence[Mapping], *keys: str) -> dict:
+def _by(records, *keys: str) -> dict:
     out = {}
     for r in records or ():
         out[tuple(r.get(k) for k in keys) if len(keys) > 1 else r.get(keys[0])] = r
@@ -88,520 +97,575 @@ def _sum(values) -> float:
     return float(sum(v for v in values if v is not None))
 
 
-def _band_text(basis: str, lo, hi) -> str:
-    if lo is None and hi is None:
-        return fmt.DASH
-    return f"{fmt.percent(lo, 0)}{fmt.DASH}{fmt.percent(hi, 0)} of {'ARR' if basis == 'ARR' else 'accounts'}"
-
-
 def _ratio(a, b):
     return a / b if (a is not None and b) else None
 
 
-def _fte_cell(value: float) -> str:
-    """People in a role x tier matrix: a dash where nobody is planned."""
-    return fmt.people(value) if round(value, 1) != 0 else fmt.DASH
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{fmt.count(n)} {word if n == 1 else (plural or word + 's')}"
 
 
-def _feasible(status: str | None, total_cost) -> bool:
-    return total_cost is not None and (status or "").lower().replace(" ", "_") in FEASIBLE_STATUSES
+def _sentence(text: str) -> str:
+    text = (text or "").strip()
+    return text if not text or text[-1] in ".!?" else text + "."
 
 
-# ----------------------------------------------------------------- the context
-
-
-def build_context(plan_dict: Mapping, inputs: PlanInputs, page_size: str = "A4") -> dict:
-    """Everything the template needs, as strings, lists and dicts of strings."""
-    d = plan_dict
-    cur = d.get("currency") or inputs.finance.currency
-    sym = fmt.symbol(cur)
-    summary = d.get("summary", {})
-    opt = d.get("optimization", {}) or {}
-    seg = d.get("segmentation", {}) or {}
-    val = d.get("valuation", {}) or {}
-    tiers = list(inputs.tier_names)
-    roles = [r.name for r in inputs.roles]
-    feasible = _feasible(summary.get("status"), summary.get("total_cost"))
-
-    ctx: dict = {
-        "title": TITLE,
-        "fiscal_year": str(d.get("fiscal_year", inputs.finance.fiscal_year)),
-        "page_size": page_size if page_size in ("A4", "Letter") else "A4",
-        "tool": f"{d.get('tool', {}).get('name', 'TierPlan')} {d.get('tool', {}).get('version', '')}".strip(),
-        "source": d.get("source", ""),
-        "mode_label": MODE_LABELS.get(summary.get("mode") or opt.get("mode"), str(summary.get("mode") or "")),
-        "solver_label": _solver_label(opt),
-        "sections": SECTIONS,
-        "toc": [(k, v) for k, v in SECTIONS.items() if k != "summary"],
-        "notes": list(d.get("notes") or ()),
-    }
-    ctx.update(_summary(d, inputs, cur, feasible))
-    ctx.update(_tiers(d, inputs, cur))
-    ctx.update(_engagement(d, inputs))
-    ctx.update(_services(d, inputs, cur))
-    ctx.update(_headcount(d, inputs, cur))
-    ctx.update(_support(d, inputs))
-    ctx.update(_frontier(d, inputs, cur, feasible))
-    ctx.update(_movers(d, inputs, cur))
-    ctx.update(_gaps(d, inputs))
-    ctx.update(_assumptions(d, inputs, cur))
-    ctx["method"] = _method(d, inputs)
-    ctx["footer"] = (
-        f"Prepared with {ctx['tool']} from {ctx['source'] or 'the planning workbook'}. Every figure in this report is in {cur} per year "
-        "unless a column says otherwise, and equals the matching value in plan.json."
-    )
-    ctx["charts"] = {
-        "arr_accounts": ctx.pop("_chart_arr_accounts"),
-        "cost_value": ctx.pop("_chart_cost_value"),
-        "headcount": ctx.pop("_chart_headcount"),
-        "frontier": ctx.pop("_chart_frontier"),
-        "scores": ctx.pop("_chart_scores"),
-    }
-    return ctx
+def _cut_text(value) -> str:
+    return fmt.number(value, 2) if value is not None else fmt.DASH
 
 
 def _figure(ident: str, svg: str, caption: str) -> dict:
     return {"id": ident, "svg": Markup(svg), "caption": caption}
 
 
+def _chart_symbol(currency: str) -> str:
+    sym = fmt.symbol(currency)
+    return sym if len(sym) <= 2 else ""
+
+
+class _Plan:
+    """Read-only view of plan.json with the few derived facts every section needs."""
+
+    def __init__(self, d: Mapping, inputs: PlanInputs):
+        self.d = d
+        self.inputs = inputs
+        self.cur = d.get("currency") or inputs.finance.currency
+        self.summary = d.get("summary") or {}
+        self.opt = d.get("optimization") or {}
+        self.seg = d.get("segmentation") or {}
+        self.val = d.get("valuation") or {}
+        self.tiers = list(inputs.tier_names)
+        self.mode = self.summary.get("mode") or self.opt.get("mode") or inputs.finance.planning_mode
+        self.status = self.summary.get("status") or self.opt.get("status") or ""
+        self.plan_kind = self.opt.get("plan_kind", "plan")
+        self.has_plan = self.plan_kind != "none" and self.summary.get("total_cost") is not None
+        self.feasible = self.status in (OPTIMAL, FEASIBLE) and self.has_plan
+        self.budget = self.summary.get("budget")
+        self.total_cost = self.summary.get("total_cost")
+        used = self.summary.get("budget_used")
+        self.budget_used = used if used is not None else self.opt.get("budget_used_share")
+        self.value = self.summary.get("value")
+        self.asv = self.opt.get("assessed_service_value")
+        self.infeasibility = self.opt.get("infeasibility") or {}
+        self.accounts = self.seg.get("counts") or {}
+        self.arr = self.seg.get("arr") or {}
+        self.intervals = _by(self.opt.get("intervals"), "service", "tier")
+        self.headcount = list(self.opt.get("headcount") or ())
+        self.margin = inputs.finance.margin
+
+    def planned(self, service: str, tier: str) -> float | None:
+        """Occurrences per year the plan delivers; the negotiated ones when there is no plan."""
+        r = self.intervals.get((service, tier))
+        if r is not None and r.get("chosen") is not None:
+            return float(r["chosen"])
+        iv = self.inputs.interval(service, tier)
+        return iv.negotiated if iv is not None else None
+
+    def cost_per_occurrence(self, service: str, tier: str) -> float | None:
+        r = self.intervals.get((service, tier))
+        if r is not None and r.get("cost_per_occurrence") is not None:
+            return float(r["cost_per_occurrence"])
+        v = _by(self.val.get("services"), "service", "tier").get((service, tier))
+        return v.get("cost_per_occurrence") if v else None
+
+    @property
+    def interval_word(self) -> str:
+        return "planned" if self.has_plan else "negotiated"
+
+    def people(self) -> dict:
+        """(role, tier label) -> people."""
+        out: dict = defaultdict(float)
+        for r in self.headcount:
+            out[(r.get("role"), r.get("tier"))] += float(r.get("people") or 0)
+        return out
+
+    def tier_costs(self) -> dict:
+        """tier -> {service cost, ASV, expected impact, hours} of one year at the planned intervals, all accounts."""
+        out = {}
+        for t in self.tiers:
+            n = self.accounts.get(t, 0)
+            cost = asv = impact = hours = 0.0
+            for iv in (i for i in self.inputs.intervals if i.tier == t):
+                p = self.planned(iv.service, t) or 0.0
+                c = (self.cost_per_occurrence(iv.service, t) or 0.0) * p
+                cost += c * n
+                asv += c * (1 + self.margin) * n
+                hours += iv.hours * p
+                r = self.intervals.get((iv.service, t)) or {}
+                impact += r.get("expected_impact") or 0.0
+            out[t] = {"cost": cost, "asv": asv, "impact": impact if self.has_plan else None, "hours_per_account": hours}
+        return out
+
+
+# ----------------------------------------------------------------- the context
+
+
+def build_context(plan_dict: Mapping, inputs: PlanInputs, page_size: str = "A4", detail: Mapping | None = None) -> dict:
+    """Everything the template needs, as strings, lists and dicts of strings.
+
+    ``detail`` is :func:`account_detail` of the plan (per-account scores and tier changes);
+    without it the score chart and the movement matrix are left empty.
+    """
+    p = _Plan(plan_dict, inputs)
+    tool = plan_dict.get("tool") or {}
+    ctx: dict = {
+        "title": TITLE,
+        "fiscal_year": str(plan_dict.get("fiscal_year", inputs.finance.fiscal_year)),
+        "page_size": page_size if page_size in ("A4", "Letter") else "A4",
+        "tool": f"{tool.get('name', 'TierPlan')} {tool.get('version', '')}".strip(),
+        "source": plan_dict.get("source", ""),
+        "mode_label": MODE_LABELS.get(p.mode, str(p.mode)),
+        "solver_label": _solver_label(p.opt),
+        "sections": SECTIONS,
+        "toc": [(k, v) for k, v in SECTIONS.items() if k != "summary"],
+    }
+    detail = detail or {}
+    ctx.update(_summary(p))
+    ctx.update(_tiers(p))
+    ctx.update(_engagement(p))
+    ctx.update(_services(p))
+    ctx.update(_headcount(p))
+    ctx.update(_support(p))
+    ctx.update(_frontier(p))
+    ctx.update(_movers(p, detail))
+    ctx.update(_gaps(p))
+    ctx.update(_assumptions(p))
+    ctx["method"] = _method(p)
+    ctx["footer"] = (
+        f"Prepared with {ctx['tool']} from {ctx['source'] or 'the planning workbook'}. Money is in {p.cur} per year unless a column says "
+        "otherwise; every figure equals the matching value in plan.json."
+    )
+    ctx["charts"] = {key: ctx.pop(f"_chart_{key}") for key in ("arr_accounts", "cost_value", "headcount", "frontier", "scores")}
+    return ctx
+
+
+def account_detail(plan) -> dict:
+    """Per-account data plan.json leaves out: [(tier, score)] and [(previous tier, tier)] of every account."""
+    seg = getattr(plan, "segmentation", None)
+    acc = getattr(seg, "accounts", None)
+    if acc is None or "tier" not in getattr(acc, "columns", ()):
+        return {}
+    tiers = acc["tier"].astype(str).tolist()
+    scores = acc["score"].astype(float).tolist() if "score" in acc.columns else []
+    prev = acc["previous_tier"].tolist() if "previous_tier" in acc.columns else [None] * len(tiers)
+    return {
+        "scores": list(zip(tiers, scores)),
+        "moves": [(p if isinstance(p, str) and p else None, t) for p, t in zip(prev, tiers)],
+    }
+
+
 def _solver_label(opt: Mapping) -> str:
-    solver = (opt.get("solver") or "").upper()
-    if solver == "HIGHS":
-        solver = "HiGHS"
-    return solver or "the optimizer"
+    solver = (opt.get("solver") or "").lower()
+    return {"highs": "HiGHS", "cbc": "CBC"}.get(solver, solver.upper() or "the optimizer")
 
 
 # ----------------------------------------------------------------- 1 summary
 
 
-def _summary(d: Mapping, inputs: PlanInputs, cur: str, feasible: bool) -> dict:
-    s = d.get("summary", {})
-    opt = d.get("optimization", {}) or {}
-    budget, cost, used, value = s.get("budget"), s.get("total_cost"), s.get("budget_used"), s.get("value")
-    mode = s.get("mode") or opt.get("mode") or inputs.finance.planning_mode
-    value_label = "Expected ARR impact" if mode == "max_value" else "Assessed Service Value"
+def _summary(p: _Plan) -> dict:
+    cur, s, opt, inf = p.cur, p.summary, p.opt, p.infeasibility
+    solver = _solver_label(opt)
     details: list[str] = []
-    infeas = opt.get("infeasibility") or {}
-    if feasible:
-        headline = f"The plan fits the budget: {fmt.money(cost, cur)} of {fmt.money(budget, cur)} ({fmt.percent(used)} used)."
+    ways_out: list[str] = []
+    if p.feasible:
+        headline = f"The plan fits the budget: {fmt.money(p.total_cost, cur)} of {fmt.money(p.budget, cur)} ({fmt.percent(p.budget_used)} used)."
         if opt.get("proven_optimal"):
-            details.append(f"{_solver_label(opt)} proved this plan optimal.")
+            details.append(f"{solver} proved this plan optimal.")
         elif opt.get("gap") is not None:
-            details.append(
-                f"{_solver_label(opt)} stopped at its time limit with the best plan found; it is within {fmt.percent(opt.get('gap'), 2)} of the best possible."
-            )
-    else:
-        smallest = infeas.get("smallest_budget")
-        headline = f"No plan meets every commitment within the budget of {fmt.money(budget, cur)}."
+            details.append(f"{solver} stopped at its time limit with the best plan it had found, within {fmt.percent(opt.get('gap'), 2)} of the best possible.")
+        else:
+            details.append(f"{solver} stopped at its time limit with the best plan it had found; it is not proven optimal.")
+    elif p.status == INFEASIBLE:
+        smallest = inf.get("smallest_budget")
+        headline = f"No plan meets every requirement within the budget of {fmt.money(p.budget, cur)}."
         if smallest is not None:
-            headline += f" The smallest budget that works is {fmt.money(smallest, cur)}."
-        for reason in infeas.get("reasons") or ():
-            details.append(str(reason))
-        details.append("The figures below show the plan at the smallest workable budget where one exists; nothing else in this report is a commitment until the budget is settled.")
-
-    hc_total = _sum(r.get("fte") for r in opt.get("headcount") or ())
-    kpis = [
-        {"label": "Annual CS budget", "value": fmt.money(budget, cur), "note": ""},
-        {"label": "Planned cost", "value": fmt.money(cost, cur), "note": f"{fmt.percent(used)} of budget" if used is not None else ""},
-        {"label": value_label, "value": fmt.money(value, cur), "note": _value_note(mode, inputs)},
-        {"label": "People", "value": fmt.people(hc_total), "note": "full-time equivalents"},
-        {"label": "Accounts", "value": fmt.count(s.get("accounts")), "note": f"in {len(inputs.tiers)} tiers"},
-        {"label": "CS cost as share of ARR", "value": fmt.percent(_ratio(cost, s.get("arr"))), "note": f"{fmt.money(s.get('arr'), cur)} ARR"},
-    ]
-    arr = s.get("arr")
-    share = _ratio(cost, arr)
-    n_tiers = len(inputs.tiers)
-    text = (
-        f"{fmt.count(s.get('accounts'))} accounts holding {fmt.money(arr, cur)} of ARR are placed in {n_tiers} tiers. "
-    )
-    if feasible:
-        text += (
-            f"Serving them as planned costs {fmt.money(cost, cur)} a year, {fmt.percent(used)} of the budget and "
-            f"{fmt.percent(share)} of ARR, and needs {fmt.people(hc_total)} people. "
-        )
-        if mode == "max_value":
-            text += f"The chosen service levels are expected to protect or add {fmt.money(value, cur)} of ARR."
+            headline += f" The smallest budget that works is {fmt.money(smallest, cur)}"
+            headline += f", {fmt.money(inf.get('budget_shortfall'), cur)} more." if inf.get("budget_shortfall") is not None else "."
+        elif inf.get("summary") and "No budget alone" in inf["summary"]:
+            headline += " No budget alone makes it possible: a requirement has to change."
+        if inf.get("summary"):
+            details.append(_sentence(inf["summary"]))
+        if p.has_plan:
+            details.append(f"The figures below are the cheapest plan that meets every requirement; it costs {fmt.money(p.total_cost, cur)}.")
         else:
-            text += f"At the {fmt.percent(inputs.finance.margin, 0)} profit margin the services delivered are worth {fmt.money(value, cur)} (Assessed Service Value)."
+            details.append("No intervals or headcount are planned; the tables below show the negotiated service levels and the tiering.")
+        for r in inf.get("relaxations") or ():
+            if r.get("description"):
+                ways_out.append(_sentence(r["description"]))
+        if inf.get("extra_headcount_total"):
+            extra = ", ".join(f"{k}: {v}" for k, v in (inf.get("extra_headcount") or {}).items())
+            ways_out.append(f"Or fund {_plural(inf['extra_headcount_total'], 'more person', 'more people')} outside the budget ({extra}).")
     else:
-        text += "The services and SLAs as negotiated cost more than the budget allows; see the trade-offs below and the budget frontier."
+        headline = f"No plan: the solver stopped ({p.status or 'no status'})."
+        details.append(f"{solver} found no plan within the time limit of {fmt.quantity(opt.get('time_limit'), 0)} seconds. Raise the limit or try the other solver.")
 
-    people = _people_table(d, inputs)
-    trade = []
-    for t in list(opt.get("trade_offs") or ())[:3]:
-        if isinstance(t, str):
-            trade.append({"title": "", "text": t})
-        else:
-            trade.append({"title": str(t.get("title") or ""), "text": str(t.get("text") or t.get("statement") or "")})
+    people = _sum(r.get("people") for r in p.headcount)
+    n_tiers = len(p.tiers)
+    kpis = [
+        {"label": "Annual CS budget", "value": fmt.money(p.budget, cur), "note": "Finance sheet" if not (p.d.get("options") or {}).get("budget") else "set on the command line"},
+        {"label": "Planned cost", "value": fmt.money(p.total_cost, cur), "note": f"{fmt.percent(p.budget_used)} of budget" if p.budget_used is not None else "no plan"},
+        {"label": "Expected ARR impact", "value": fmt.money(p.value, cur), "note": "retention and expansion the services buy"},
+        {"label": "Assessed Service Value", "value": fmt.money(p.asv, cur), "note": f"cost x (1 + {fmt.percent(p.margin, 0)} margin)"},
+        {"label": "People", "value": fmt.people(people) if p.has_plan else fmt.DASH, "note": "whole people, all roles"},
+        {"label": "Accounts", "value": fmt.count(s.get("accounts")), "note": f"{fmt.money(s.get('arr'), cur)} ARR in {n_tiers} tiers"},
+    ]
+    text = f"{fmt.count(s.get('accounts'))} accounts holding {fmt.money(s.get('arr'), cur)} of ARR are placed in {n_tiers} tiers. "
+    if p.has_plan:
+        text += (
+            f"{'Serving them as planned' if p.feasible else 'The cheapest plan that meets every requirement'} costs {fmt.money(p.total_cost, cur)} a year, "
+            f"{fmt.percent(p.budget_used)} of the budget and {fmt.percent(_ratio(p.total_cost, s.get('arr')))} of ARR, with "
+            f"{_plural(int(round(people)), 'person', 'people')}. The services are expected to protect or add {fmt.money(p.value, cur)} of ARR; "
+            f"priced at cost plus the {fmt.percent(p.margin, 0)} margin they are worth {fmt.money(p.asv, cur)} (Assessed Service Value)."
+        )
+    else:
+        text += "The services and commitments as they stand cannot be delivered; the ways out are listed above."
+    trade = [_sentence(t if isinstance(t, str) else (t.get("text") or "")) for t in list(opt.get("trade_offs") or ())[:3]]
     return {
-        "status": {"feasible": feasible, "headline": headline, "details": details},
+        "status": {"feasible": p.feasible, "headline": headline, "details": details, "ways_out": ways_out},
         "kpis": kpis,
         "summary_text": text,
-        "people": people,
+        "people": _people_table(p),
         "trade_offs": trade,
-        "no_trade_offs": "The sensitivity analysis found no limit whose change would move the plan materially.",
+        "no_trade_offs": (
+            "No trade-offs were computed: there is no plan to vary." if not p.has_plan
+            else "The sensitivity analysis found no limit whose change would move the plan materially."
+        ),
     }
 
 
-def _value_note(mode: str, inputs: PlanInputs) -> str:
-    if mode == "max_value":
-        return "retention and expansion effect"
-    return f"cost x (1 + {fmt.percent(inputs.finance.margin, 0)} margin)"
+def _people_table(p: _Plan) -> dict:
+    people = p.people()
+    roles = [r.name for r in p.inputs.roles if any(k[0] == r.name and v > 0 for k, v in people.items())]
+    shared = any(k[1] not in p.tiers and v > 0 for k, v in people.items())
+    cols = [("Role", False)] + [(t, True) for t in p.tiers] + ([("Shared", True)] if shared else []) + [("Total", True)]
 
+    def cell(v: float) -> str:
+        return fmt.people(v) if v else fmt.DASH
 
-def _fte_matrix(d: Mapping, inputs: PlanInputs) -> tuple[list[str], dict]:
-    """Roles that carry people, and fte[(role, tier)] (tier None: pooled across tiers)."""
-    opt = d.get("optimization", {}) or {}
-    fte: dict = defaultdict(float)
-    for r in opt.get("headcount") or ():
-        fte[(r.get("role"), r.get("tier"))] += float(r.get("fte") or 0.0)
-    roles = [r.name for r in inputs.roles if any(k[0] == r.name for k in fte)]
-    return roles, fte
-
-
-def _people_table(d: Mapping, inputs: PlanInputs) -> dict:
-    tiers = list(inputs.tier_names)
-    roles, fte = _fte_matrix(d, inputs)
-    has_pool = any(k[1] in (None, "", "All tiers") for k in fte)
-    cols = [("Role", False)] + [(t, True) for t in tiers] + ([("Shared", True)] if has_pool else []) + [("Total", True)]
     rows = []
     for role in roles:
-        vals = [fte.get((role, t), 0.0) for t in tiers]
-        pool = sum(v for k, v in fte.items() if k[0] == role and k[1] in (None, "", "All tiers"))
-        rows.append(_row(role, *[_fte_cell(v) for v in vals], *([_fte_cell(pool)] if has_pool else []), fmt.people(sum(vals) + pool)))
-    tier_tot = [sum(fte.get((r, t), 0.0) for r in roles) for t in tiers]
-    pool_tot = sum(v for k, v in fte.items() if k[1] in (None, "", "All tiers"))
-    rows.append(_row("Total", *[fmt.people(v) for v in tier_tot], *([fmt.people(pool_tot)] if has_pool else []),
+        vals = [people.get((role, t), 0.0) for t in p.tiers]
+        pool = sum(v for k, v in people.items() if k[0] == role and k[1] not in p.tiers)
+        rows.append(_row(role, *[cell(v) for v in vals], *([cell(pool)] if shared else []), fmt.people(sum(vals) + pool)))
+    tier_tot = [sum(people.get((r, t), 0.0) for r in roles) for t in p.tiers]
+    pool_tot = sum(v for k, v in people.items() if k[1] not in p.tiers)
+    rows.append(_row("Total", *[fmt.people(v) for v in tier_tot], *([fmt.people(pool_tot)] if shared else []),
                      fmt.people(sum(tier_tot) + pool_tot), total=True))
-    return _table("People by role and tier (full-time equivalents)", cols, rows)
+    note = "Named roles are hired per tier; pooled roles (Shared) serve every tier." if shared else ""
+    if not p.has_plan:
+        note = "No headcount is planned because no plan meets the requirements."
+    return _table("People by role and tier", cols, rows, note=note)
 
 
 # ----------------------------------------------------------------- 2 tiers
 
 
-def _tiers(d: Mapping, inputs: PlanInputs, cur: str) -> dict:
-    seg = d.get("segmentation", {}) or {}
-    val = d.get("valuation", {}) or {}
-    vt = _by(val.get("tiers") or (), "tier")
-    totals = val.get("totals") or {}
-    total_arr = totals.get("arr") or 0.0
-    total_acc = totals.get("accounts") or 0
-    cut = _cutoffs(seg)
-    bands = _by(seg.get("bands") or (), "tier")
+def _tiers(p: _Plan) -> dict:
+    cur, seg = p.cur, p.seg
+    bands = _by(seg.get("bands"), "tier")
+    cut = seg.get("cutoffs") or {}
+    total_arr = _sum(p.arr.get(t) for t in p.tiers)
+    total_acc = int(_sum(p.accounts.get(t) for t in p.tiers))
     rows, arr_share, acc_share, band_list, defs = [], [], [], [], []
-    for t in inputs.tiers:
-        r = vt.get(t.name, {})
-        a_share = (r.get("arr", 0.0) / total_arr) if total_arr else 0.0
-        n_share = (r.get("accounts", 0) / total_acc) if total_acc else 0.0
+    for i, t in enumerate(p.inputs.tiers):
         b = bands.get(t.name, {})
-        share = a_share if t.band_basis == "ARR" else n_share
-        within = b.get("within")
-        if within is None:
-            within = t.band_min - 1e-9 <= share <= t.band_max + 1e-9
+        a_share = _ratio(p.arr.get(t.name, 0.0), total_arr) or 0.0
+        n_share = _ratio(p.accounts.get(t.name, 0), total_acc) or 0.0
+        met = bool(b.get("met", True))
+        last = i == len(p.tiers) - 1
         rows.append(
             _row(
-                t.name,
-                t.engagement,
-                fmt.count(r.get("accounts")),
-                fmt.amount(r.get("arr")),
-                fmt.percent(a_share),
-                fmt.percent(n_share),
-                _band_text(t.band_basis, t.band_min, t.band_max),
-                "Yes" if within else "No",
-                fmt.number(cut.get(t.name), 1) if cut.get(t.name) is not None else fmt.DASH,
-                flags=[False] * 7 + [not within, False],
+                t.name, t.engagement, fmt.count(p.accounts.get(t.name, 0)), fmt.amount(p.arr.get(t.name)),
+                fmt.percent(a_share), fmt.percent(n_share),
+                _band_text(b.get("band_basis", t.band_basis), b.get("band_min", t.band_min), b.get("band_max", t.band_max)),
+                "Yes" if met else "No",
+                fmt.DASH if last else _cut_text(cut.get(t.name)),
+                flags=[False] * 7 + [not met, False],
             )
         )
         arr_share.append(a_share)
         acc_share.append(n_share)
-        band_list.append((t.band_basis, t.band_min, t.band_max))
-        text = (t.description or "No description on the Tiers sheet.").strip()
-        if text and text[-1] not in ".!?":
-            text += "."
-        if cut.get(t.name) is not None:
-            text += f" Accounts scoring {fmt.number(cut[t.name], 1)} or more (out of 100) qualify unless a lock, flag or the re-tiering margin says otherwise."
+        band_list.append((b.get("band_basis", t.band_basis), b.get("band_min", t.band_min), b.get("band_max", t.band_max)))
+        text = _sentence(t.description) or "No description on the Tiers sheet."
+        if not last and cut.get(t.name) is not None:
+            text += f" Qualifies with a score of {_cut_text(cut[t.name])} or more out of 100, unless the re-tiering margin, a flag or a lock says otherwise."
+        else:
+            text += " Every account that does not reach a higher tier's cut-off."
         defs.append({"name": t.name, "text": text})
     rows.append(_row("Total", "", fmt.count(total_acc), fmt.amount(total_arr), fmt.percent(1.0 if total_arr else None),
                      fmt.percent(1.0 if total_acc else None), "", "", "", total=True))
     table = _table(
-        f"Accounts and ARR per tier against the target bands (ARR in {cur})",
+        f"Accounts and ARR per tier against the target bands (ARR in {p.cur})",
         [("Tier", False), ("Engagement", False), ("Accounts", True), ("ARR", True), ("Share of ARR", True),
          ("Share of accounts", True), ("Target band", False), ("In band", False), ("Score cut-off", True)],
         rows,
-        widths=[12, 12, 9, 13, 9, 10, 17, 7, 11],
+        widths=[13, 11, 9, 13, 9, 10, 17, 7, 11],
+        note=seg.get("band_message") or "",
     )
-    svg = charts.arr_and_accounts_by_tier(list(inputs.tier_names), arr_share, acc_share, band_list)
-    n_out = sum(1 for r in rows[:-1] if r["cells"][7] == "No")
+    svg = charts.arr_and_accounts_by_tier(p.tiers, arr_share, acc_share, band_list)
+    rules = seg.get("rules") or {}
+    rule_text = "; ".join(f"{_rule_label(k)}: {fmt.count(v)}" for k, v in sorted(rules.items(), key=lambda kv: -kv[1]))
+    crm = _crm_rule_text(p.tiers, cut)
     text = (
-        f"Every account is scored from 0 to 100 on revenue and the four pillars (growth potential, strategic value, engagement complexity, "
-        f"health and maturity) and placed in one of {len(inputs.tiers)} tiers. Each tier has a target band, either a share of ARR or a share "
-        f"of accounts as the Tiers sheet says. "
-        + ("All tiers sit inside their bands." if n_out == 0 else f"{n_out} tier{'s' if n_out != 1 else ''} sit{'' if n_out != 1 else 's'} outside the band; locks, strategic flags and churn-risk flags explain most such gaps.")
+        f"Each account is scored from 0 to 100 on revenue and four pillars (growth potential, strategic value, engagement complexity, "
+        f"health and maturity). The score cut-offs are set so that each tier's share of ARR, or of accounts, lands inside its target band. "
+        f"{crm}"
     )
     return {
         "tiers_text": text,
         "tier_table": table,
         "tier_defs": defs,
+        "placement_text": f"How the final tier was decided: {rule_text}." if rule_text else "",
         "_chart_arr_accounts": _figure("fig-arr-accounts", svg, "Figure 1. Share of ARR and of accounts per tier; the shaded range is the tier's target band."),
     }
 
 
-def _cutoffs(seg: Mapping) -> dict:
-    """tier -> lowest composite score that qualifies (None for the lowest tier)."""
-    raw = seg.get("cutoffs")
-    if isinstance(raw, Mapping):
-        return {k: v for k, v in raw.items()}
-    out = {}
-    for r in raw or ():
-        out[r.get("tier")] = r.get("score", r.get("cutoff"))
-    return out
+def _band_text(basis: str, lo, hi) -> str:
+    if lo is None and hi is None:
+        return fmt.DASH
+    return f"{fmt.percent(lo, 0)}{fmt.DASH}{fmt.percent(hi, 0)} of {'ARR' if basis == 'ARR' else 'accounts'}"
+
+
+def _rule_label(rule: str) -> str:
+    return {
+        "score cut-off": "by score",
+        "kept by hysteresis": "kept in their previous tier (re-tiering margin)",
+        "strategic flag": "lifted by the strategic flag",
+        "churn risk: temporary higher touch": "one tier up for churn risk",
+        "locked": "locked to a tier",
+    }.get(rule, rule)
+
+
+def _crm_rule_text(tiers: list[str], cut: Mapping) -> str:
+    parts = [f"{t} from {_cut_text(cut.get(t))}" for t in tiers[:-1] if cut.get(t) is not None]
+    if not parts:
+        return ""
+    return f"The rule to put in the CRM: {', '.join(parts)}, otherwise {tiers[-1]}."
 
 
 # ----------------------------------------------------------------- 3 engagement
 
 
-def _engagement(d: Mapping, inputs: PlanInputs) -> dict:
-    plan_iv = _planned_intervals(d, inputs)
+def _engagement(p: _Plan) -> dict:
+    people = p.people()
+    costs = p.tier_costs()
     rows = []
-    for t in inputs.tiers:
-        delivered = [iv for iv in inputs.intervals if iv.tier == t.name and plan_iv.get((iv.service, t.name), 0) > 0]
-        named = sorted({iv.role for iv in delivered if inputs.role(iv.role).staffing == "Named"})
-        coverage = []
-        for rn in named:
-            r = inputs.role(rn)
-            coverage.append(f"{rn} (up to {fmt.count(r.max_accounts)} accounts each)" if r.max_accounts else rn)
-        hours = sum(iv.hours * plan_iv.get((iv.service, t.name), 0) for iv in delivered)
+    for t in p.inputs.tiers:
+        named = []
+        for r in p.inputs.roles:
+            n = people.get((r.name, t.name), 0)
+            if n and r.staffing == "Named":
+                named.append(f"{r.name}: {fmt.people(n)}" + (f" (up to {fmt.count(r.max_accounts)} accounts each)" if r.max_accounts else ""))
+        ivs = [iv for iv in p.inputs.intervals if iv.tier == t.name]
+        delivered = sum(1 for iv in ivs if (p.planned(iv.service, t.name) or 0) > 0)
         rows.append(
-            _row(
-                t.name,
-                t.engagement,
-                ENGAGEMENT_MEANING.get(t.engagement, ""),
-                "; ".join(coverage) if coverage else "None: pooled or automated",
-                fmt.count(len(delivered)),
-                fmt.quantity(hours, 1),
-            )
+            _row(t.name, t.engagement, ENGAGEMENT_MEANING.get(t.engagement, ""),
+                 "; ".join(named) if named else "None: pooled or automated",
+                 f"{delivered} of {len(ivs)}", fmt.quantity(costs[t.name]["hours_per_account"], 1))
         )
-    table = _table(
-        "Engagement model per tier",
-        [("Tier", False), ("Model", False), ("What the customer experiences", False), ("Named roles", False),
-         ("Services delivered", True), ("Hours per account per year", True)],
-        rows,
-        widths=[11, 10, 39, 20, 9, 11],
-    )
     return {
         "engagement_text": (
-            "The engagement model sets how a tier is served. High touch accounts get named people; mid touch accounts share a pool of CSMs; "
-            "low touch accounts are served mostly through automation and self-service. The hours column counts the people-time the planned "
-            "services take per account in a year."
+            "The engagement model says how a tier is served. High touch accounts get named people; mid touch accounts share a pool of CSMs; "
+            f"low touch accounts are served mostly through automation and self-service. The hours are people-time per account per year at the "
+            f"{p.interval_word} intervals."
         ),
-        "engagement_table": table,
+        "engagement_table": _table(
+            "Engagement model per tier",
+            [("Tier", False), ("Model", False), ("What the customer experiences", False), ("Named people", False),
+             ("Services delivered", True), ("Hours per account", True)],
+            rows,
+            widths=[11, 10, 37, 22, 10, 10],
+        ),
     }
 
 
 # ----------------------------------------------------------------- 4 services
 
 
-def _planned_intervals(d: Mapping, inputs: PlanInputs) -> dict:
-    """(service, tier) -> planned occurrences per year; the negotiated ones when the optimizer gave none."""
-    opt = d.get("optimization", {}) or {}
-    out = {(iv.service, iv.tier): iv.negotiated for iv in inputs.intervals}
-    for r in opt.get("intervals") or ():
-        if r.get("planned") is not None:
-            out[(r.get("service"), r.get("tier"))] = float(r["planned"])
-    return out
-
-
-def _services(d: Mapping, inputs: PlanInputs, cur: str) -> dict:
-    val = d.get("valuation", {}) or {}
-    vs = _by(val.get("services") or (), "service", "tier")
-    plan_iv = _planned_intervals(d, inputs)
-    mult = 1.0 + inputs.finance.margin
-    tiers = list(inputs.tier_names)
-
-    # services x tiers: planned per year
+def _services(p: _Plan) -> dict:
+    cur = p.cur
+    mult = 1.0 + p.margin
+    n = len(p.tiers)
     mrows = []
-    for s in inputs.services:
+    for s in p.inputs.services:
         cells = []
-        for t in tiers:
-            iv = inputs.interval(s.name, t)
+        for t in p.tiers:
+            iv = p.inputs.interval(s.name, t)
             if iv is None:
                 cells.append(fmt.DASH)
                 continue
-            p = plan_iv.get((s.name, t), iv.negotiated)
-            mark = "" if abs(p - iv.negotiated) < 1e-9 else (" \u2191" if p > iv.negotiated else " \u2193")
-            cells.append(fmt.quantity(p) + mark)
+            x = p.planned(s.name, t)
+            mark = "" if abs(x - iv.negotiated) < 1e-9 else (" \u2191" if x > iv.negotiated else " \u2193")
+            cells.append(fmt.quantity(x) + mark)
         mrows.append(_row(s.name, *cells))
-    n = len(tiers)
+    legend = " (\u2191 / \u2193: above / below the negotiated interval)" if p.has_plan else " (negotiated: no plan was found)"
     matrix = _table(
-        "Occurrences per account per year, by service and tier (\u2191 / \u2193: planned above / below the negotiated interval)",
-        [("Service", False)] + [(t, True) for t in tiers],
+        f"Occurrences per account per year{legend}",
+        [("Service", False)] + [(t, True) for t in p.tiers],
         mrows,
         widths=[34] + [round(66 / n, 2)] * n,
         compact=n > 4,
     )
-
-    tables, cost_series, value_series = [], [], []
-    vt = _by(val.get("tiers") or (), "tier")
-    opt_t = _by((d.get("optimization", {}) or {}).get("tiers") or (), "tier")
-    for t in tiers:
+    tables = []
+    costs = p.tier_costs()
+    for t in p.tiers:
         rows = []
-        tot_cost = tot_asv = tot_hours = 0.0
-        for iv in (i for i in inputs.intervals if i.tier == t):
-            v = vs.get((iv.service, t), {})
-            per_occ = v.get("cost_per_occurrence")
-            p = plan_iv.get((iv.service, t), iv.negotiated)
-            annual = per_occ * p if per_occ is not None else None
+        tot_cost = tot_asv = 0.0
+        for iv in (i for i in p.inputs.intervals if i.tier == t):
+            x = p.planned(iv.service, t)
+            per_occ = p.cost_per_occurrence(iv.service, t)
+            annual = per_occ * x if per_occ is not None and x is not None else None
             asv = annual * mult if annual is not None else None
             tot_cost += annual or 0.0
             tot_asv += asv or 0.0
-            tot_hours += iv.hours * p
-            rows.append(
-                _row(
-                    iv.service,
-                    iv.role,
-                    fmt.quantity(iv.negotiated),
-                    fmt.quantity(p),
-                    fmt.quantity(iv.hours),
-                    fmt.amount(per_occ),
-                    fmt.amount(annual),
-                    fmt.amount(asv),
-                )
-            )
+            rows.append(_row(iv.service, iv.role, fmt.quantity(iv.negotiated), fmt.quantity(x), fmt.quantity(iv.hours),
+                             fmt.amount(per_occ), fmt.amount(annual), fmt.amount(asv)))
         rows.append(_row("Total per account", "", "", "", "", "", fmt.amount(tot_cost), fmt.amount(tot_asv), total=True))
-        accounts = (vt.get(t) or {}).get("accounts") or 0
         tables.append(
             _table(
-                f"{t}: services per account ({cur} per year; {fmt.count(accounts)} accounts)",
-                [("Service", False), ("Delivered by", False), ("Negotiated per year", True), ("Planned per year", True),
-                 ("Hours per occurrence", True), ("Cost per occurrence", True), ("Annual cost per account", True),
-                 ("Assessed Service Value", True)],
+                f"{t}: services per account ({cur} per year; {_plural(p.accounts.get(t, 0), 'account')})",
+                [("Service", False), ("Delivered by", False), ("Negotiated per year", True),
+                 ("Planned per year" if p.has_plan else "Used per year", True), ("Hours per occurrence", True),
+                 ("Cost per occurrence", True), ("Annual cost per account", True), ("Assessed Service Value", True)],
                 rows,
                 widths=[25, 14, 9, 9, 9, 10, 12, 12],
-                note=f"People-time per account at the planned intervals: {fmt.quantity(tot_hours, 1)} hours a year.",
+                note=f"People-time per account: {fmt.quantity(costs[t]['hours_per_account'], 1)} hours a year.",
             )
         )
-        ot = opt_t.get(t) or {}
-        cost_series.append(ot.get("cost", tot_cost * accounts))
-        value_series.append(ot.get("value", tot_asv * accounts))
-    svg = charts.cost_vs_value_by_tier(tiers, cost_series, value_series, fmt.symbol(cur).strip() if len(fmt.symbol(cur)) <= 2 else "")
+    svg = charts.cost_vs_value_by_tier(p.tiers, [costs[t]["cost"] for t in p.tiers], [costs[t]["asv"] for t in p.tiers], _chart_symbol(cur))
     return {
         "services_text": (
-            f"For each tier, how often each service is delivered to one account in a year, the hours it takes, what it costs and what it is worth. "
-            f"Cost per occurrence is the delivering role's hourly rate times the hours, plus any direct cost. Assessed Service Value is the annual "
-            f"cost times (1 + the {fmt.percent(inputs.finance.margin, 0)} profit margin)."
+            f"How often each tier receives each service, what one occurrence costs and what a year of it is worth per account. "
+            f"Cost per occurrence is the hours times the delivering role's hourly rate (loaded annual cost divided by productive hours), "
+            f"plus any direct cost. Assessed Service Value is the annual cost times (1 + the {fmt.percent(p.margin, 0)} profit margin)."
         ),
         "interval_matrix": matrix,
         "service_tables": tables,
-        "_chart_cost_value": _figure("fig-cost-value", svg, "Figure 2. Cost to serve and Assessed Service Value per tier, for all accounts of the tier in a year."),
+        "_chart_cost_value": _figure(
+            "fig-cost-value", svg,
+            f"Figure 2. Service cost and Assessed Service Value per tier, all accounts of the tier, at the {p.interval_word} intervals.",
+        ),
     }
 
 
 # ----------------------------------------------------------------- 5 headcount and cost
 
 
-def _headcount(d: Mapping, inputs: PlanInputs, cur: str) -> dict:
-    opt = d.get("optimization", {}) or {}
-    tiers = list(inputs.tier_names)
-    roles, fte = _fte_matrix(d, inputs)
-    cost_by_role: dict = defaultdict(float)
-    for r in opt.get("headcount") or ():
-        cost_by_role[r.get("role")] += float(r.get("cost") or 0.0)
+def _headcount(p: _Plan) -> dict:
+    cur = p.cur
     rows = []
-    for role in roles:
-        rr = inputs.role(role)
-        total = sum(v for k, v in fte.items() if k[0] == role)
-        rows.append(_row(role, rr.staffing, fmt.amount(rr.loaded_cost), fmt.quantity(rr.productive_hours, 0),
-                         fmt.people(total), fmt.amount(cost_by_role.get(role))))
-    rows.append(_row("Total", "", "", "", fmt.people(sum(fte.values())), fmt.amount(_sum(cost_by_role.values())), total=True))
+    for r in p.headcount:
+        rows.append(_row(r.get("role"), r.get("tier"), r.get("staffing"), fmt.people(r.get("people")),
+                         fmt.count(r.get("hours_needed")), fmt.count(r.get("hours_capacity")),
+                         fmt.percent(r.get("utilisation"), 0), r.get("set_by") or fmt.DASH, fmt.amount(r.get("cost"))))
+    rows.append(_row("Total", "", "", fmt.people(_sum(r.get("people") for r in p.headcount)), fmt.count(_sum(r.get("hours_needed") for r in p.headcount)),
+                     fmt.count(_sum(r.get("hours_capacity") for r in p.headcount)), "", "", fmt.amount(_sum(r.get("cost") for r in p.headcount)), total=True))
     hc_table = _table(
-        f"People and people cost by role ({cur} per year)",
-        [("Role", False), ("Staffing", False), ("Loaded cost per person", True), ("Productive hours", True),
-         ("People (FTE)", True), ("People cost", True)],
+        f"People per role and tier ({cur} per year)",
+        [("Role", False), ("Tier", False), ("Staffing", False), ("People", True), ("Hours needed", True),
+         ("Hours available", True), ("Busy", True), ("Set by", False), ("Cost", True)],
         rows,
-        widths=[24, 14, 16, 14, 14, 18],
+        widths=[17, 11, 10, 8, 11, 11, 8, 12, 12],
+        note="Hours needed include support queues. Set by: whether the workload or the coverage ratio (accounts per person) decides the number.",
     )
-    shared = [sum(v for k, v in fte.items() if k[0] == role and k[1] not in tiers) for role in roles]
-    fte_rows = [[fte.get((role, t), 0.0) for t in tiers] for role in roles]
-    svg = charts.headcount_by_role_and_tier(roles, tiers, fte_rows, shared)
+    people = p.people()
+    roles = [r.name for r in p.inputs.roles if any(k[0] == r.name and v > 0 for k, v in people.items())]
+    fte = [[people.get((role, t), 0.0) for t in p.tiers] for role in roles]
+    shared = [sum(v for k, v in people.items() if k[0] == role and k[1] not in p.tiers) for role in roles]
+    svg = charts.headcount_by_role_and_tier(roles, p.tiers, fte, shared)
 
-    ot = _by(opt.get("tiers") or (), "tier")
-    crow = []
-    keys = ("people_cost", "direct_cost", "support_cost", "cost")
-    sums = defaultdict(float)
-    for t in inputs.tiers:
-        r = ot.get(t.name, {})
-        share = r.get("cost_share_of_arr")
-        guard = t.max_cost_share
-        over = guard is not None and share is not None and share > guard + 1e-9
-        crow.append(
-            _row(t.name, fmt.count(r.get("accounts")), fmt.amount(r.get("people_cost")), fmt.amount(r.get("direct_cost")),
-                 fmt.amount(r.get("support_cost")), fmt.amount(r.get("cost")), fmt.amount(r.get("cost_per_account")),
-                 fmt.percent(share), fmt.percent(guard, 0) if guard is not None else fmt.DASH,
-                 flags=[False] * 7 + [over, False])
-        )
-        for k in keys:
-            sums[k] += float(r.get(k) or 0.0)
-        sums["accounts"] += float(r.get("accounts") or 0)
-    s = d.get("summary", {})
-    crow.append(_row("Total", fmt.count(sums["accounts"]), fmt.amount(sums["people_cost"]), fmt.amount(sums["direct_cost"]),
-                     fmt.amount(sums["support_cost"]), fmt.amount(s.get("total_cost")),
-                     fmt.amount(s.get("total_cost") / sums["accounts"]) if s.get("total_cost") is not None and sums["accounts"] else fmt.DASH,
-                     fmt.percent(s.get("total_cost") / s["arr"]) if s.get("total_cost") is not None and s.get("arr") else fmt.DASH,
-                     "", total=True))
+    cb = p.opt.get("cost_breakdown") or {}
+    crows = [_row(f"People: {role}", fmt.amount(v), fmt.percent(_ratio(v, cb.get("total")))) for role, v in (cb.get("people_by_role") or {}).items() if v]
+    if cb:
+        crows.append(_row("Direct service costs", fmt.amount(cb.get("direct_services")), fmt.percent(_ratio(cb.get("direct_services"), cb.get("total")))))
+        crows.append(_row("Automated services", fmt.amount(cb.get("automated")), fmt.percent(_ratio(cb.get("automated"), cb.get("total")))))
+        crows.append(_row("Total cost", fmt.amount(p.total_cost), fmt.percent(_ratio(p.total_cost, cb.get("total"))), total=True))
+        crows.append(_row("Budget", fmt.amount(p.budget), fmt.percent(p.budget_used) + " used" if p.budget_used is not None else ""))
     cost_table = _table(
-        f"Cost plan per tier ({cur} per year)",
-        [("Tier", False), ("Accounts", True), ("People (services)", True), ("Direct costs", True), ("Support", True),
-         ("Total cost", True), ("Per account", True), ("% of ARR", True), ("Guardrail", True)],
-        rows=crow,
-        widths=[13, 9, 12, 11, 11, 12, 11, 10, 11],
-        note="Guardrail: the most the tier's customer success cost may be as a share of its ARR (Tiers sheet); a flagged value is above it.",
+        f"Where the money goes ({cur} per year)",
+        [("Item", False), ("Cost", True), ("Share", True)],
+        crows,
+        widths=[50, 25, 25],
+        note=(f"Of the people cost, {fmt.money(cb.get('support'), cur)} is time spent on support queues." if cb.get("support") else ""),
+    )
+
+    costs = p.tier_costs()
+    trows = []
+    for t in p.inputs.tiers:
+        c = costs[t.name]
+        share = _ratio(c["cost"], p.arr.get(t.name))
+        over = t.max_cost_share is not None and share is not None and share > t.max_cost_share + 1e-9
+        trows.append(_row(t.name, fmt.count(p.accounts.get(t.name, 0)), fmt.amount(p.arr.get(t.name)), fmt.amount(c["cost"]),
+                          fmt.amount(_ratio(c["cost"], p.accounts.get(t.name))), fmt.percent(share),
+                          fmt.percent(t.max_cost_share, 0) if t.max_cost_share is not None else fmt.DASH,
+                          fmt.amount(c["asv"]), fmt.amount(c["impact"]), flags=[False] * 5 + [over, False, False, False]))
+    tier_table = _table(
+        f"Service cost and value per tier at the {p.interval_word} intervals ({cur} per year)",
+        [("Tier", False), ("Accounts", True), ("ARR", True), ("Service cost", True), ("Per account", True), ("% of ARR", True),
+         ("Guardrail", True), ("Assessed Service Value", True), ("Expected ARR impact", True)],
+        trows,
+        widths=[12, 9, 13, 12, 10, 9, 10, 13, 12],
+        note=(
+            "Service cost prices people's time at the hourly rate, plus direct costs. Rounding to whole people, spare capacity and "
+            "support queues are in the role table above, so the tiers add up to less than the total cost. Guardrail: the most a tier's "
+            "CS cost may be as a share of its ARR."
+        ),
     )
     return {
         "headcount_text": (
-            "People are whole hires where a role is named to a tier, and may be fractional where a pool is shared; "
-            "the cost of a person is the loaded annual cost from the Roles sheet."
+            "Named roles are hired for one tier and carry a book of accounts; pooled roles are shared by every tier. The plan hires the "
+            "fewest whole people that cover both the hours the services and support queues need and the coverage ratio. "
+            "A person costs the loaded annual cost on the Roles sheet."
         ),
         "headcount_table": hc_table,
         "cost_table": cost_table,
-        "_chart_headcount": _figure("fig-headcount", svg, "Figure 3. People by role, split by the tier they serve."),
+        "tier_cost_table": tier_table,
+        "_chart_headcount": _figure("fig-headcount", svg, "Figure 3. People by role, split by the tier they serve; pooled people in grey."),
     }
 
 
 # ----------------------------------------------------------------- 6 support
 
 
-def _support(d: Mapping, inputs: PlanInputs) -> dict:
-    opt = d.get("optimization", {}) or {}
-    srows = []
-    for sla in inputs.slas:
-        srows.append(_row(sla.tier, sla.severity, sla.channel, fmt.duration_seconds(sla.target_seconds),
-                          fmt.percent(sla.service_level, 0), fmt.quantity(sla.tickets_per_account_month, 2),
-                          fmt.quantity(sla.handle_minutes, 1), sla.role))
+def _support(p: _Plan) -> dict:
+    srows = [
+        _row(sla.tier, sla.severity, sla.channel, fmt.duration_seconds(sla.target_seconds), fmt.percent(sla.service_level, 0),
+             fmt.quantity(sla.tickets_per_account_month, 2), fmt.quantity(sla.handle_minutes, 1), sla.role)
+        for sla in p.inputs.slas
+    ]
     sla_table = _table(
-        "Support commitments per tier",
+        "Support commitments per tier (SLAs sheet)",
         [("Tier", False), ("Severity", False), ("Channel", False), ("First response within", True), ("Answered in time", True),
          ("Tickets per account per month", True), ("Handle time (min)", True), ("Handled by", False)],
         srows,
         widths=[12, 10, 12, 12, 11, 13, 11, 19],
     )
-    rows = []
-    for r in opt.get("support") or ():
-        rows.append(_row(r.get("tier") or "", r.get("channel") or "", r.get("role") or "",
-                         fmt.count(r.get("tickets_per_month")), fmt.people(r.get("agents")),
-                         fmt.percent(r.get("service_level")), fmt.percent(r.get("occupancy"))))
+    rows, notes = [], []
+    for r in p.opt.get("support") or ():
+        live = r.get("rostered_agents") is not None
+        rows.append(_row(r.get("tier"), r.get("channel"), r.get("severity"), r.get("role"), fmt.number(r.get("tickets_per_month"), 1),
+                         fmt.number(r.get("agents_needed"), 1) if not live else fmt.count(r.get("agents_needed")),
+                         fmt.count(r.get("rostered_agents")) if live else fmt.DASH, fmt.count(r.get("hours_per_year")),
+                         fmt.percent(r.get("service_level_target"), 0), fmt.percent(r.get("service_level_achieved"), 1), fmt.amount(r.get("cost"))))
+        if r.get("note"):
+            notes.append(f"{r.get('tier')}, {r.get('channel')}: {_sentence(r['note'])}")
     support_table = _table(
-        "Support staffing needed to meet the SLAs",
-        [("Tier", False), ("Channel", False), ("Role", False), ("Tickets per month", True), ("People (FTE)", True),
-         ("Expected in time", True), ("Occupancy", True)],
+        f"Support staffing that meets the SLAs ({p.cur} per year)",
+        [("Tier", False), ("Channel", False), ("Severities", False), ("Role", False), ("Tickets per month", True),
+         ("Agents busy", True), ("Rostered", True), ("Hours per year", True), ("Target", True), ("Achieved", True), ("Cost", True)],
         rows,
-        widths=[14, 14, 20, 13, 13, 13, 13],
+        widths=[9, 10, 11, 10, 9, 8, 8, 9, 8, 8, 10],
+        compact=True,
+        note=" ".join(notes),
     )
-    f = inputs.finance
+    f = p.inputs.finance
     return {
         "support_text": (
-            f"Live channels (chat and phone) are staffed with the Erlang C queueing model over {fmt.quantity(f.live_hours, 0)} open hours a month, "
-            f"with {fmt.percent(f.shrinkage, 0)} shrinkage and agents busy at most {fmt.percent(f.occupancy_cap, 0)} of the time. "
-            "Email and ticket queues are staffed so the month's volume is cleared at that occupancy, within the response target."
+            f"Chat and phone are live queues, staffed with the Erlang C queueing model over {fmt.quantity(f.live_hours, 0)} open hours a month: "
+            f"the fewest agents on shift that answer the target share of contacts in time, with each agent busy at most "
+            f"{fmt.percent(f.occupancy_cap, 0)} of the time, then rostered up for {fmt.percent(f.shrinkage, 0)} shrinkage. Email and ticket queues "
+            "are a backlog: they get the hours to clear the month's volume at that occupancy. Achieved is the share of live contacts answered "
+            "within the target at that staffing; the support hours are part of the role's workload in the headcount."
         ),
         "sla_table": sla_table,
         "support_table": support_table,
@@ -611,120 +675,151 @@ def _support(d: Mapping, inputs: PlanInputs) -> dict:
 # ----------------------------------------------------------------- 7 frontier and shadow prices
 
 
-def _frontier(d: Mapping, inputs: PlanInputs, cur: str, feasible: bool) -> dict:
-    opt = d.get("optimization", {}) or {}
-    s = d.get("summary", {})
-    mode = s.get("mode") or inputs.finance.planning_mode
-    value_label = "Expected ARR impact" if mode == "max_value" else "Assessed Service Value"
-    pts = sorted(opt.get("frontier") or (), key=lambda r: r.get("budget") or 0)
-    budgets = [p.get("budget") for p in pts]
-    values = [p.get("value") if _feasible(p.get("status"), p.get("total_cost", p.get("cost"))) or p.get("value") is not None else None for p in pts]
-    smallest = (opt.get("infeasibility") or {}).get("smallest_budget")
-    svg = charts.budget_frontier(budgets, values, s.get("budget"), s.get("value") if feasible else None,
-                                 fmt.symbol(cur).strip() if len(fmt.symbol(cur)) <= 2 else "", value_label, smallest)
-    frows = []
-    for p in pts:
-        frows.append(_row(fmt.amount(p.get("budget")), fmt.amount(p.get("total_cost", p.get("cost"))), fmt.amount(p.get("value")),
-                          str(p.get("status") or "")))
+def _frontier(p: _Plan) -> dict:
+    cur = p.cur
+    pts = sorted(p.opt.get("frontier") or (), key=lambda r: r.get("budget") or 0.0)
+    smallest = p.infeasibility.get("smallest_budget")
+    svg = charts.budget_frontier(
+        [r.get("budget") for r in pts], [r.get("value") for r in pts],
+        p.budget, p.total_cost if p.has_plan else None, p.value if p.has_plan else None,
+        _chart_symbol(cur), "Expected ARR impact", smallest,
+    )
+    frows = [
+        _row(fmt.percent(r.get("budget_share"), 0), fmt.amount(r.get("budget")), r.get("status") or "", fmt.amount(r.get("value")),
+             fmt.amount(r.get("cost")), fmt.percent(r.get("budget_used_share")),
+             {True: "Yes", False: "No"}.get(r.get("negotiated_plan_fits"), fmt.DASH))
+        for r in pts
+    ]
     ftable = _table(
         f"Budget frontier ({cur} per year)",
-        [("Budget", True), ("Planned cost", True), (value_label, True), ("Result", False)],
+        [("Share of budget", True), ("Budget", True), ("Result", False), ("Expected ARR impact", True), ("Cost", True),
+         ("Budget used", True), ("Negotiated plan fits", False)],
         frows,
-        widths=[25, 25, 25, 25],
+        widths=[10, 15, 20, 16, 15, 11, 13],
         row_header=False,
     )
     shrows = []
-    for sp in opt.get("shadow_prices") or ():
-        shrows.append(_row(str(sp.get("constraint") or sp.get("name") or ""), fmt.amount(sp.get("price", sp.get("value")), 2),
-                           str(sp.get("meaning") or sp.get("unit") or ""), "Yes" if sp.get("binding") else "No"))
+    for r in p.opt.get("shadow_prices") or ():
+        shrows.append(_row(r.get("constraint"), _marginal(r), _step(r, cur), fmt.amount(r.get("step_gain")), r.get("meaning") or ""))
+    gain = "value gained" if p.mode == "max_value" else "cost saved"
     stable = _table(
-        "Shadow prices",
-        [("Limit", False), ("Shadow price", True), ("What it means", False), ("Binding", False)],
+        "Shadow prices and tested changes",
+        [("Limit", False), ("Shadow price", True), ("Change tested", True), (f"Re-solved: {gain}", True), ("What it means", False)],
         shrows,
-        widths=[30, 14, 46, 10],
+        widths=[23, 12, 13, 13, 39],
+        compact=True,
+    )
+    brows = [_row(b.get("constraint"), b.get("detail")) for b in p.opt.get("binding_constraints") or ()]
+    btable = _table(
+        "Limits that hold the plan back",
+        [("Limit", False), ("Why it binds", False)],
+        brows,
+        widths=[32, 68],
     )
     return {
         "frontier_text": (
-            f"The optimizer was re-run at a range of budgets. Each point shows the best plan at that budget, so the curve shows what each extra "
-            f"unit of budget buys and where spending more stops paying. The diamond marks this plan."
+            "The plan was re-solved for the most expected ARR impact at budgets from 60% to 140% of the budget on the Finance sheet. "
+            "The curve shows what each extra dollar buys and where spending more stops paying; where it is missing, no plan meets the "
+            "requirements at that budget. The diamond is this plan, at what it costs."
         ),
         "frontier_table": ftable,
         "shadow_text": (
-            "A shadow price is the change in the plan's objective when one limit is relaxed by one unit, all else fixed. A zero price means the "
-            "limit is not what holds the plan back; the binding limits are the ones worth negotiating."
+            "A shadow price is what one more unit of a limit (a dollar of budget, an hour of a role) is worth to the plan, read from the "
+            "linear relaxation of the model. Because people are hired whole, each limit was also tested by re-solving the whole plan with a "
+            "realistic change, such as one more person; that gain is the one to act on."
         ),
-        "shadow_table": stable,
-        "_chart_frontier": _figure("fig-frontier", svg, f"Figure 4. Budget frontier: {value_label.lower()} reached at each budget."),
+        "shadow_table": stable if any(r.get("marginal") is not None or r.get("step_gain") is not None
+                                      for r in p.opt.get("shadow_prices") or ()) else None,
+        "binding_table": btable,
+        "_chart_frontier": _figure("fig-frontier", svg, "Figure 4. Budget frontier: the most expected ARR impact a plan can reach at each budget."),
     }
+
+
+def _marginal(r: Mapping) -> str:
+    m = r.get("marginal")
+    if m is None:
+        return fmt.DASH
+    per = r.get("per") or ""
+    return f"{fmt.number(m, 3 if per == 'dollar' else 2)} per {per}" if per else fmt.number(m, 3)
+
+
+def _step(r: Mapping, cur: str) -> str:
+    size, unit = r.get("step"), r.get("step_unit")
+    if size is None:
+        return fmt.DASH
+    if unit == "money":
+        return f"+{fmt.money(size, cur)}"
+    if unit == "person":
+        return f"+{fmt.quantity(size)} person"
+    return f"{fmt.quantity(size)} {unit or ''}".strip()
 
 
 # ----------------------------------------------------------------- 8 movers and drift
 
 
-def _movers(d: Mapping, inputs: PlanInputs, cur: str) -> dict:
-    seg = d.get("segmentation", {}) or {}
-    tiers = list(inputs.tier_names)
-    movers = list(seg.get("movers") or ())
-    rank = {t: i for i, t in enumerate(tiers)}
+def _movers(p: _Plan, detail: Mapping) -> dict:
+    cur, seg = p.cur, p.seg
+    mv = seg.get("movers") or {}
+    up, down = int(mv.get("up") or 0), int(mv.get("down") or 0)
+    new = int(seg.get("new_accounts") or 0)
+    moves = detail.get("moves") or ()
     counts: dict = defaultdict(int)
-    for m in movers:
-        counts[(m.get("previous_tier"), m.get("tier"))] += 1
-    up = sum(1 for m in movers if m.get("previous_tier") in rank and m.get("tier") in rank and rank[m["tier"]] < rank[m["previous_tier"]])
-    down = sum(1 for m in movers if m.get("previous_tier") in rank and m.get("tier") in rank and rank[m["tier"]] > rank[m["previous_tier"]])
-    new = sum(1 for m in movers if m.get("previous_tier") not in rank)
-    mrows = [_row(f"From {p}", *[fmt.count(counts.get((p, t), 0)) if p != t else fmt.DASH for t in tiers]) for p in tiers]
+    for prev, tier in moves:
+        counts[(prev if prev in p.tiers else None, tier)] += 1
+    mrows = [_row(f"From {t}", *[fmt.count(counts.get((t, u), 0)) for u in p.tiers]) for t in p.tiers]
+    mrows.append(_row("New or unknown before", *[fmt.count(counts.get((None, u), 0)) for u in p.tiers]))
     movement = _table(
-        "Accounts changing tier (rows: previous tier; columns: new tier)",
-        [("Previous tier", False)] + [(f"To {t}", True) for t in tiers],
+        "Accounts by previous tier (rows) and new tier (columns); the diagonal stayed put",
+        [("Previous tier", False)] + [(f"To {t}", True) for t in p.tiers],
         mrows,
-        widths=[22] + [round(78 / len(tiers), 2)] * len(tiers),
+        widths=[28] + [round(72 / len(p.tiers), 2)] * len(p.tiers),
     )
-    shown = sorted(movers, key=lambda m: (-(m.get("arr") or 0.0), str(m.get("account_id"))))[:MOVERS_SHOWN]
-    rows = [
-        _row(m.get("name") or "", m.get("account_id") or "", fmt.amount(m.get("arr")), m.get("previous_tier") or "new",
-             m.get("tier") or "", fmt.number(m.get("score"), 1), m.get("reason") or "")
-        for m in shown
-    ]
-    movers_table = _table(
-        f"Largest movers by ARR ({min(len(movers), MOVERS_SHOWN)} of {fmt.count(len(movers))}; ARR in {cur})",
-        [("Account", False), ("ID", False), ("ARR", True), ("From", False), ("To", False), ("Score", True), ("Why", False)],
-        rows,
-        widths=[20, 10, 11, 9, 9, 7, 34],
-        compact=True,
-        note="The full list is on the Movers sheet of tier_plan_results.xlsx." if len(movers) > MOVERS_SHOWN else "",
-    )
-    drift = list(seg.get("drift") or ())
-    drift_sorted = sorted(drift, key=lambda r: (-abs(r.get("change") or 0.0), str(r.get("account_id"))))[:DRIFT_SHOWN]
-    drows = [
-        _row(r.get("name") or "", r.get("account_id") or "", r.get("tier") or "", fmt.number(r.get("previous_score"), 1),
-             fmt.number(r.get("score"), 1), fmt.number(r.get("change"), 1))
-        for r in drift_sorted
-    ]
+    mover_cols = [("Account", False), ("ID", False), ("ARR", True), ("From", False), ("To", False), ("Score", True), ("Why", False)]
+    mover_widths = [17, 11, 10, 8, 8, 7, 39]
+
+    def mover_rows(records):
+        return [_row(m.get("name"), m.get("account_id"), fmt.amount(m.get("arr")), m.get("previous_tier") or "new", m.get("tier"),
+                     _cut_text(m.get("score")), m.get("reason")) for m in list(records or ())[:MOVERS_SHOWN]]
+
+    up_table = _table(f"Largest moves up, by ARR ({min(up, MOVERS_SHOWN)} of {fmt.count(up)}; ARR in {cur})", mover_cols,
+                      mover_rows(mv.get("top_up")), widths=mover_widths, compact=True)
+    down_table = _table(f"Largest moves down, by ARR ({min(down, MOVERS_SHOWN)} of {fmt.count(down)}; ARR in {cur})", mover_cols,
+                        mover_rows(mv.get("top_down")), widths=mover_widths, compact=True,
+                        note="Every mover is on the Movers sheet of tier_plan_results.xlsx." if up + down > 2 * MOVERS_SHOWN else "")
+    drift = seg.get("drift") or {}
+    top = list(drift.get("top") or ())[:DRIFT_SHOWN]
+    drows = [_row(r.get("name"), r.get("account_id"), fmt.amount(r.get("arr")), r.get("tier"), _cut_text(r.get("previous_score")),
+                  _cut_text(r.get("score")), fmt.number(r.get("score_change"), 2), r.get("flag") or "") for r in top]
     drift_table = _table(
-        f"Largest score changes since the last assessment ({len(drift_sorted)} of {fmt.count(len(drift))})",
-        [("Account", False), ("ID", False), ("Tier", False), ("Previous score", True), ("Score", True), ("Change", True)],
+        f"Largest score changes since the last assessment (ARR in {cur})",
+        [("Account", False), ("ID", False), ("ARR", True), ("Tier", False), ("Previous score", True), ("Score", True),
+         ("Change", True), ("Watch", False)],
         drows,
-        widths=[30, 14, 14, 14, 14, 14],
+        widths=[20, 12, 11, 9, 10, 9, 9, 20],
         compact=True,
     )
-    seg_acc = seg.get("accounts") or ()
-    by_tier = {t: [] for t in tiers}
-    for a in seg_acc:
-        if a.get("tier") in by_tier and a.get("score") is not None:
-            by_tier[a["tier"]].append(float(a["score"]))
-    cut = _cutoffs(seg)
-    cut_list = [(t, cut.get(t)) for t in tiers[:-1] if cut.get(t) is not None]
-    svg = charts.score_distribution([by_tier[t] for t in tiers], tiers, cut_list)
+    flagged = drift.get("flagged") or {}
+    flag_text = "; ".join(f"{k}: {fmt.count(v)}" for k, v in sorted(flagged.items(), key=lambda kv: -kv[1]))
+    by_tier = {t: [] for t in p.tiers}
+    for tier, score in detail.get("scores") or ():
+        if tier in by_tier and score == score:
+            by_tier[tier].append(score)
+    cut = seg.get("cutoffs") or {}
+    svg = charts.score_distribution([by_tier[t] for t in p.tiers], p.tiers, [(t, cut.get(t)) for t in p.tiers[:-1] if cut.get(t) is not None])
+    margin = seg.get("margin", p.inputs.finance.retier_margin)
     return {
         "movers_text": (
-            f"{fmt.count(len(movers))} accounts change tier in this assessment: {fmt.count(up)} move up, {fmt.count(down)} move down and "
-            f"{fmt.count(new)} are placed for the first time. An account with a previous tier only moves when its score crosses a cut-off by "
-            f"more than the re-tiering margin of {fmt.quantity(inputs.finance.retier_margin, 1)} points, so accounts near a boundary do not flap."
+            f"{_plural(up + down, 'account')} change tier in this assessment: {fmt.count(up)} move up and {fmt.count(down)} move down; "
+            f"{fmt.count(new)} have no previous tier and are placed for the first time. An account with a previous tier moves only when its "
+            f"score clears a cut-off by at least the re-tiering margin of {fmt.quantity(margin, 2)} points, so accounts near a boundary do not "
+            "flip back and forth between assessments. Accounts flagged at risk of churn are placed one tier up until the flag is cleared."
         ),
         "movement_table": movement,
-        "movers_table": movers_table,
+        "movers_up_table": up_table,
+        "movers_down_table": down_table,
         "drift_text": (
-            "Drift is a change in score since the last assessment that is large enough to watch, even where the account has not changed tier yet."
+            f"Drift is a change in score since the last assessment of at least {fmt.quantity(drift.get('threshold'), 1)} points, worth a look even "
+            f"where the account has not changed tier. " + (f"Flagged: {flag_text}." if flag_text else "")
         ),
         "drift_table": drift_table,
         "_chart_scores": _figure("fig-scores", svg, "Figure 5. Composite scores of all accounts, coloured by final tier, with the score cut-offs."),
@@ -734,100 +829,105 @@ def _movers(d: Mapping, inputs: PlanInputs, cur: str) -> dict:
 # ----------------------------------------------------------------- 9 data gaps
 
 
-def _gaps(d: Mapping, inputs: PlanInputs) -> dict:
-    seg = d.get("segmentation", {}) or {}
-    gaps = list(seg.get("data_gaps") or ())
+def _gaps(p: _Plan) -> dict:
+    gaps = list(p.seg.get("data_gaps") or ())
     rows = [
-        _row(str(g.get("column") or ""), fmt.count(g.get("missing")), fmt.percent(g.get("share")), str(g.get("effect") or ""))
+        _row(g.get("item"), g.get("pillar") or fmt.DASH, fmt.count(g.get("accounts")), fmt.percent(g.get("share_of_accounts")),
+             g.get("examples") or "", g.get("assumed") or "")
         for g in gaps
     ]
     table = _table(
-        "Missing values in the CRM export",
-        [("Column", False), ("Accounts missing it", True), ("Share", True), ("How the plan handled it", False)],
+        "Missing or unusable values in the CRM export",
+        [("Column", False), ("Pillar", False), ("Accounts", True), ("Share", True), ("For example", False), ("How the plan handled it", False)],
         rows,
-        widths=[22, 14, 10, 54],
+        widths=[14, 13, 9, 8, 19, 37],
+        compact=True,
     )
-    n = len(inputs.accounts)
-    text = (
-        f"The CRM export has {fmt.count(n)} accounts. "
-        + ("No signal the scoring uses is missing." if not gaps else
-           "Gaps are normal in a CRM export; the table lists the columns with missing values, so the CRM owner can fill them before the next assessment.")
+    n = len(p.inputs.accounts)
+    text = f"The CRM export holds {_plural(n, 'account')}. " + (
+        "No value the plan uses is missing." if not gaps
+        else "Gaps are normal in a CRM export. The table lists what was missing and what the plan assumed instead, so the CRM owner "
+        "can fill the gaps before the next assessment."
     )
-    return {"gaps_text": text, "gaps_table": table}
+    notes = [str(x) for x in (p.d.get("notes") or ())] + [str(x) for x in (p.seg.get("notes") or ())] + [str(x) for x in (p.opt.get("notes") or ())]
+    return {"gaps_text": text, "gaps_table": table, "notes": notes}
 
 
 # ----------------------------------------------------------------- 10 assumptions
 
 
-def _assumptions(d: Mapping, inputs: PlanInputs, cur: str) -> dict:
-    f = inputs.finance
-    tables = []
+def _assumptions(p: _Plan) -> dict:
+    f, cur, inputs = p.inputs.finance, p.cur, p.inputs
     frows = []
     for st in schema.FINANCE.settings:
         v = getattr(f, st.key)
-        if st.kind == schema.CURRENCY:
+        if v is None:
+            text = fmt.DASH
+        elif st.kind == schema.CURRENCY:
             text = fmt.money(v, cur)
         elif st.kind == schema.PERCENT:
             text = fmt.percent(v, 1)
-        elif v is None:
-            text = fmt.DASH
         elif isinstance(v, float):
             text = fmt.quantity(v, 2)
         else:
             text = str(v)
         frows.append(_row(st.label, text, st.unit))
-    opts = d.get("options") or {}
+    opts = p.d.get("options") or {}
     overrides = [k for k in ("mode", "solver", "budget", "time_limit") if opts.get(k) is not None]
-    tables.append(_table(
-        "Finance and planning settings (Finance sheet)", [("Setting", False), ("Value", True), ("Unit", False)], frows,
-        widths=[45, 25, 30],
-        note=("Overridden on the command line for this run: " + ", ".join(f"{k} = {opts[k]}" for k in overrides)) if overrides else "",
-    ))
-    tables.append(_table(
-        "Tiers (Tiers sheet)",
-        [("Tier", False), ("Engagement", False), ("Band basis", False), ("Band min", True), ("Band max", True),
-         ("Max CS cost % of ARR", True), ("Description", False)],
-        [_row(t.name, t.engagement, t.band_basis, fmt.percent(t.band_min, 0), fmt.percent(t.band_max, 0),
-              fmt.percent(t.max_cost_share, 0) if t.max_cost_share is not None else fmt.DASH, t.description) for t in inputs.tiers],
-        widths=[12, 11, 9, 8, 8, 10, 42],
-    ))
-    tables.append(_table(
-        f"Roles (Roles sheet; {cur})",
-        [("Role", False), ("Staffing", False), ("Loaded annual cost", True), ("Productive hours", True),
-         ("Max accounts per person", True), ("Hourly rate", True)],
-        [_row(r.name, r.staffing, fmt.amount(r.loaded_cost), fmt.quantity(r.productive_hours, 0),
-              fmt.count(r.max_accounts) if r.max_accounts else fmt.DASH, fmt.amount(r.hourly_rate, 2)) for r in inputs.roles],
-        widths=[26, 12, 16, 14, 16, 16],
-    ))
-    tables.append(_table(
-        f"Service catalog (Services sheet; {cur})",
-        [("Service", False), ("Definition", False), ("Delivered by", False), ("Direct cost", True), ("Mandatory", False),
-         ("Impact", True), ("Decay", True), ("Keep order", False)],
-        [_row(s.name, s.definition, s.role, fmt.amount(s.direct_cost), "Yes" if s.mandatory else "No",
-              fmt.percent(s.impact, 2), fmt.percent(s.decay, 0), "Yes" if s.keep_order else "No") for s in inputs.services],
-        widths=[17, 36, 12, 9, 7, 7, 6, 6],
-        compact=True,
-    ))
-    tables.append(_table(
-        "Intervals (Intervals sheet): occurrences per account per year",
-        [("Service", False), ("Tier", False), ("Delivered by", False), ("Hours per occurrence", True), ("Minimum", True),
-         ("Negotiated", True), ("Maximum", True)],
-        [_row(iv.service, iv.tier, iv.role, fmt.quantity(iv.hours), fmt.quantity(iv.minimum), fmt.quantity(iv.negotiated),
-              fmt.quantity(iv.maximum)) for iv in inputs.intervals],
-        widths=[30, 13, 17, 10, 10, 10, 10],
-        compact=True,
-    ))
-    tables.append(_table(
-        "Scoring rules (Scoring sheet)",
-        [("Pillar", False), ("Account column", False), ("Weight", True), ("Direction", False)],
-        [_row(r.pillar, r.header or r.column, fmt.quantity(r.weight), "Higher raises tier" if r.direction > 0 else "Lower raises tier")
-         for r in inputs.scoring],
-        widths=[28, 32, 12, 28],
-    ))
+    tables = [
+        _table(
+            "Finance and planning settings (Finance sheet)", [("Setting", False), ("Value", True), ("Unit", False)], frows,
+            widths=[45, 25, 30],
+            note=("Set on the command line for this run, in place of the sheet: " + ", ".join(f"{k} = {opts[k]}" for k in overrides)) if overrides else "",
+        ),
+        _table(
+            "Tiers (Tiers sheet)",
+            [("Tier", False), ("Engagement", False), ("Band basis", False), ("Band min", True), ("Band max", True),
+             ("Max CS cost % of ARR", True), ("Description", False)],
+            [_row(t.name, t.engagement, t.band_basis, fmt.percent(t.band_min, 0), fmt.percent(t.band_max, 0),
+                  fmt.percent(t.max_cost_share, 0) if t.max_cost_share is not None else fmt.DASH, t.description) for t in inputs.tiers],
+            widths=[12, 11, 9, 8, 8, 10, 42],
+        ),
+        _table(
+            f"Roles (Roles sheet; {cur})",
+            [("Role", False), ("Staffing", False), ("Loaded annual cost", True), ("Productive hours", True),
+             ("Max accounts per person", True), ("Hourly rate", True)],
+            [_row(r.name, r.staffing, fmt.amount(r.loaded_cost), fmt.quantity(r.productive_hours, 0),
+                  fmt.count(r.max_accounts) if r.max_accounts else fmt.DASH, fmt.amount(r.hourly_rate, 2)) for r in inputs.roles],
+            widths=[26, 12, 16, 14, 16, 16],
+        ),
+        _table(
+            f"Service catalog (Services sheet; {cur})",
+            [("Service", False), ("Definition", False), ("Delivered by", False), ("Direct cost", True), ("Mandatory", False),
+             ("Impact", True), ("Decay", True), ("Keep order", False)],
+            [_row(s.name, s.definition, s.role, fmt.amount(s.direct_cost), "Yes" if s.mandatory else "No",
+                  fmt.percent(s.impact, 2), fmt.percent(s.decay, 0), "Yes" if s.keep_order else "No") for s in inputs.services],
+            widths=[17, 35, 12, 9, 8, 7, 6, 6],
+            compact=True,
+            note="Impact: expected retention or expansion effect of the first occurrence, as a share of the account's ARR; each further "
+                 "occurrence in a year is worth the decay share of the one before.",
+        ),
+        _table(
+            "Intervals (Intervals sheet): occurrences per account per year",
+            [("Service", False), ("Tier", False), ("Delivered by", False), ("Hours per occurrence", True), ("Minimum", True),
+             ("Negotiated", True), ("Maximum", True)],
+            [_row(iv.service, iv.tier, iv.role, fmt.quantity(iv.hours), fmt.quantity(iv.minimum), fmt.quantity(iv.negotiated),
+                  fmt.quantity(iv.maximum)) for iv in inputs.intervals],
+            widths=[30, 13, 17, 10, 10, 10, 10],
+            compact=True,
+        ),
+        _table(
+            "Scoring rules (Scoring sheet)",
+            [("Pillar", False), ("Account column", False), ("Weight", True), ("Direction", False)],
+            [_row(r.pillar, r.header or r.column, fmt.quantity(r.weight), "Higher raises tier" if r.direction > 0 else "Lower raises tier")
+             for r in inputs.scoring],
+            widths=[28, 32, 12, 28],
+        ),
+    ]
     return {
         "assumptions_text": (
-            "Everything the plan was computed from, as read from the workbook, so a reader can check each figure. The support commitments are listed "
-            "in the SLA section."
+            "Everything the plan was computed from, as read from the workbook, so each figure can be checked. The support commitments "
+            "are in the SLA section."
         ),
         "assumption_tables": tables,
     }
@@ -836,53 +936,66 @@ def _assumptions(d: Mapping, inputs: PlanInputs, cur: str) -> dict:
 # ----------------------------------------------------------------- 11 method
 
 
-def _method(d: Mapping, inputs: PlanInputs) -> list[dict]:
-    f = inputs.finance
+def _method(p: _Plan) -> list[dict]:
+    f = p.inputs.finance
+    seg = p.seg
+    strategic = seg.get("strategic_tier") or f.strategic_tier
     return [
         {
-            "title": "1. Scoring and tiering",
+            "title": "1. Scoring the accounts",
             "paragraphs": [
-                "Each account gets a score from 0 to 100. Revenue counts, but so do the four pillars: how fast the account could grow, what it is "
-                "worth beyond its invoice (a reference, a design partner), how much effort it takes to serve, and how healthy and mature its use "
-                "of the product is. The Scoring sheet says which CRM columns feed each pillar, with what weight and in which direction. Each signal is "
-                "ranked against all accounts, so a column in dollars and a column in percent count on the same scale.",
-                "Tiers are then filled from the highest score down so that each tier lands inside its target band where the data allows. Locked "
-                f"accounts keep their tier; accounts flagged strategic are placed no lower than {f.strategic_tier or 'the tier named on the Finance sheet'}; "
-                "accounts flagged at risk of churn get one tier more attention until the flag is cleared. An account that already had a tier only "
-                f"moves when it crosses a cut-off by more than {fmt.quantity(f.retier_margin, 1)} points.",
+                "Each account gets a score from 0 to 100. Revenue counts, but so do four pillars: how fast the account could grow, what it is "
+                "worth beyond its invoice (a reference, a design partner), how much effort it takes to serve, and how healthy and mature its "
+                "use of the product is. The Scoring sheet says which CRM columns feed each pillar, with what weight and in which direction.",
+                "Each column is turned into a rank among all accounts, so a column in dollars and one in percent count on the same scale and "
+                "one very large account does not flatten everyone else. A blank is never read as zero: the account is scored on the signals it "
+                "has, and the gap is listed in the data gaps section.",
             ],
         },
         {
-            "title": "2. Cost and value of each service",
+            "title": "2. Placing accounts in tiers",
             "paragraphs": [
-                "One occurrence of a service costs the hours it takes times the hourly rate of the role that delivers it (loaded annual cost divided "
-                "by productive hours), plus any direct cost such as travel or tools. Multiplied by how often a tier receives it, that gives the annual "
-                f"cost per account. Assessed Service Value adds the {fmt.percent(f.margin, 0)} profit margin on top of that cost: annual cost x (1 + margin).",
+                "The score cut-offs are chosen so that each tier's share of ARR, or of accounts, falls inside its band, filling the tiers from the "
+                "highest score down. Accounts with the same score always land in the same tier, so the rule can be typed into the CRM as it stands.",
+                f"Then the re-tiering margin of {fmt.quantity(seg.get('margin', f.retier_margin), 2)} points keeps accounts near a boundary where "
+                f"they were; accounts flagged strategic are placed no lower than {strategic or 'the strategic tier'}; accounts flagged at risk of "
+                "churn get one tier more attention; and a locked tier overrides everything, with its reason quoted.",
             ],
         },
         {
-            "title": "3. Choosing intervals and headcount",
+            "title": "3. Pricing each service",
             "paragraphs": [
-                "A linear optimisation model chooses how often each tier receives each service, between the minimum and maximum on the Intervals "
-                "sheet, and how many people each role needs. Named roles are hired per tier, in whole people, to cover both the hours and the book of "
-                "accounts each person can carry; pooled roles are shared. Mandatory services never fall below the negotiated interval, a higher tier "
-                "never receives less of a service than a lower one where the catalog asks for that, and a tier's cost stays under its guardrail.",
+                "One occurrence of a service costs the hours it takes times the hourly rate of the role that delivers it, plus any direct cost "
+                "such as travel or tools. Times the occurrences per year, that is the annual cost per account. The Assessed Service Value adds "
+                f"the {fmt.percent(f.margin, 0)} profit margin to that cost: annual cost x (1 + margin), the reading of the source method's "
+                "cost-times-interval-times-margin formula that keeps value above cost.",
+            ],
+        },
+        {
+            "title": "4. Choosing intervals and headcount",
+            "paragraphs": [
+                "An integer optimisation model chooses how often each tier receives each service, within the minimum and maximum on the "
+                "Intervals sheet, and how many whole people each role needs. Named roles are hired per tier and must cover both the hours and "
+                "the book of accounts each person can carry; pooled roles serve every tier. Mandatory services never fall below the negotiated "
+                "interval, a higher tier never receives less of a service than a lower one where the catalog asks for that, and each tier's "
+                "cost stays under its guardrail. Support queues add their hours to the role that staffs them.",
                 (
-                    "In this plan the model delivered the negotiated intervals at the lowest total cost."
-                    if f.planning_mode == "min_cost" and (d.get("summary", {}).get("mode") in (None, "min_cost"))
-                    else "In this plan the model chose the intervals that buy the most expected ARR impact within the budget; each extra occurrence of a "
-                    "service is worth a little less than the one before."
+                    "In min_cost mode the model delivers the negotiated intervals at the lowest total cost."
+                    if p.mode == "min_cost" else
+                    "In max_value mode the model buys the most expected ARR impact the budget allows, each further occurrence of a service in a "
+                    "year being worth a little less than the one before; among plans of equal impact it takes the cheapest."
                 ),
-                "Support staffing is computed from the SLAs: live queues with the Erlang C model, ticket queues from volume and handle time. "
-                "The model was then re-solved at several budgets to draw the frontier, and the shadow prices read from its linear relaxation.",
+                f"{_solver_label(p.opt)} solved the model. The frontier re-solves it at other budgets; the shadow prices come from its linear "
+                "relaxation and each tested change from a full re-solve. When the requirements cannot all hold, the model finds which ones "
+                "conflict and the smallest budget, or the fewest extra people, that would make a plan possible.",
             ],
         },
         {
-            "title": "4. What to keep in mind",
+            "title": "5. What to keep in mind",
             "paragraphs": [
-                "The plan is only as good as its inputs. Costs, hours and intervals are estimates a person typed into the workbook; the data gaps "
-                "section lists what the CRM export was missing. Re-run the plan after each quarterly review of the accounts, and after any change "
-                "to the service catalog or the budget.",
+                "The plan is as good as its inputs. Costs, hours, intervals and impacts are estimates typed into the workbook, and the CRM export "
+                "has the gaps listed above. Re-run the plan after each quarterly review of the accounts and after any change to the service "
+                "catalog, the SLAs or the budget.",
             ],
         },
     ]
