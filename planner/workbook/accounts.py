@@ -277,6 +277,7 @@ def report_rows_capped(
 _CUR_SYMBOLS = "$€£¥₹"
 _RE_INT = r"^[+-]?\d+$|^[+-]?\d+(\.\d+)?[eE][+-]?\d+$"  # plain integers and scientific notation
 _RE_DEC = r"^[+-]?\d*\.\d+$"  # "12.5", ".5" (not the ambiguous "1.200", tested separately)
+_RE_PLAIN = r"^[+-]?(\d+|\d*\.\d+)([eE][+-]?\d+)?$"  # what a float parser reads as it is
 _RE_DOT3 = r"^[+-]?\d{1,3}\.\d{3}$"
 _RE_US = r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^\.\d+$"
 _RE_EU = r"^(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$|^,\d+$"
@@ -304,15 +305,59 @@ def _types(s: pd.Series) -> pd.Series:
     return s.map(type)
 
 
+def _object_kind(s: pd.Series) -> str:
+    """"numbers", "strings" or "mixed" for an object column (one C-level scan), "" otherwise.
+
+    Blank cells may be None or NaN; a column of only blanks counts as numbers.
+    """
+    if s.dtype != object:
+        return ""
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind in ("floating", "integer", "mixed-integer-float", "empty"):
+        return "numbers"
+    if kind == "string":
+        return "strings"
+    return "mixed"
+
+
+def _errors(t: pa.Array) -> np.ndarray:
+    """Cells holding an Excel error value ("#DIV/0!"); only cells starting with '#' are looked at."""
+    hash_ = np.asarray(pc.fill_null(pc.starts_with(t, "#"), False))
+    out = np.zeros(len(t), bool)
+    if hash_.any():
+        sub = pc.filter(t, pa.array(hash_))
+        out[hash_] = np.asarray(pc.fill_null(pc.is_in(pc.utf8_upper(sub), pa.array(ERROR_VALUES)), False))
+    return out
+
+
+def _blank_and_error(t: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Blank cells (null, empty, "-", "n/a"...) and error values of trimmed text; digits-free cells only are looked at."""
+    blank = np.asarray(pc.is_null(t)) | np.asarray(pc.fill_null(pc.equal(t, ""), False))
+    cand = ~np.asarray(pc.fill_null(pc.match_substring_regex(t, r"\d"), True)) & ~blank
+    if cand.any():
+        sub = pc.filter(t, pa.array(cand))
+        blank[cand] = np.asarray(pc.fill_null(pc.is_in(pc.utf8_lower(sub), pa.array(BLANK_TOKENS)), False))
+    return blank, _errors(t)
+
+
+def _lookup_small(arr: pa.Array, fn):
+    """Apply ``fn`` (pyarrow array -> numpy array) to the distinct values of a low-cardinality column, then spread back."""
+    enc = pc.dictionary_encode(arr)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    res = np.asarray(fn(enc.dictionary))
+    idx = enc.indices
+    valid = np.asarray(pc.is_valid(idx))
+    out = np.empty(len(arr), dtype=res.dtype)
+    out[valid] = res[np.asarray(pc.fill_null(idx, 0))[valid]] if len(res) else out[valid]
+    return out, valid
+
+
 def _parse_strings(arr: pa.Array, money: bool) -> dict[str, np.ndarray]:
     """Text -> numbers (whole array, pyarrow compute). See the module docstring for the rules."""
     n = len(arr)
-    t = pc.utf8_trim_whitespace(arr)
-    t = pc.replace_substring_regex(t, "^[\u00a0\u202f\u2007 ]+|[\u00a0\u202f\u2007 ]+$", "")
-    lower = pc.utf8_lower(t)
-    blank = np.asarray(pc.fill_null(pc.is_in(lower, pa.array(BLANK_TOKENS)), False)) | np.asarray(pc.is_null(lower))
-    upper = pc.utf8_upper(t)
-    error = np.asarray(pc.fill_null(pc.is_in(upper, pa.array(ERROR_VALUES)), False))
+    t = pc.utf8_trim_whitespace(arr)  # Unicode spaces too (no-break, thin)
+    blank, error = _blank_and_error(t)
     values = np.full(n, np.nan)
     bad = np.zeros(n, bool)
     ambiguous = np.zeros(n, bool)
@@ -321,10 +366,14 @@ def _parse_strings(arr: pa.Array, money: bool) -> dict[str, np.ndarray]:
         return dict(values=values, blank=blank, bad=bad, error=error, ambiguous=ambiguous)
 
     # fast path: plain integers and decimals that cannot be thousands ("1234.5", not "1.234")
-    is_int = np.asarray(pc.fill_null(pc.match_substring_regex(t, _RE_INT), False)) & todo
-    is_dec = (np.asarray(pc.fill_null(pc.match_substring_regex(t, _RE_DEC), False))
-              & ~np.asarray(pc.fill_null(pc.match_substring_regex(t, _RE_DOT3), False)) & todo)
-    fast = is_int | is_dec
+    plain = np.asarray(pc.fill_null(pc.match_substring_regex(t, _RE_PLAIN), False)) & todo
+    has_dot = np.zeros(n, bool)
+    if plain.any():
+        has_dot = np.asarray(pc.fill_null(pc.match_substring(t, "."), False)) & plain
+    is_dec = has_dot.copy()
+    if has_dot.any():
+        is_dec &= ~np.asarray(pc.fill_null(pc.match_substring_regex(t, _RE_DOT3), False))
+    fast = (plain & ~has_dot) | is_dec
     if fast.any():
         values[fast] = np.asarray(pc.cast(pc.filter(t, pa.array(fast)), pa.float64()))
     rest = todo & ~fast
@@ -440,7 +489,19 @@ def parse_numbers(s: pd.Series, *, money: bool = False, flags_as_numbers: bool =
         blank[:] = s.isna().to_numpy()
         bad[:] = ~blank
         return res
-    if dt == object:
+    kind = _object_kind(s)
+    if kind == "numbers":  # floats/ints and blanks only (the usual spreadsheet column): one C-level conversion
+        v = np.asarray(s.to_numpy(), dtype=float)
+        values[:] = v
+        blank[:] = np.isnan(v)
+        inf = np.isinf(v)
+        bad[:] = inf
+        values[inf] = np.nan
+        return res
+    if kind == "strings":
+        str_idx = np.arange(n)
+        arr = pa.array(s.to_numpy(), type=pa.string(), from_pandas=True)
+    elif dt == object:
         types = _types(s)
         na = s.isna().to_numpy()
         is_str = (types == str).to_numpy()
@@ -501,12 +562,17 @@ def parse_texts(s: pd.Series) -> Texts:
     """A column as trimmed text; numbers typed in a text column become their digits (12 -> "12")."""
     s = s.reset_index(drop=True)
     n = len(s)
-    out = np.full(n, None, dtype=object)
     blank = np.zeros(n, bool)
     error = np.zeros(n, bool)
     if n == 0:
-        return Texts(pd.Series(out, dtype=object), blank, error, s)
+        return Texts(pd.Series([], dtype=object), blank, error, s)
     dt = s.dtype
+    kind = _object_kind(s)
+    if kind == "strings":  # text and blanks only (the usual text column): pyarrow all the way
+        t, b, e = _clean_text_array(pa.array(s.to_numpy(), type=pa.string(), from_pandas=True), keep_arrow=True)
+        # stays Arrow-backed text: no Python string per cell is made
+        return Texts(pc.if_else(pa.array(b | e), pa.scalar(None, pa.string()), t).to_pandas(), b, e, s)
+    out = np.full(n, None, dtype=object)
     if dt == object:
         types = _types(s)
         na = s.isna().to_numpy()
@@ -541,11 +607,12 @@ def parse_texts(s: pd.Series) -> Texts:
         blank[:] = na
         out[~na] = np.where(s[~na].astype(bool).to_numpy(), "TRUE", "FALSE")
     else:
-        arr = pa.array(s.astype(str).where(s.notna(), None) if not isinstance(dt, pd.StringDtype) and dt != "str" else s, type=pa.string(), from_pandas=True)
-        t, b, e = _clean_text_array(arr)
-        out[:] = t
-        blank[:] = b
-        error[:] = e
+        if isinstance(dt, pd.StringDtype) or str(dt) in ("str", "string"):
+            arr = pa.array(s, type=pa.string(), from_pandas=True)
+        else:  # dates and other types: their text
+            arr = pa.array(s.astype(str).where(s.notna(), None).astype(object), type=pa.string(), from_pandas=True)
+        t, b, e = _clean_text_array(arr, keep_arrow=True)
+        return Texts(pc.if_else(pa.array(b | e), pa.scalar(None, pa.string()), t).to_pandas(), b, e, s)
     out[blank | error] = None
     return Texts(pd.Series(out, dtype=object), blank, error, s)
 
@@ -560,11 +627,12 @@ def _numbers_as_text(v: np.ndarray) -> np.ndarray:
     return res
 
 
-def _clean_text_array(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _clean_text_array(arr: pa.Array, keep_arrow: bool = False):
     t = pc.utf8_trim_whitespace(arr)
-    t = pc.replace_substring_regex(t, "^[\u00a0\u202f ]+|[\u00a0\u202f ]+$", "")
     blank = np.asarray(pc.fill_null(pc.equal(t, ""), True))
-    error = np.asarray(pc.fill_null(pc.is_in(pc.utf8_upper(t), pa.array(ERROR_VALUES)), False))
+    error = _errors(t)
+    if keep_arrow:
+        return t, blank, error
     return np.asarray(t.to_numpy(zero_copy_only=False), dtype=object), blank, error
 
 
@@ -594,7 +662,10 @@ def parse_flags(s: pd.Series) -> Flags:
         blank[:] = na
         values[~na] = s[~na].astype(bool).to_numpy()
         return res
-    if dt == object:
+    if _object_kind(s) == "strings":
+        idx = np.arange(n)
+        arr = pa.array(s.to_numpy(), type=pa.string(), from_pandas=True)
+    elif dt == object:
         types = _types(s)
         na = s.isna().to_numpy()
         is_bool = types.isin([bool, np.bool_]).to_numpy()
@@ -627,11 +698,19 @@ def parse_flags(s: pd.Series) -> Flags:
     else:
         idx = np.arange(n)
         arr = pa.array(s, type=pa.string(), from_pandas=True)
-    low = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
-    b = np.asarray(pc.fill_null(pc.is_in(low, pa.array(BLANK_TOKENS)), False)) | np.asarray(pc.is_null(low))
-    e = np.asarray(pc.fill_null(pc.is_in(pc.utf8_upper(pc.utf8_trim_whitespace(arr)), pa.array(ERROR_VALUES)), False))
-    yes = np.asarray(pc.fill_null(pc.is_in(low, pa.array(TRUE_TOKENS)), False))
-    no = np.asarray(pc.fill_null(pc.is_in(low, pa.array(FALSE_TOKENS)), False))
+    def classify(d: pa.Array) -> np.ndarray:  # on the few distinct values: 0 blank, 1 error, 2 yes, 3 no, 4 other
+        t = pc.utf8_trim_whitespace(d)
+        low = pc.utf8_lower(t)
+        code = np.full(len(d), 4, np.int8)
+        code[np.asarray(pc.fill_null(pc.is_in(low, pa.array(FALSE_TOKENS)), False))] = 3
+        code[np.asarray(pc.fill_null(pc.is_in(low, pa.array(TRUE_TOKENS)), False))] = 2
+        code[_errors(t)] = 1
+        code[np.asarray(pc.fill_null(pc.is_in(low, pa.array(BLANK_TOKENS)), False))] = 0
+        return code
+
+    code, valid = _lookup_small(arr, classify)
+    code[~valid] = 0
+    b, e, yes, no = code == 0, code == 1, code == 2, code == 3
     values[idx] = yes
     blank[idx] = b
     error[idx] = e
@@ -979,8 +1058,11 @@ def _as_column(values, key: str):
         return np.asarray(values, dtype=float)
     if key in ("strategic", "churn_risk"):
         return np.asarray(values, dtype=bool)
-    if isinstance(values, pd.Series):
-        return values.reset_index(drop=True).astype(object)
+    if key in ("previous_tier", "locked_tier", "lock_reason"):  # str or None (few distinct values)
+        v = pd.Series(values).reset_index(drop=True).astype(object)
+        return v.where(v.notna(), None)
+    if isinstance(values, pd.Series):  # text: kept in the dtype it was read in (Arrow-backed where possible)
+        return values.reset_index(drop=True)
     return pd.Series(values, dtype=object)
 
 
@@ -1062,11 +1144,13 @@ def _match_tiers(texts: Texts, lookup: dict[str, str], where: Locator, h: str, s
     out = pd.Series([None] * len(vals), dtype=object)
     if not present.any():
         return out
-    keys = vals[present].astype("string").str.lower().str.strip()
-    mapped = keys.map({k.lower(): v for k, v in lookup.items()}).astype(object)
-    unknown = mapped.isna().to_numpy()
-    got = mapped.to_numpy(dtype=object, copy=True)
-    got[unknown] = None
+    names = list(lookup.values())
+    keys = pa.array([k.lower() for k in lookup], type=pa.string())
+    sub = pa.array(vals[present], type=pa.string(), from_pandas=True)
+    pos, valid = _lookup_small(sub, lambda d: pc.fill_null(pc.index_in(pc.utf8_lower(pc.utf8_trim_whitespace(d)), value_set=keys), -1))
+    pos[~valid] = -1
+    unknown = pos < 0
+    got = np.array(names + [None], dtype=object)[np.where(unknown, len(names), pos)]
     out[present] = got
     err_idx = np.flatnonzero(texts.error)
     label = schema.ACCOUNTS.column("locked_tier" if fatal else "previous_tier").header

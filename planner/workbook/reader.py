@@ -1025,9 +1025,12 @@ class _Validator:
                 block = np.array([list(r) + [None] * (width - len(r)) for r in body], dtype=object)
         use = list(headers.values())
         sub = block[:, use] if len(use) else block[:, :0]
-        filled = ~(pd.isna(sub) | (sub == ""))
+        sub[sub == ""] = None  # calamine's empty cell; a blank is None from here on
+        filled = ~pd.isna(sub)
         keep = np.flatnonzero(filled.any(axis=1)) if sub.shape[1] else np.array([], int)
-        raw = pd.DataFrame({h: pd.Series(block[keep, c], dtype=object) for h, c in headers.items()})
+        if len(keep) < len(sub):
+            sub = sub[keep]
+        raw = pd.DataFrame({h: pd.Series(sub[:, j], dtype=object) for j, h in enumerate(headers)})
         where = SheetLocator(name, header_row + 1, keep + header_row + 2, dict(headers))
         return raw, where
 
@@ -1060,7 +1063,8 @@ def _rectangular(grid: list[list]) -> list[list]:
     """Rows padded to one width (xlwings and hand-built grids may be ragged); None for empty cells."""
     if not grid:
         return []
-    width = max(len(r) for r in grid)
-    if all(len(r) == width for r in grid):
+    widths = set(map(len, grid))
+    if len(widths) == 1:
         return grid
+    width = max(widths)
     return [list(r) + [None] * (width - len(r)) for r in grid]
