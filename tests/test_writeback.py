@@ -135,22 +135,26 @@ def test_result_sheets_read_back_in_openpyxl_and_calamine(book: Path):
     write_back(book, results(), now=NOW)
     cal = CalamineWorkbook.from_path(str(book))
     rows = cal.get_sheet_by_name("Plan").to_python()
+    stamp = "Written by TierPlan on 2027-03-04 05:06. Replaced at each run: do not edit, your changes here would be lost."
+    # the table sits where planner.writers.results puts it (title, note, blank row, header): the stamp fills the blank row
     assert rows[0][0] == "Service plan"
-    assert rows[1][0] == "Written by TierPlan on 2027-03-04 05:06. Replaced at each run: do not edit, your changes here would be lost."
-    assert rows[2][0] == "Intervals per tier"
-    assert rows[4] == ["Tier", "Annual cost", "Cost share", "Named"]
-    assert rows[5] == ["Gold", 123456.5, 0.125, True]
-    assert rows[7] == ["Bronze", 9876.0, 0.0625, False]
+    assert rows[1][0] == "Intervals per tier"
+    assert rows[2][0] == stamp
+    assert rows[3] == ["Tier", "Annual cost", "Cost share", "Named"]
+    assert rows[4] == ["Gold", 123456.5, 0.125, True]
+    assert rows[6] == ["Bronze", 9876.0, 0.0625, False]
     wb = openpyxl.load_workbook(book, keep_vba=True)
-    ws = wb["Headcount"]
-    assert [c.value for c in ws[4]] == ["Role", "Fte"]
-    assert [c.value for c in ws[5]] == ["CSM", 3.5]
-    assert ws.freeze_panes == "A5"
+    ws = wb["Headcount"]  # no title or note: header on row 1, the stamp two columns to the right of the table
+    assert [c.value for c in ws[1]] == ["Role", "Fte", None, stamp]
+    assert [c.value for c in ws[2]][:2] == ["CSM", 3.5]
+    assert ws.freeze_panes == "A2"
     plan = wb["Plan"]
+    assert plan.freeze_panes == "A5"
     # the workbook already had money and percent styles: the result cells reuse them
-    assert plan["B6"].number_format == MONEY_FORMAT
-    assert plan["C6"].number_format == PERCENT_FORMAT
-    assert plan["A5"].font.b is True
+    assert plan["B5"].number_format == MONEY_FORMAT
+    assert plan["C5"].number_format == PERCENT_FORMAT
+    assert plan["A4"].font.b is True and plan["A1"].font.b is True
+    assert plan["A2"].font.b is False
     assert wb.sheetnames == ["Inputs", "Notes", "Plan", "Headcount"]
 
 
@@ -165,8 +169,8 @@ def test_libreoffice_opens_the_patched_workbook(book: Path, tmp_path: Path):
     converted = out / (book.stem + ".xlsx")
     wb = openpyxl.load_workbook(converted, data_only=True)
     assert wb.sheetnames == ["Inputs", "Notes", "Plan", "Headcount"]
-    assert [c.value for c in wb["Plan"][7]] == ["Silver", 65432.25, 0.25, False]
-    assert wb["Headcount"]["B6"].value == 1
+    assert [c.value for c in wb["Plan"][6]] == ["Silver", 65432.25, 0.25, False]
+    assert wb["Headcount"]["B3"].value == 1
     assert wb["Inputs"]["A2"].value == "Gold"
 
 
@@ -262,8 +266,8 @@ def test_second_run_replaces_its_sheets_instead_of_adding_more(book: Path):
     assert set(after) == set(first)  # same parts: replaced in place
     assert after["xl/workbook.xml"] == first["xl/workbook.xml"]
     rows = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Headcount").to_python()
-    assert rows[1][0].startswith("Written by TierPlan on 2027-03-05 09:00")
-    assert rows[-1] == ["Support", 6.5]
+    assert rows[0][3].startswith("Written by TierPlan on 2027-03-05 09:00")
+    assert rows[-1][:2] == ["Support", 6.5]
 
 
 def test_a_result_sheet_the_new_run_did_not_produce_says_so(book: Path):
@@ -394,7 +398,7 @@ def test_refuses_to_replace_a_sheet_of_the_users_with_a_result_name(tmp_path: Pa
     with pytest.raises(UserInputError) as err:
         write_back(path, results(), now=NOW)
     assert str(err.value) == (
-        "mine.xlsx!Plan: a sheet named 'Plan' exists and was not written by TierPlan (no 'Written by TierPlan' stamp in A1:A5) "
+        "mine.xlsx!Plan: a sheet named 'Plan' exists and was not written by TierPlan (no 'Written by TierPlan' stamp in its first 5 rows) "
         "(rename or delete that sheet so TierPlan can write its 'Plan' results, or run without --write-back)"
     )
     assert path.read_bytes() == original
@@ -464,8 +468,8 @@ def test_workbook_with_prefixed_namespaces_and_no_styles(tmp_path: Path):
     assert '<x:calcPr fullCalcOnLoad="1"/></x:workbook>' in wb_xml
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Data", "Plan", "Headcount"]
-    assert wb["Plan"]["B6"].value == 123456.5
-    assert wb["Plan"]["B6"].number_format == "General"  # no styles to borrow: default cell format
+    assert wb["Plan"]["B5"].value == 123456.5
+    assert wb["Plan"]["B5"].number_format == "General"  # no styles to borrow: default cell format
     assert wb["Data"]["A1"].value == "hello"
 
 
@@ -489,7 +493,7 @@ def test_workbook_saved_by_libreoffice(tmp_path: Path):
     for name, data in before.items():
         if name not in OWNED:
             assert after[name] == data, name
-    assert CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Plan").to_python()[5][0] == "Gold"
+    assert CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Plan").to_python()[4][0] == "Gold"
 
 
 def test_text_that_looks_like_a_formula_stays_text(book: Path):
@@ -497,9 +501,9 @@ def test_text_that_looks_like_a_formula_stays_text(book: Path):
     write_back(book, sheet, now=NOW)
     wb = openpyxl.load_workbook(book)
     ws = wb["Plan"]
-    assert ws["A5"].value == '=HYPERLINK("http://x")' and ws["A5"].data_type == "s"
-    assert ws["A6"].value == "  padded  "
-    assert ws["A7"].value == "tab\tandcontrol"
+    assert ws["A2"].value == '=HYPERLINK("http://x")' and ws["A2"].data_type == "s"
+    assert ws["A3"].value == "  padded  "
+    assert ws["A4"].value == "tab\tandcontrol"
 
 
 def test_workbook_saved_by_excel(tmp_path: Path):
@@ -524,7 +528,7 @@ def test_workbook_saved_by_excel(tmp_path: Path):
         '<sheet name="Headcount" sheetId="4" r:id="rId8"/></sheets>',
     ).replace('<calcPr calcId="171027" concurrentCalc="0"/>', '<calcPr calcId="171027" concurrentCalc="0" fullCalcOnLoad="1"/>')
     assert sheet_names(book) == ["Sheet1", "_xlwings.conf", "Plan", "Headcount"]
-    assert openpyxl.load_workbook(book, keep_vba=True)["Headcount"]["A5"].value == "CSM"
+    assert openpyxl.load_workbook(book, keep_vba=True)["Headcount"]["A2"].value == "CSM"
 
 
 def test_refuses_strict_open_xml(tmp_path: Path):
@@ -540,3 +544,20 @@ def test_refuses_strict_open_xml(tmp_path: Path):
             zf.writestr(name, blob)
     with pytest.raises(UserInputError, match="Strict Open XML"):
         write_back(path, results(), now=NOW)
+
+
+def test_formulas_point_at_the_same_rows_as_in_the_results_workbook(book: Path, tmp_path: Path):
+    """Core result sheets carry formulas written for planner.writers.results' layout (e.g. Account tiers' tier by score)."""
+    from planner.writers.results import write_results_workbook
+
+    # title row 1, note row 2, blank row 3, header row 4: data starts on row 5
+    table = pd.DataFrame({"score": [80.0, 40.0], "tier_by_score": [Formula('=IF(A5>=50,"High","Low")'), Formula('=IF(A6>=50,"High","Low")')]})
+    sheets = {"Account tiers": ResultSheet(table, title="Accounts", note="Tier by score is live")}
+    reference = write_results_workbook(tmp_path / "results.xlsx", sheets)
+    write_back(book, sheets, now=NOW)
+    ours = openpyxl.load_workbook(book)["Account tiers"]
+    theirs = openpyxl.load_workbook(reference)["Account tiers"]
+    for ref in ("A1", "A2", "A4", "B4", "A5", "B5", "A6", "B6"):
+        assert ours[ref].value == theirs[ref].value, ref
+    assert ours["B5"].value == '=IF(A5>=50,"High","Low")' and ours["A5"].value == 80.0
+    assert theirs["A3"].value is None and ours["A3"].value.startswith("Written by TierPlan")

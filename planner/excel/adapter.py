@@ -161,8 +161,10 @@ def _find_sheet(book, name: str):
 
 
 def _has_stamp(sheet) -> bool:
-    column = sheet.range((1, 1), (STAMP_ROWS, 1)).options(ndim=2).value
-    return any(is_stamp(row[0]) for row in column)
+    used = sheet.used_range
+    last_col = used.column + used.shape[1] - 1
+    top = sheet.range((1, 1), (STAMP_ROWS, max(last_col, 1))).options(ndim=2).value
+    return any(is_stamp(v) for row in top for v in row)
 
 
 def check_result_sheet_names(book, sheets: Mapping) -> None:
@@ -173,7 +175,7 @@ def check_result_sheet_names(book, sheets: Mapping) -> None:
         if existing is not None and not _has_stamp(existing):
             problems.append(Problem(
                 f"{existing.name}!A1",
-                f"a sheet named {existing.name!r} exists and was not written by TierPlan (no '{STAMP_PREFIX}' stamp in A1:A{STAMP_ROWS})",
+                f"a sheet named {existing.name!r} exists and was not written by TierPlan (no '{STAMP_PREFIX}' stamp in its first {STAMP_ROWS} rows)",
                 f"rename or delete that sheet so TierPlan can write its {name!r} results",
             ))
     if problems:
@@ -211,13 +213,12 @@ def _write_layout(sheet, layout: ResultLayout) -> None:
     width = max(len(r) for r in layout.rows)
     rows = [[_excel_value(v) for v in r] + [None] * (width - len(r)) for r in layout.rows]
     sheet.range("A1").value = rows
-    sheet.range("A1").font.bold = True
+    n_cols = max(len(layout.formats), 1)
+    for r in layout.bold_rows:
+        sheet.range((r + 1, 1), (r + 1, n_cols)).font.bold = True
     if layout.header_row < 0:
         return
     header = layout.header_row + 1  # 1-based row
-    n_cols = len(layout.formats)
-    if n_cols:
-        sheet.range((header, 1), (header, n_cols)).font.bold = True
     last = len(rows)
     for j, fmt in enumerate(layout.formats):
         if fmt and last > header:

@@ -22,10 +22,14 @@ is copied byte for byte. Result cells are written as inline strings so that
 cell styles for money/percent/bold when it has them (``styles.xml`` is never
 modified; without a matching style the cell uses the default one).
 
-Which sheets are ours: each result sheet carries a visible stamp in cell A2,
-``Written by TierPlan on <date>. ...``. A sheet whose name is a result-sheet
-name but which has no stamp in A1:A5 was made by someone else, and write-back
-refuses to replace it. Excel keeps cell text when it saves, so the stamp
+Which sheets are ours: each result sheet carries a visible stamp,
+``Written by TierPlan on <date>. ...``, in the blank row between its title/note
+and its table (or, for a sheet without title and note, in row 1 two columns
+right of the table). The table itself sits on exactly the rows where
+planner.writers.results puts it, so formulas the core wrote for that layout
+(e.g. Account tiers' "Tier by score") point at the right cells. A sheet whose
+name is a result-sheet name but which has no stamp in its first STAMP_ROWS
+rows was made by someone else, and write-back refuses to replace it. Excel keeps cell text when it saves, so the stamp
 survives the user's saves (inline strings become shared strings; both are read).
 
 Safety: the patched package is written to a temporary file beside BOOK,
@@ -74,7 +78,7 @@ REL_STYLES = DOC_REL_NS + "/styles"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
 STAMP_PREFIX = "Written by TierPlan"
-STAMP_ROWS = 5  # the stamp is looked for in A1:A5
+STAMP_ROWS = 5  # the stamp is looked for in the first rows of a sheet, any column
 EXCEL_MAX_TEXT = 32767
 BOOK_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -112,20 +116,27 @@ class ResultLayout:
     header_row: int  # 0-based index of the table's header row
     formats: list[str | None]  # per table column: Excel number format or None
     widths: list[float]
+    bold_rows: tuple[int, ...] = ()  # 0-based rows in bold (title, table header)
 
 
 def result_layout(name: str, sheet: ResultSheet | pd.DataFrame, now: _dt.datetime) -> ResultLayout:
-    """Title, stamp, note, a blank row, then the table (header + data)."""
+    """Title, note, the stamp in the blank row, then the table, on the rows planner.writers.results uses."""
     if isinstance(sheet, pd.DataFrame):
         sheet = ResultSheet(sheet)
     table = sheet.table
     columns = [str(c) for c in table.columns]
-    rows: list[list] = [[sheet.title or name], [stamp_text(now)]]
+    rows: list[list] = []
+    if sheet.title:
+        rows.append([sheet.title])
     if sheet.note:
         rows.append([sheet.note])
-    rows.append([])
     header_row = len(rows)
+    if rows:
+        rows.append([stamp_text(now)])  # the blank row of the results workbook's layout
+        header_row += 1
     rows.append([header_label(c) for c in columns])
+    if header_row == 0:  # no title, no note: no free row above the table
+        rows[0] = rows[0] + [None, stamp_text(now)]
     values = table.to_numpy(dtype=object)
     for i in range(len(table)):
         rows.append([plain_value(v) for v in values[i]])
@@ -137,17 +148,18 @@ def result_layout(name: str, sheet: ResultSheet | pd.DataFrame, now: _dt.datetim
         if sample:
             width = max(width, min(60, max(len(s) for s in sample) + 2))
         widths.append(float(width))
-    return ResultLayout(rows=rows, header_row=header_row, formats=formats, widths=widths)
+    bold_rows = ((0,) if sheet.title else ()) + (header_row,)
+    return ResultLayout(rows=rows, header_row=header_row, formats=formats, widths=widths, bold_rows=bold_rows)
 
 
 def plain_value(value):
-    """A cell value as str / float / bool / Formula / None (numpy and pandas scalars unwrapped)."""
+    """A cell value as str / float / bool / Formula / None (numpy and pandas scalars unwrapped; "" and NaN are blank)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, Formula):
         return value
     if isinstance(value, str):
-        return value
+        return value or None  # an empty text is a blank cell
     if isinstance(value, bool):
         return value
     if hasattr(value, "item") and not isinstance(value, (_dt.date, _dt.datetime)):
@@ -343,7 +355,7 @@ class _Package:
                     kind = "sheet" if part else "chart sheet or other non-worksheet"
                     problems.append(Problem(
                         f"{self.path.name}!{existing}",
-                        f"a {kind} named {existing!r} exists and was not written by TierPlan (no '{STAMP_PREFIX}' stamp in A1:A{STAMP_ROWS})",
+                        f"a {kind} named {existing!r} exists and was not written by TierPlan (no '{STAMP_PREFIX}' stamp in its first {STAMP_ROWS} rows)",
                         f"rename or delete that sheet so TierPlan can write its {name!r} results, or run without --write-back",
                     ))
         if problems:
@@ -475,8 +487,7 @@ def _verify(book: Path, tmp: Path, package: _Package, plan: _Plan, sheets: Mappi
             rows = cal.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:
             raise RuntimeError(f"write-back verification: calamine cannot read sheet {name!r} ({exc})") from exc
-        stamp = rows[1][0] if len(rows) > 1 and rows[1] else None
-        if not is_stamp(stamp):
+        if not any(is_stamp(v) for row in rows[:STAMP_ROWS] for v in row):
             raise RuntimeError(f"write-back verification: sheet {name!r} does not read back with its stamp")
         if result is not None:
             sheet = sheets[result]
@@ -541,7 +552,7 @@ def stale_layout(name: str, now: _dt.datetime) -> ResultLayout:
         [stamp_text(now)],
         [f"The TierPlan run of {now:%Y-%m-%d %H:%M} did not produce this sheet; its earlier content was removed so it cannot be mistaken for current results."],
     ]
-    return ResultLayout(rows=rows, header_row=-1, formats=[], widths=[])
+    return ResultLayout(rows=rows, header_row=-1, formats=[], widths=[], bold_rows=(0,))
 
 
 def render_sheet_xml(layout: ResultLayout, styles: "_StylePicker") -> bytes:
@@ -582,7 +593,7 @@ def render_sheet_xml(layout: ResultLayout, styles: "_StylePicker") -> bytes:
         for j, value in enumerate(row):
             if value is None:
                 continue
-            if i == 0 or i == layout.header_row:
+            if i in layout.bold_rows:
                 s = bold
             elif i > layout.header_row >= 0:
                 s = col_styles[j] if j < len(col_styles) else 0
@@ -737,7 +748,7 @@ def _inside_phonetic(si, t) -> bool:
 
 
 def _has_stamp(sheet_xml: bytes, shared: _SharedStrings) -> bool:
-    """True when A1:A5 of the worksheet part holds a TierPlan stamp."""
+    """True when a cell of the first STAMP_ROWS rows of the worksheet part holds a TierPlan stamp."""
     import io
 
     c_tag, row_tag = f"{{{MAIN_NS}}}c", f"{{{MAIN_NS}}}row"
@@ -750,7 +761,7 @@ def _has_stamp(sheet_xml: bytes, shared: _SharedStrings) -> bool:
                 el.clear()
             elif el.tag == c_tag:
                 ref = el.get("r", "")
-                m = re.fullmatch(r"A(\d+)", ref)
+                m = re.fullmatch(r"[A-Z]{1,3}(\d+)", ref)
                 if not m or int(m.group(1)) > STAMP_ROWS:
                     continue
                 t = el.get("t")
