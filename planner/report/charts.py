@@ -272,11 +272,12 @@ def headcount_by_role_and_tier(
         left = [a + b for a, b in zip(left, seg)]
     total = max(left) if left else 0
     for yi, t in zip(y, left):
-        ax.text(t + total * 0.01, yi, f"{t:,.1f}", va="center", ha="left", fontsize=8)
+        label = f"{t:,.0f}" if abs(t - round(t)) < 0.05 else f"{t:,.1f}"
+        ax.text(t + total * 0.01, yi, label, va="center", ha="left", fontsize=8)
     ax.set_yticks(y, list(roles))
     ax.invert_yaxis()
     ax.set_xlim(0, (total or 1) * 1.1)
-    ax.set_xlabel("People (full-time equivalents)")
+    ax.set_xlabel("People")
     ax.set_title("Headcount by role and tier")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3 - 0.6 / max(len(roles), 1)), ncols=min(len(series), 7))
     _grid(ax, "x")
@@ -297,17 +298,16 @@ def score_distribution(
     data = [list(s) for s in scores_by_tier]
     if any(data):
         ax.hist(data, bins=bins, stacked=True, color=colours, label=list(tiers), edgecolor="white", linewidth=0.3)
-    top = ax.get_ylim()[1]
-    for label, cut in cutoffs:
-        if cut is None or not math.isfinite(cut):
-            continue
-        ax.axvline(cut, color=ACCENT, linewidth=1.0, linestyle="--")
-        ax.text(cut + 0.6, top * 0.97, f"{label}: {cut:.1f}", rotation=90, va="top", ha="left", fontsize=7.5, color=ACCENT)
+    shown = [(label, cut) for label, cut in cutoffs if cut is not None and math.isfinite(cut)]
+    for i, (label, cut) in enumerate(shown):
+        ax.axvline(cut, color=ACCENT, linewidth=1.0, linestyle="--",
+                   label="Cut-offs: " + "; ".join(f"{lab} from {c:.2f}" for lab, c in shown) if i == 0 else None)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Composite score (0-100)")
     ax.set_ylabel("Accounts")
     ax.set_title("Score distribution by final tier, with the score cut-offs")
-    ax.legend(loc="upper left", ncols=min(len(tiers), 6))
+    ax.legend(loc="upper left", ncols=min(len(tiers) + 1, 4), fontsize=7.5, frameon=True, facecolor="white", edgecolor="none", framealpha=1)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.25)
     _grid(ax)
     fig.tight_layout()
     return _to_svg(fig, "scores", "Distribution of composite scores with the tier cut-offs")

@@ -60,6 +60,7 @@ ALL_TIERS = "All tiers"  # the tier label of a pooled people pool
 
 MOVERS_SHOWN = 10  # per direction
 DRIFT_SHOWN = 15
+BINDING_SHOWN = 12
 KEEP_ROWS = 14  # tables this short never split across pages
 
 
@@ -78,7 +79,8 @@ def _table(caption: str, columns: Sequence[tuple[str, bool]], rows: list[dict], 
         "row_header": row_header,
         "note": note,
         "id": ident,
-        "keep": len(rows) <= KEEP_ROWS,
+        # short tables of short rows stay on one page; tall rows of prose may split between rows
+        "keep": len(rows) <= KEEP_ROWS and all(sum(len(c) for c in r["cells"]) <= 160 for r in rows),
     }
 
 
@@ -709,12 +711,15 @@ def _frontier(p: _Plan) -> dict:
         widths=[23, 12, 13, 13, 39],
         compact=True,
     )
-    brows = [_row(b.get("constraint"), b.get("detail")) for b in p.opt.get("binding_constraints") or ()]
+    binding = list(p.opt.get("binding_constraints") or ())
+    brows = [_row(b.get("constraint"), b.get("detail")) for b in binding[:BINDING_SHOWN]]
     btable = _table(
-        "Limits that hold the plan back",
+        f"Limits that hold the plan back ({min(len(binding), BINDING_SHOWN)} of {len(binding)})",
         [("Limit", False), ("Why it binds", False)],
         brows,
         widths=[32, 68],
+        compact=True,
+        note="The full list is on the Sensitivity sheet of tier_plan_results.xlsx." if len(binding) > BINDING_SHOWN else "",
     )
     return {
         "frontier_text": (
