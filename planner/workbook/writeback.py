@@ -658,6 +658,7 @@ class _StylePicker:
     """Finds cell formats the workbook already has (never adds any: styles.xml stays byte-identical)."""
 
     def __init__(self, styles_xml: bytes | None):
+        """Candidates: no fill, no border, a plain font of 8-14 pt that is not white; the closest to 11 pt wins for bold."""
         self.bold = 0
         self._by_role: dict[str, int] = {}
         if not styles_xml:
@@ -680,10 +681,17 @@ class _StylePicker:
             color = font.find("m:color", ns)
             white = color is not None and (color.get("rgb", "").upper() in ("FFFFFFFF", "FFFFFF") or color.get("theme") == "0" or color.get("indexed") in ("1", "9"))
             plain = all(font.find(f"m:{t}", ns) is None for t in ("i", "u", "strike", "vertAlign"))
-            fonts.append((is_bold, white, plain))
+            sz = font.find("m:sz", ns)
+            try:
+                size = float(sz.get("val", "11")) if sz is not None else 11.0
+            except ValueError:
+                size = 11.0
+            fonts.append((is_bold, white, plain, size))
         candidates: dict[str, list[tuple[int, int]]] = {}
         for idx, xf in enumerate(root.findall("m:cellXfs/m:xf", ns)):
-            if idx == 0 or xf.find("m:alignment", ns) is not None or xf.get("quotePrefix") in ("1", "true"):
+            align = xf.find("m:alignment", ns)
+            # vertical alignment and wrapping are harmless in a table; anything else (indent, rotation, centring) is not
+            if idx == 0 or (align is not None and set(align.attrib) - {"vertical", "wrapText"}) or xf.get("quotePrefix") in ("1", "true"):
                 continue
             if xf.get("fillId", "0") != "0" or xf.get("borderId", "0") != "0":
                 continue
@@ -694,12 +702,12 @@ class _StylePicker:
                 continue
             if font_id >= len(fonts):
                 continue
-            is_bold, white, plain = fonts[font_id]
-            if white or not plain:
+            is_bold, white, plain, size = fonts[font_id]
+            if white or not plain or not 8 <= size <= 14:
                 continue
             code = codes.get(fmt_id)
             if is_bold and fmt_id == 0:
-                candidates.setdefault("bold", []).append((0, idx))
+                candidates.setdefault("bold", []).append((abs(size - 11), idx))
             if not is_bold and code:
                 for role, wanted in _WANTED.items():
                     if code in wanted:
