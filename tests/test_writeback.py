@@ -160,7 +160,10 @@ def test_result_sheets_read_back_in_openpyxl_and_calamine(book: Path):
 
 @pytest.mark.slow
 def test_libreoffice_opens_the_patched_workbook(book: Path, tmp_path: Path):
-    write_back(book, results(), now=NOW)
+    sheets = results()
+    scores = pd.DataFrame({"score": [80.0, 40.0], "tier_by_score": [Formula('=IF(A5>=50,"High","Low")'), Formula('=IF(A6>=50,"High","Low")')]})
+    sheets["Account tiers"] = ResultSheet(scores, title="Accounts", note="Tier by score is a live formula")
+    write_back(book, sheets, now=NOW)
     out = tmp_path / "lo"
     subprocess.run(
         ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--convert-to", "xlsx", "--outdir", str(out), str(book)],
@@ -168,8 +171,10 @@ def test_libreoffice_opens_the_patched_workbook(book: Path, tmp_path: Path):
     )
     converted = out / (book.stem + ".xlsx")
     wb = openpyxl.load_workbook(converted, data_only=True)
-    assert wb.sheetnames == ["Inputs", "Notes", "Plan", "Headcount"]
+    assert wb.sheetnames == ["Inputs", "Notes", "Plan", "Headcount", "Account tiers"]
     assert [c.value for c in wb["Plan"][6]] == ["Silver", 65432.25, 0.25, False]
+    # the formulas we wrote (no cached value) are calculated by LibreOffice, on their own rows
+    assert [wb["Account tiers"]["B5"].value, wb["Account tiers"]["B6"].value] == ["High", "Low"]
     assert wb["Headcount"]["B3"].value == 1
     assert wb["Inputs"]["A2"].value == "Gold"
 
