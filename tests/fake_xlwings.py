@@ -19,7 +19,8 @@ text is parsed like typing (a leading apostrophe keeps the rest as text,
 dates).
 
 The book is backed by a real workbook file, read with openpyxl (cached values,
-``data_only=True``), as Excel would show it after opening. Options xlwings
+``data_only=True``), as Excel would show it after opening, sheet protection
+included: changing a locked cell of a protected sheet raises, as Excel does. Options xlwings
 has but the fake does not implement raise NotImplementedError instead of
 being ignored, so the fake cannot silently disagree with xlwings.
 """
@@ -37,6 +38,10 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 
 _SUPPORTED_OPTIONS = {"ndim", "err_to_str", "index", "header", "empty"}
 _ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!")
+
+
+class ProtectedCellError(Exception):
+    """What Excel raises (a COM error on Windows) when a locked cell of a protected sheet is changed."""
 
 
 class _Error:
@@ -100,8 +105,11 @@ class Book:
         wb = openpyxl.load_workbook(path, data_only=True)
         for ws in wb.worksheets:
             sheet = Sheet(self, ws.title)
+            sheet._protected = bool(ws.protection.sheet)
             for row in ws.iter_rows():
                 for cell in row:
+                    if cell.has_style and cell.protection.locked is False:
+                        sheet._unlocked.add((cell.row, cell.column))
                     value = cell.value
                     if value is None and not cell.has_style:
                         continue
@@ -210,6 +218,17 @@ class Sheet:
         self._bold: dict[tuple[int, int], bool] = {}
         self._widths: dict[int, float] = {}
         self._used: set[tuple[int, int]] = set()
+        self._protected = False  # sheet protection as the file has it (cells are locked unless unlocked)
+        self._unlocked: set[tuple[int, int]] = set()
+
+    def _check_writable(self, keys) -> None:
+        if self._protected:
+            locked = [k for k in keys if k not in self._unlocked]
+            if locked:
+                r, c = locked[0]
+                raise ProtectedCellError(
+                    f"{self._name}!{get_column_letter(c)}{r}: the cell or chart you're trying to change is on a protected sheet"
+                )
 
     @property
     def name(self) -> str:
@@ -247,6 +266,7 @@ class Sheet:
         return Range(self, min(rows), min(cols), max(rows), max(cols))
 
     def clear(self) -> None:
+        self._check_writable(list(self._cells) + list(self._formats))
         self._cells.clear()
         self._formats.clear()
         self._bold.clear()
@@ -371,10 +391,12 @@ class Range:
                 raise ValueError("mixed list of values and lists")
             else:
                 block = [list(data)]
+            self._sheet._check_writable([(self._r1 + i, self._c1 + j) for i, row in enumerate(block) for j in range(len(row))])
             for i, row in enumerate(block):
                 for j, v in enumerate(row):
                     self._sheet_set(self._r1 + i, self._c1 + j, v)
             return
+        self._sheet._check_writable(list(self._cells()))
         for r, c in self._cells():
             self._sheet_set(r, c, data)
 
@@ -406,6 +428,7 @@ class Range:
 
     @number_format.setter
     def number_format(self, value: str) -> None:
+        self._sheet._check_writable(list(self._cells()))
         for key in self._cells():
             self._sheet._formats[key] = value
             self._sheet._used.add(key)
@@ -440,6 +463,7 @@ class Font:
 
     @bold.setter
     def bold(self, value: bool) -> None:
+        self._range._sheet._check_writable(list(self._range._cells()))
         for key in self._range._cells():
             self._range._sheet._bold[key] = bool(value)
             self._range._sheet._used.add(key)

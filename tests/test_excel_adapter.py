@@ -134,9 +134,11 @@ def test_fake_writes_like_excel(typed_book):
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory) -> Path:
-    from planner.workbook.demo import write_demo
+    """tier_planner.xlsm as `tierplan excel` writes it (demo inputs, protected Guide with its unlocked status cell)."""
+    from planner.excel.build import build_macro_workbook
 
-    return write_demo(tmp_path_factory.mktemp("demo") / "tier_planner.xlsx")
+    xlsm, _ = build_macro_workbook(tmp_path_factory.mktemp("demo") / "tier_planner.xlsm")
+    return xlsm
 
 
 @pytest.fixture(scope="module")
@@ -149,12 +151,21 @@ def cli_plan(demo_file):
 
 
 @pytest.fixture(scope="module")
-def small_demo_file(tmp_path_factory) -> Path:
-    """The demo's inputs with 300 accounts: for the tests that run the plan more than once."""
+def small_source(tmp_path_factory) -> Path:
+    """A plain planning workbook (.xlsx) with the demo's inputs and 300 accounts."""
     from planner.workbook.demo import demo_content
     from planner.workbook.template import write_workbook
 
-    return write_workbook(tmp_path_factory.mktemp("small") / "tier_planner.xlsx", demo_content(n_accounts=300, seed=11))
+    return write_workbook(tmp_path_factory.mktemp("small") / "small_plan.xlsx", demo_content(n_accounts=300, seed=11))
+
+
+@pytest.fixture(scope="module")
+def small_demo_file(small_source, tmp_path_factory) -> Path:
+    """The macro workbook built from small_source: for the tests that run the plan more than once."""
+    from planner.excel.build import build_macro_workbook
+
+    xlsm, _ = build_macro_workbook(tmp_path_factory.mktemp("smallxlsm") / "tier_planner.xlsm", source=small_source)
+    return xlsm
 
 
 @pytest.fixture()
@@ -271,6 +282,20 @@ def test_a_sheet_of_the_users_named_plan_is_not_overwritten(small_book):
     assert mine.range("A1").value == "my own notes"
 
 
+def test_a_plain_workbook_without_a_status_cell_still_runs(small_source, tmp_path):
+    """Run from the xlwings ribbon on the .xlsx template: the Guide is protected and has no unlocked status cell."""
+    copy = tmp_path / small_source.name
+    copy.write_bytes(small_source.read_bytes())
+    book = fake.Book(copy)
+    with pytest.raises(fake.ProtectedCellError):
+        book.sheets["Guide"].range("F8").value = "x"  # what Excel does to a locked cell
+    plan = adapter.run_optimization(book, now=NOW)
+    assert plan is not None and "Plan" in book.sheets
+    assert book.sheets["Guide"].range("F8").value is None
+    (prompt, title), = book.app._alerts
+    assert prompt.startswith("Optimization finished.")
+
+
 def test_an_unsaved_workbook_is_asked_to_be_saved_first():
     book = fake.Book()  # "Book1": never saved
     book.sheets.add("Guide")
@@ -290,10 +315,10 @@ def test_build_report_writes_every_report_beside_the_workbook(small_book):
     assert (folder / "tier_plan.pdf").read_bytes()[:5] == b"%PDF-"
 
 
-def test_the_python_file_beside_the_xlsm_hands_the_caller_to_the_adapter(tmp_path, monkeypatch, small_demo_file):
+def test_the_python_file_beside_the_xlsm_hands_the_caller_to_the_adapter(tmp_path, monkeypatch, small_source):
     from planner.excel.build import build_macro_workbook
 
-    xlsm, py = build_macro_workbook(tmp_path / "tier_planner.xlsm", source=small_demo_file)
+    xlsm, py = build_macro_workbook(tmp_path / "tier_planner.xlsm", source=small_source)
     import xlwings
 
     monkeypatch.setattr(xlwings, "Book", fake.Book)

@@ -120,9 +120,14 @@ def problems_text(problems: list[Problem]) -> str:
 
 
 def set_status(book, text: str) -> None:
+    """The status line on the Guide; skipped when the workbook has no Guide or its cell is locked (not a TierPlan .xlsm)."""
     sheet = _find_sheet(book, STATUS_SHEET)
-    if sheet is not None:
+    if sheet is None:
+        return
+    try:
         sheet.range(STATUS_CELL).value = "'" + text
+    except Exception:  # Excel refuses locked cells of a protected sheet; the alert still tells the user
+        pass
 
 
 # ------------------------------------------------------------------ reading
