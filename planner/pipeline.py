@@ -232,9 +232,20 @@ def run_plan_command(
             from planner.workbook.writeback import write_back as patch_book
 
             step("Writing results into the workbook")
-            result = patch_book(book, plan.result_sheets())
+            try:
+                result = patch_book(book, plan.result_sheets())
+            except RuntimeError as exc:
+                if not str(exc).startswith("write-back"):
+                    raise
+                raise UserInputError(
+                    f"{book}: {exc}; your workbook was not changed (the plan files are in {out_dir})"
+                ) from exc
             written.append(Path(book))
             if console is not None:
+                if result.added:
+                    console.print(f"Added result sheets to {book}: {', '.join(result.added)}")
+                if result.replaced:
+                    console.print(f"Replaced result sheets of an earlier run in {book}: {', '.join(result.replaced)}")
                 console.print(f"Backup of your workbook before write-back: {result.backup}")
         progress.update(task, description="Done", completed=progress.tasks[0].total)
     if console is not None:
