@@ -36,20 +36,24 @@ def brute_force(inputs, tier_stats, mode, budget):
     ranges = []
     for iv in cells:
         s = services[iv.service]
-        lo = _ceil(iv.minimum)
+        # the generator uses whole occurrences or half steps (every other year)
+        step = 1.0 if all(float(v).is_integer() for v in (iv.minimum, iv.negotiated, iv.maximum)) else 0.5
+        lo = iv.minimum
         if mode == "min_cost" or s.mandatory:
-            lo = max(lo, _ceil(iv.negotiated))
-        hi = math.floor(iv.maximum + 1e-9)
-        ranges.append(range(lo, hi + 1))
+            lo = max(lo, iv.negotiated)
+        n_lo, n_hi = round(lo / step), round(iv.maximum / step)
+        ranges.append([k * step for k in range(n_lo, n_hi + 1)])
     support = {}
     for q in support_queues(inputs, accounts):
         support[(q.role, q.tier)] = support.get((q.role, q.tier), 0.0) + q.hours_per_year
-    # tiers each role serves
+    # tiers each role may serve: a service it may deliver there, or support work
     served = {}
     for iv in cells:
-        served.setdefault(iv.role, set()).add(iv.tier)
-    for (role, tier) in support:
-        served.setdefault(role, set()).add(tier)
+        if iv.maximum > 0:
+            served.setdefault(iv.role, set()).add(iv.tier)
+    for (role, tier), hours in support.items():
+        if hours > 0:
+            served.setdefault(role, set()).add(tier)
     order_pairs = []
     for name, s in services.items():
         if not s.keep_order:
@@ -76,7 +80,9 @@ def brute_force(inputs, tier_stats, mode, budget):
                 cost += iv.hours * role.hourly_rate * n * xi
             if role.staffing != "Named":
                 tier_cost[iv.tier] += iv.hours * role.hourly_rate * n * xi
-            value += sum(s.impact * tier_arr * s.decay**k for k in range(xi))
+            whole = int(xi)
+            value += sum(s.impact * tier_arr * s.decay**k for k in range(whole))
+            value += (xi - whole) * s.impact * tier_arr * s.decay**whole  # half an occurrence: half the next one's worth
         for (rname, tier), hours in support.items():
             role = roles[rname]
             if role.staffing == "Automated":
@@ -98,7 +104,10 @@ def brute_force(inputs, tier_stats, mode, budget):
                         ok = False
                         break
                     people = _ceil(hours / role.productive_hours)
-                covered = sum(accounts[t] for t in pool)
+                # the coverage ratio counts the tiers the role actually serves in this plan
+                active = [t for t in pool if support.get((rname, t), 0.0) > 0
+                          or any(xi > 0 for iv, xi in zip(cells, x) if iv.role == rname and iv.tier == t)]
+                covered = sum(accounts[t] for t in active)
                 if role.max_accounts and covered > 0:
                     people = max(people, _ceil(covered / role.max_accounts))
                 cost += people * role.loaded_cost
@@ -163,11 +172,15 @@ def test_highs_and_cbc_agree_on_random_instances(mode):
 
 def test_the_random_instances_are_small_enough_to_enumerate_and_not_trivial():
     sizes = []
+    halves = 0
     for seed in SEEDS:
         inputs, _ = random_instance(seed)
         n = 1
         for iv in inputs.intervals:
-            n *= int(iv.maximum) - int(iv.minimum) + 1
+            step = 1.0 if float(iv.maximum).is_integer() and float(iv.minimum).is_integer() and float(iv.negotiated).is_integer() else 0.5
+            halves += step == 0.5
+            n *= round((iv.maximum - iv.minimum) / step) + 1
         sizes.append(n)
     assert max(sizes) <= 4**6
     assert sum(1 for n in sizes if n >= 16) >= 12
+    assert halves >= 5  # fractional intervals are exercised too

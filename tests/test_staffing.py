@@ -105,7 +105,11 @@ def test_live_queue_from_sla_rows_uses_arrivals_per_open_hour_and_rosters_after_
     expected = agents_for_targets(1.0, 360, [(20, 0.8)], 0.85).agents
     assert q.agents_on_shift == expected
     assert q.rostered_agents == 2 * expected
-    assert q.hours_per_year == pytest.approx(2 * expected * 11 * 12)
+    assert q.hours_per_year == pytest.approx(expected / 0.5 * 11 * 12)
+    # 30% shrinkage: 1 seat is 1 / 0.7 = 1.43 paid agents (rostered: 2)
+    q = staff_queue([_sla("Phone", 0.11, 6)], 100, live_hours=11, shrinkage=0.3, occupancy_cap=0.85)
+    assert q.agents_on_shift == 1 and q.rostered_agents == 2
+    assert q.hours_per_year == pytest.approx(11 * 12 / 0.7)
 
 
 def test_severities_of_one_queue_share_agents_and_the_strictest_target_decides():

@@ -90,7 +90,7 @@ def optimize(
     shown: PlanSolution | None = main if main.has_plan else None
     plan_kind = "plan" if shown else "none"
     if infeasible and main.status in (INFEASIBLE, OPTIMAL, FEASIBLE):
-        diagnosis = diagnose(data, mode, budget, runner)
+        diagnosis = diagnose(data, mode, budget, runner, known_cheapest=main if over_budget else None)
         if main.status == INFEASIBLE and diagnosis.cheapest_plan is not None:
             shown = diagnosis.cheapest_plan
             plan_kind = "cheapest plan meeting the requirements (over budget)"
@@ -183,10 +183,12 @@ def _rounding_notes(data: ModelData, mode: str) -> list[str]:
     notes = []
     for c in data.cells:
         fl = c.floor(mode)
-        if (c.mandatory or mode == "min_cost") and abs(c.negotiated - round(c.negotiated)) > 1e-9:
-            notes.append(f"{c.service} in {c.tier}: negotiated {c.negotiated:g} per year is planned as whole occurrences (at least {fl}).")
+        if not c.on_grid:
+            notes.append(f"{c.service} in {c.tier}: intervals are planned in steps of {c.step:g} per year; "
+                         f"minimum {c.minimum:g}, negotiated {c.negotiated:g} and maximum {c.maximum:g} are rounded to them "
+                         f"(floor {fl:g}, maximum {c.cap:g}).")
         if c.cap < fl:
-            notes.append(f"{c.service} in {c.tier}: the floor ({fl}) is above the maximum ({c.maximum:g}).")
+            notes.append(f"{c.service} in {c.tier}: the floor ({fl:g}) is above the maximum ({c.maximum:g}).")
     return notes
 
 
@@ -240,7 +242,7 @@ def _intervals_table(data: ModelData, sol: PlanSolution | None, mode: str) -> pd
                 "minimum": c.minimum,
                 "negotiated": c.negotiated,
                 "maximum": c.maximum,
-                "chosen": int(x) if x is not None else None,
+                "chosen": x,
                 "change": (x - c.negotiated) if x is not None else None,
                 "role": c.role,
                 "mandatory": "Yes" if c.mandatory else "No",
@@ -263,7 +265,8 @@ def _headcount_table(data: ModelData, sol: PlanSolution | None) -> pd.DataFrame:
         n = int(sol.people.get(uid, 0))
         cap = n * u.productive_hours
         by_hours = math.ceil(ev.load[uid] / u.productive_hours - 1e-9) if u.productive_hours > 0 and ev.load[uid] > 0 else 0
-        by_cover = math.ceil(u.accounts_covered / u.max_accounts - 1e-9) if u.max_accounts and u.accounts_covered else 0
+        covered = data.covered_accounts(u, sol.x) if u.has_coverage else 0
+        by_cover = math.ceil(covered / u.max_accounts - 1e-9) if covered else 0
         set_by = "coverage ratio" if by_cover > by_hours else ("hours" if n > 0 else "")
         rows.append(
             {
@@ -386,10 +389,11 @@ def _binding(data: ModelData, mode: str, budget: float, sol: PlanSolution, steps
         if n <= 0:
             continue
         by_hours = math.ceil(ev.load[uid] / u.productive_hours - 1e-9) if u.productive_hours > 0 else 0
-        by_cover = math.ceil(u.accounts_covered / u.max_accounts - 1e-9) if u.max_accounts and u.accounts_covered else 0
+        covered = data.covered_accounts(u, sol.x) if u.has_coverage else 0
+        by_cover = math.ceil(covered / u.max_accounts - 1e-9) if covered else 0
         if by_cover > by_hours:
             out.append({"constraint": f"{u.role} coverage ratio ({u.label})", "kind": "coverage",
-                        "detail": f"{n} people for {u.accounts_covered:,} accounts at {u.max_accounts:g} each; the coverage ratio, not the workload, sets this headcount."})
+                        "detail": f"{n} people for {covered:,} accounts at {u.max_accounts:g} each; the coverage ratio, not the workload, sets this headcount."})
         elif ev.load[uid] >= (n - 1) * u.productive_hours:
             out.append({"constraint": f"{u.role} hours ({u.label})", "kind": "role hours",
                         "detail": f"{ev.load[uid]:,.0f} hours needed, {n} people give {n * u.productive_hours:,.0f}: the workload sets this headcount."})
@@ -411,12 +415,12 @@ def _binding(data: ModelData, mode: str, budget: float, sol: PlanSolution, steps
             c = data.cells[hi]
             if sol.x[hi] > c.floor(mode) and sol.x[hi] == sol.x[lo]:
                 out.append({"constraint": f"{service}: keep tier order", "kind": "keep order",
-                            "detail": f"{c.tier} receives {int(sol.x[hi])} per year, above its negotiated {c.negotiated:g}, to match {data.cells[lo].tier}."})
+                            "detail": f"{c.tier} receives {sol.x[hi]:g} per year, above its negotiated {c.negotiated:g}, to match {data.cells[lo].tier}."})
     else:
         for c in data.cells:
             if c.cap > c.floor(mode) and sol.x[c.index] >= c.cap and c.impact > 0 and c.accounts > 0:
-                out.append({"constraint": f"{c.service} in {c.tier}: maximum {c.cap} per year", "kind": "interval maximum",
-                            "detail": f"Delivered at its maximum; one more per year would add {c.marginal_value(c.cap + 1):,.0f} of expected impact."})
+                out.append({"constraint": f"{c.service} in {c.tier}: maximum {c.cap:g} per year", "kind": "interval maximum",
+                            "detail": f"Delivered at its maximum; one more per year would add {c.marginal_value(math.floor(c.cap) + 1):,.0f} of expected impact."})
     return out
 
 
@@ -496,8 +500,9 @@ def _trade_offs(data, mode, budget, result, main, steps, points, diagnosis) -> l
         for u in data.units:
             uid = unit_id(data, u)
             n = main.people.get(uid, 0)
-            if n and u.max_accounts and u.accounts_covered:
-                by_cover = math.ceil(u.accounts_covered / u.max_accounts - 1e-9)
+            covered = data.covered_accounts(u, main.x) if u.has_coverage else 0
+            if n and covered:
+                by_cover = math.ceil(covered / u.max_accounts - 1e-9)
                 by_hours = math.ceil(ev.load[uid] / u.productive_hours - 1e-9) if u.productive_hours > 0 else 0
                 if by_cover > by_hours:
                     idle = n * u.productive_hours - ev.load[uid]

@@ -88,7 +88,7 @@ def example_inputs(total_accounts: int = 2000, budget: float = 5_000_000.0, *, m
 
 
 def random_instance(seed: int, *, mode: str = "max_value") -> tuple[PlanInputs, pd.DataFrame]:
-    """A tiny random model: 2 tiers, 2-3 services, intervals up to 3, three roles.
+    """A tiny random model: 2 tiers, 2-3 services, intervals up to 3 (some in half steps), three roles.
 
     Small enough to enumerate every interval combination in plain Python. The
     budget is drawn between a rough cost of the floors and of the maxima, so
@@ -128,7 +128,8 @@ def random_instance(seed: int, *, mode: str = "max_value") -> tuple[PlanInputs, 
             top = hi if top is None else top
             neg = rnd.randint(lo, hi)
             hours = float(rnd.choice([0.5, 1, 2, 4]))
-            intervals.append(Interval(name, t, r, hours, float(lo), float(neg), float(hi)))
+            half = 0.5 if rnd.random() < 0.2 else 1.0  # some services run every other year: steps of 0.5
+            intervals.append(Interval(name, t, r, hours, lo * half, neg * half, hi * half))
     slas = ()
     if rnd.random() < 0.4:
         slas = (SLA("T1", "High", "Chat", 60, 0.5, 10, 0.8, "Pool"), SLA("T2", "Normal", "Email/ticket", 86_400, 0.4, 15, 0.9, "Pool"))

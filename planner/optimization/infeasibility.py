@@ -32,9 +32,9 @@ from planner.optimization.model import (
     unit_id,
 )
 from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, solve_plan
-from planner.optimization.solve import INFEASIBLE
+from planner.optimization.solve import INFEASIBLE, guard_seconds, run_parallel
 
-FEASIBLE_STATES = ("optimal", "feasible")
+FEASIBLE_STATES = ("optimal", "feasible")  # internal statuses with a plan
 
 
 @dataclass
@@ -83,7 +83,7 @@ def describe_group(data: ModelData, mode: str, group: str) -> str:
             why = "negotiated interval"
         else:
             why = "minimum interval"
-        return f"{service} in {tier} at least {lo} per year ({why})"
+        return f"{service} in {tier} at least {lo:g} per year ({why})"
     if kind == "coverage":
         role = data.roles[rest]
         return f"{rest} coverage ratio (at most {role.max_accounts:g} accounts per person)"
@@ -99,8 +99,12 @@ def _status(runner: Runner, data: ModelData, spec: Spec, purpose: str):
     return runner.run(build(data, spec), purpose)
 
 
-def diagnose(data: ModelData, mode: str, budget: float, runner: Runner) -> Diagnosis:
-    """Explain an infeasible plan (the caller has seen it infeasible or over budget)."""
+def diagnose(data: ModelData, mode: str, budget: float, runner: Runner, known_cheapest: PlanSolution | None = None) -> Diagnosis:
+    """Explain an infeasible plan (the caller has seen it infeasible or over budget).
+
+    ``known_cheapest`` is the cheapest plan meeting every requirement but the
+    budget when the caller already has it (min_cost does).
+    """
     diag = Diagnosis()
     for q in data.queues:
         if not q.achievable:
@@ -112,7 +116,6 @@ def diagnose(data: ModelData, mode: str, budget: float, runner: Runner) -> Diagn
                     "description": f"{q.tier} {q.channel}: {q.note}",
                 }
             )
-    groups = requirement_groups(data, mode)
 
     def feasible(drop: set[str]) -> bool | None:
         out = _status(runner, data, Spec(mode=mode, objective="none", budget=budget, drop=frozenset(drop)), "conflict search")
@@ -123,73 +126,111 @@ def diagnose(data: ModelData, mode: str, budget: float, runner: Runner) -> Diagn
         diag.undecided = True
         return None
 
-    # 1. deletion filter: drop each group in turn; keep it dropped when the rest still conflicts
-    all_feasible = feasible(set())
+    # 1. which requirements conflict. First without the budget: if the rest holds,
+    #    the budget against the cost of everything else is the whole story.
     conflict: list[str] = []
-    if all_feasible is False:
-        dropped: set[str] = set()
-        for g in groups:
-            trial = dropped | {g}
-            ok = feasible(trial)
+    without_budget = feasible({BUDGET})
+    if without_budget is True:
+        if feasible(set()) is False:
+            conflict = [BUDGET]
+    elif without_budget is False:
+        # deletion filter: drop each requirement in turn and keep it dropped while
+        # the rest still conflicts; what must stay is a conflict with no slack in it
+        dropped: set[str] = {BUDGET}
+        for g in requirement_groups(data, mode):
+            if g == BUDGET:
+                continue
+            ok = feasible(dropped | {g})
             if ok is False:
-                dropped = trial
+                dropped = dropped | {g}
             else:
                 conflict.append(g)
     diag.conflicts = [{"requirement": g, "description": describe_group(data, mode, g)} for g in conflict]
 
-    # 2. smallest budget: elastic budget, everything else hard
-    spec = Spec(mode=mode, objective="slack", budget=budget, elastic=frozenset({BUDGET}))
-    b = build(data, spec)
-    out = runner.run(b, "smallest budget (elastic budget)")
-    if out.has_plan:
-        slack = sum(out.value(v.name) for v in b.slacks.get(BUDGET, []))
-        # min s with cost <= budget + s is the cheapest plan meeting every other
-        # requirement; solve it once more as such to report that plan, priced exactly
-        cheapest = cheapest_plan(data, mode, runner)
-        if cheapest.has_plan:
-            diag.cheapest_plan = cheapest
-            diag.smallest_budget = max(budget, cheapest.evaluation.total_cost) if slack > 0 else budget
-        else:
-            diag.smallest_budget = budget + slack
-        diag.budget_shortfall = max(0.0, diag.smallest_budget - budget)
-        diag.smallest_budget_proven = out.status == OPTIMAL and cheapest.proven_optimal
-    elif out.status != INFEASIBLE:
-        diag.undecided = True
-
-    # 3. smallest extra headcount at the sheet's budget
-    spec = Spec(mode=mode, objective="extra_people", budget=budget, extra_people=True)
-    b = build(data, spec)
-    out = runner.run(b, "smallest extra headcount")
-    if out.has_plan:
-        extra = {}
-        for u in data.units:
-            n = int(round(out.value(b.extra[unit_id(data, u)].name)))
-            if n > 0:
-                extra[f"{u.role} ({u.label})"] = n
-        diag.extra_headcount = extra
-        diag.extra_headcount_total = sum(extra.values())
-    elif out.status != INFEASIBLE:
-        diag.undecided = True
-
-    # 4. how far each other conflicting requirement alone would have to move
+    # 2-4 are independent solves: run them side by side
+    jobs: list[tuple[str, object]] = []
+    if BUDGET in conflict:
+        jobs.append(("budget", lambda: _elastic(data, mode, budget, BUDGET, runner)))
+        if known_cheapest is None:
+            jobs.append(("cheapest", lambda: _sub(runner, lambda r: cheapest_plan(data, mode, r))))
+    if conflict:
+        jobs.append(("people", lambda: _sub(runner, lambda r: _extra_people(data, mode, budget, r))))
     for g in conflict:
         if g == BUDGET:
             continue
-        kind = g.partition(":")[0]
         if g == SUPPORT:
-            if feasible({SUPPORT}):
+            jobs.append((g, lambda: _sub(runner, lambda r: r.run(build(data, Spec(mode=mode, objective="none", budget=budget, drop=frozenset({SUPPORT}))), "without support SLAs"))))
+        else:
+            jobs.append((g, (lambda g=g: _elastic(data, mode, budget, g, runner))))
+    results = run_parallel([job for _, job in jobs], deadline=3 * guard_seconds(runner.time_limit) + 5)
+    found: dict[str, object] = {}
+    for (name, _), res in zip(jobs, results):
+        if res is None:
+            diag.undecided = True
+            continue
+        value, log = res
+        runner.log.extend(log)
+        found[name] = value
+
+    cheapest = known_cheapest if known_cheapest is not None else found.get("cheapest")
+    if "budget" in found:
+        status, slack = found["budget"]
+        if status in FEASIBLE_STATES:
+            if cheapest is not None and cheapest.has_plan:
+                diag.cheapest_plan = cheapest
+                diag.smallest_budget = max(budget, cheapest.evaluation.total_cost)
+            else:
+                diag.smallest_budget = budget + slack
+            diag.budget_shortfall = max(0.0, diag.smallest_budget - budget)
+            diag.smallest_budget_proven = status == OPTIMAL and (cheapest is None or cheapest.proven_optimal)
+        elif status != INFEASIBLE:
+            diag.undecided = True
+    if "people" in found and found["people"] is not None:
+        diag.extra_headcount = found["people"]
+        diag.extra_headcount_total = sum(found["people"].values())
+    for g in conflict:
+        if g == BUDGET or g not in found:
+            continue
+        if g == SUPPORT:
+            if found[g].has_plan:
                 diag.relaxations.append({"requirement": g, "amount": None, "unit": "", "description": "without the support SLAs the plan would be possible"})
             continue
-        spec = Spec(mode=mode, objective="slack", budget=budget, elastic=frozenset({g}))
-        b = build(data, spec)
-        out = runner.run(b, f"relax {g}")
-        if not out.has_plan:
-            continue  # moving this one alone is not enough
-        amount = sum(out.value(v.name) for v in b.slacks.get(g, []))
-        diag.relaxations.append(_relaxation_text(data, mode, g, kind, amount))
+        status, amount = found[g]
+        if status in FEASIBLE_STATES:  # else moving this one alone is not enough
+            diag.relaxations.append(_relaxation_text(data, mode, g, g.partition(":")[0], amount))
 
     diag.summary = _summary(data, mode, budget, diag)
     return diag
+
+
+def _sub(runner: Runner, fn):
+    """Run fn with a fresh runner (in a child process) and hand back its solve log too."""
+    sub = Runner(runner.solver, runner.time_limit, runner.guard)
+    return fn(sub), sub.log
+
+
+def _elastic(data: ModelData, mode: str, budget: float, group: str, runner: Runner):
+    """Smallest total slack of one requirement group, every other requirement hard."""
+    def fn(r: Runner):
+        b = build(data, Spec(mode=mode, objective="slack", budget=budget, elastic=frozenset({group})))
+        out = r.run(b, f"elastic {group}")
+        amount = sum(out.value(v.name) for v in b.slacks.get(group, [])) if out.has_plan else None
+        return out.status, amount
+
+    return _sub(runner, fn)
+
+
+def _extra_people(data: ModelData, mode: str, budget: float, runner: Runner) -> dict[str, int] | None:
+    b = build(data, Spec(mode=mode, objective="extra_people", budget=budget, extra_people=True))
+    out = runner.run(b, "smallest extra headcount")
+    if not out.has_plan:
+        return None
+    extra = {}
+    for u in data.units:
+        n = int(round(out.value(b.extra[unit_id(data, u)].name)))
+        if n > 0:
+            extra[f"{u.role} ({u.label})"] = n
+    return extra
 
 
 def cheapest_plan(data: ModelData, mode: str, runner: Runner) -> PlanSolution:
@@ -207,11 +248,11 @@ def _relaxation_text(data: ModelData, mode: str, group: str, kind: str, amount: 
         return {"requirement": group, "amount": amount, "unit": "money", "description": text}
     if kind == "floor":
         service, _, tier = rest.partition("|")
-        n = int(round(amount))
-        return {"requirement": group, "amount": n, "unit": "occurrences per year", "description": f"{service} in {tier}: {n} fewer per year would be needed"}
+        n = round(amount, 6)
+        return {"requirement": group, "amount": n, "unit": "occurrences per year", "description": f"{service} in {tier}: {n:g} fewer per year would do"}
     if kind == "order":
-        n = int(round(amount))
-        return {"requirement": group, "amount": n, "unit": "occurrences per year", "description": f"{rest}: a higher tier would have to receive up to {n} fewer per year than the tier below"}
+        n = round(amount, 6)
+        return {"requirement": group, "amount": n, "unit": "occurrences per year", "description": f"{rest}: letting a higher tier receive up to {n:g} fewer per year than the tier below would do"}
     if kind == "coverage":
         return {"requirement": group, "amount": amount, "unit": "people", "description": f"{rest}: coverage would have to stretch by {amount:.1f} people's worth of accounts"}
     return {"requirement": group, "amount": amount, "unit": "", "description": group}
@@ -219,7 +260,16 @@ def _relaxation_text(data: ModelData, mode: str, group: str, kind: str, amount: 
 
 def _summary(data: ModelData, mode: str, budget: float, diag: Diagnosis) -> str:
     parts = []
-    if diag.conflicts:
+    if [c["requirement"] for c in diag.conflicts] == [BUDGET] and diag.cheapest_plan is not None:
+        ev = diag.cheapest_plan.evaluation
+        items = [(f"{u.role} ({u.label})", ev.people_cost[unit_id(data, u)]) for u in data.units]
+        items.append(("direct service costs", ev.direct_cost))
+        items = sorted((i for i in items if i[1] > 0), key=lambda i: -i[1])[:3]
+        parts.append(
+            f"The budget of {budget:,.0f} is below the cheapest plan that meets every requirement "
+            f"({ev.total_cost:,.0f}; largest items: " + ", ".join(f"{k} {v:,.0f}" for k, v in items) + ")."
+        )
+    elif diag.conflicts:
         names = [c["description"] for c in diag.conflicts]
         shown = names if len(names) <= 6 else names[:5] + [f"and {len(names) - 5} more (see the list of conflicts)"]
         parts.append("These requirements cannot all be met together: " + "; ".join(shown) + ".")
@@ -237,6 +287,8 @@ def _summary(data: ModelData, mode: str, budget: float, diag: Diagnosis) -> str:
         parts.append(f"Alternatively, keeping the budget, {diag.extra_headcount_total} more people funded elsewhere would do: {people}.")
     elif diag.extra_headcount is None and diag.smallest_budget is not None and diag.budget_shortfall:
         parts.append("No extra headcount alone fixes it at this budget (direct costs or guardrails are in the way).")
+    if mode == "min_cost" and diag.budget_shortfall:
+        parts.append("max_value mode shows what to give up to stay within the budget.")
     if diag.relaxations:
         parts.append("Or change one requirement alone: " + "; ".join(r["description"] for r in diag.relaxations[:4]) + ".")
     if diag.undecided:

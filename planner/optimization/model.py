@@ -35,6 +35,28 @@ def _floor(x: float) -> int:
     return int(math.floor(x + 1e-9))
 
 
+# Occurrences per account per year move in whole steps. The step is 1 unless
+# the sheet's minimum, negotiated and maximum are fractional (0.5 a year = every
+# other year; 0.2 = one account in five): then it is the coarsest of these that
+# all three are multiples of.
+STEPS = (1.0, 0.5, 0.25, 0.2, 0.1, 0.05, 0.02, 0.01)
+
+
+def grid_step(*values: float) -> float:
+    for d in STEPS:
+        if all(abs(v / d - round(v / d)) <= 1e-7 for v in values):
+            return d
+    return STEPS[-1]
+
+
+def grid_up(x: float, step: float) -> float:
+    return round(_ceil(x / step) * step, 10)
+
+
+def grid_down(x: float, step: float) -> float:
+    return round(_floor(x / step) * step, 10)
+
+
 @dataclass(frozen=True)
 class Cell:
     """One service in one tier: the decision x = occurrences per account per year."""
@@ -57,8 +79,9 @@ class Cell:
     hourly_rate: float  # of the delivering role
     accounts: int
     arr: float
-    cap: int  # integer upper bound
-    floor_min: int  # integer lower bound from Minimum
+    cap: float  # upper bound on the grid
+    floor_min: float  # lower bound from Minimum, on the grid
+    step: float = 1.0  # occurrences move in multiples of this
 
     @property
     def key(self) -> tuple[str, str]:
@@ -68,8 +91,13 @@ class Cell:
         """Lower bound in a mode: min_cost delivers at least the negotiated interval;
         max_value never goes below the minimum, nor below negotiated for a mandatory service."""
         if mode == "min_cost" or self.mandatory:
-            return max(self.floor_min, _ceil(self.negotiated))
+            return max(self.floor_min, grid_up(self.negotiated, self.step))
         return self.floor_min
+
+    @property
+    def on_grid(self) -> bool:
+        """Whether minimum, negotiated and maximum are all multiples of the step."""
+        return all(abs(v / self.step - round(v / self.step)) <= 1e-7 for v in (self.minimum, self.negotiated, self.maximum))
 
     def marginal_value(self, k: int) -> float:
         """Expected ARR impact of the k-th occurrence (k >= 1) in the whole tier."""
@@ -106,11 +134,16 @@ class Unit:
     loaded_cost: float
     productive_hours: float
     max_accounts: float | None
-    accounts_covered: int  # accounts the coverage ratio applies to
+    accounts_covered: int  # accounts of every tier the pool may serve (the coverage ratio counts the tiers it does serve)
+    tiers: tuple[str, ...] = ()  # tiers the pool may serve
 
     @property
     def label(self) -> str:
         return self.tier or ALL_TIERS
+
+    @property
+    def has_coverage(self) -> bool:
+        return bool(self.max_accounts) and self.accounts_covered > 0
 
 
 @dataclass(frozen=True)
@@ -136,7 +169,17 @@ class ModelData:
         return None
 
     def cells_of(self, unit: Unit) -> list[Cell]:
-        return [c for c in self.cells if c.role == unit.role and (unit.tier == "" or c.tier == unit.tier)]
+        return [c for c in self.cells if c.role == unit.role and c.tier in unit.tiers]
+
+    def covered_accounts(self, unit: Unit, x: Mapping[int, float], include_support: bool = True) -> int:
+        """Accounts the coverage ratio counts for a plan: those of the tiers the pool actually serves."""
+        total = 0
+        for t in unit.tiers:
+            active = include_support and self.support_hours.get((unit.role, t), 0.0) > 0
+            active = active or any(float(x[c.index]) > 1e-9 for c in self.cells if c.role == unit.role and c.tier == t)
+            if active:
+                total += self.accounts[t]
+        return total
 
     def unit_support_hours(self, unit: Unit) -> float:
         return sum(h for (r, t), h in self.support_hours.items() if r == unit.role and (unit.tier == "" or t == unit.tier))
@@ -193,24 +236,29 @@ def prepare(inputs: PlanInputs, tier_stats: pd.DataFrame, budget: float | None =
                 hourly_rate=r.hourly_rate,
                 accounts=accounts[iv.tier],
                 arr=arr[iv.tier],
-                cap=_floor(iv.maximum),
-                floor_min=_ceil(iv.minimum),
+                cap=grid_down(iv.maximum, grid_step(iv.minimum, iv.negotiated, iv.maximum)),
+                floor_min=grid_up(iv.minimum, grid_step(iv.minimum, iv.negotiated, iv.maximum)),
+                step=grid_step(iv.minimum, iv.negotiated, iv.maximum),
             )
         )
     queues = tuple(support_queues(inputs, accounts))
     support_hours: dict[tuple[str, str], float] = {}
     for q in queues:
         support_hours[(q.role, q.tier)] = support_hours.get((q.role, q.tier), 0.0) + q.hours_per_year
-    # people pools: Named role x tier it serves; Pooled role across tiers
+    # people pools: Named role x tier it may serve; Pooled role across tiers.
+    # A tier is served when a service there may be delivered by the role
+    # (maximum above 0) or one of its support queues has work.
     served: dict[str, list[str]] = {}
     for c in cells:
-        served.setdefault(c.role, [])
-        if c.tier not in served[c.role]:
-            served[c.role].append(c.tier)
+        if c.cap > 0:
+            served.setdefault(c.role, [])
+            if c.tier not in served[c.role]:
+                served[c.role].append(c.tier)
     for (role, tier), hours in support_hours.items():
-        served.setdefault(role, [])
-        if tier not in served[role]:
-            served[role].append(tier)
+        if hours > 0:
+            served.setdefault(role, [])
+            if tier not in served[role]:
+                served[role].append(tier)
     units = []
     for r in inputs.roles:
         if r.name not in served or not r.staffed:
@@ -218,9 +266,10 @@ def prepare(inputs: PlanInputs, tier_stats: pd.DataFrame, budget: float | None =
         tiers_served = sorted(served[r.name], key=lambda t: rank[t])
         if r.staffing == "Named":
             for t in tiers_served:
-                units.append(Unit(r.name, t, "Named", r.loaded_cost, r.productive_hours, r.max_accounts, accounts[t]))
+                units.append(Unit(r.name, t, "Named", r.loaded_cost, r.productive_hours, r.max_accounts, accounts[t], (t,)))
         else:
-            units.append(Unit(r.name, "", r.staffing, r.loaded_cost, r.productive_hours, r.max_accounts, sum(accounts[t] for t in tiers_served)))
+            units.append(Unit(r.name, "", r.staffing, r.loaded_cost, r.productive_hours, r.max_accounts,
+                              sum(accounts[t] for t in tiers_served), tuple(tiers_served)))
     # keep tier order: consecutive tiers (by rank) that both have the service
     pairs = []
     by_service: dict[str, list[Cell]] = {}
@@ -280,7 +329,7 @@ def requirement_groups(data: ModelData, mode: str) -> list[str]:
     """
     groups = [BUDGET]
     groups += [floor_group(c) for c in data.cells if c.floor(mode) > 0]
-    roles = [u.role for u in data.units if u.max_accounts and u.accounts_covered > 0]
+    roles = [u.role for u in data.units if u.has_coverage]
     groups += [coverage_group(r) for r in dict.fromkeys(roles)]
     if any(h > 0 for h in data.support_hours.values()):
         groups.append(SUPPORT)
@@ -359,28 +408,34 @@ def build(data: ModelData, spec: Spec) -> Built:
         g = floor_group(c)
         lo = 0 if g in spec.drop else overrides.get(c.index, c.floor(spec.mode))
         floors[c.index] = lo
-        up = max(c.cap, 0)
-        x[c.index] = prob.add_variable(f"x_{c.index:03d}", lowBound=0 if g in spec.elastic else lo, upBound=up, cat=cat)
+        up = max(c.cap, 0.0)
+        lb = 0 if g in spec.elastic else lo
+        if c.step == 1.0 or spec.relax:
+            x[c.index] = prob.add_variable(f"x_{c.index:03d}", lowBound=lb, upBound=up, cat=cat)
+        else:
+            # fractional intervals: x = step x k with k whole
+            x[c.index] = prob.add_variable(f"x_{c.index:03d}", lowBound=lb, upBound=up)
+            k = prob.add_variable(f"k_{c.index:03d}", lowBound=0, upBound=round(up / c.step), cat=pulp.LpInteger)
+            prob += (x[c.index] - c.step * k == 0, f"grid_{c.index:03d}")
         if g in spec.elastic and lo > 0:
             prob += (x[c.index] + slack(g, f"f{c.index:03d}") >= lo, f"floor_{c.index:03d}")
             names[f"floor_{c.index:03d}"] = f"{c.service} in {c.tier}: at least {lo} per year"
 
-    # expected impact: concave piecewise-linear through increments y_k in [0, 1]
+    # expected impact: concave piecewise-linear through increments y_k in [0, 1],
+    # one per unit segment (k-1, k] of occurrences; the weights fall with k, so a
+    # maximisation fills them in order and the sum is the value of x exactly
     value_terms = []
     value_constant = 0.0
     need_value = spec.objective == "value" or spec.value_floor is not None
     for c in data.cells:
-        lo = floors[c.index] if floor_group(c) not in spec.elastic else 0
-        value_constant += c.value(lo)
-        if not need_value or c.cap <= lo or c.impact <= 0 or c.arr <= 0:
-            continue
+        if not need_value or c.cap <= 0 or c.impact <= 0 or c.arr <= 0:
+            continue  # no expected impact to count
         ys = []
-        for k in range(lo + 1, c.cap + 1):
-            w = c.marginal_value(k)
-            y = prob.add_variable(f"y_{c.index:03d}_{k:03d}", lowBound=0, upBound=1)
+        for k in range(1, math.ceil(c.cap - 1e-9) + 1):
+            y = prob.add_variable(f"y_{c.index:03d}_{k:03d}", lowBound=0, upBound=min(1.0, c.cap - (k - 1)))
             ys.append(y)
-            value_terms.append((y, w))
-        prob += (x[c.index] - pulp.lpSum(ys) == lo, f"link_{c.index:03d}")
+            value_terms.append((y, c.marginal_value(k)))
+        prob += (x[c.index] - pulp.lpSum(ys) == 0, f"link_{c.index:03d}")
     value = pulp.LpAffineExpression(value_terms)
 
     # people
@@ -404,6 +459,9 @@ def build(data: ModelData, spec: Spec) -> Built:
         cost_terms.append((people[uid], u.loaded_cost))
         if u.tier:
             tier_cost[u.tier].append((people[uid], u.loaded_cost))
+            if spec.extra_people:
+                # people funded outside the budget are still the tier's CS cost
+                tier_cost[u.tier].append((extra[uid], u.loaded_cost))
     for c in data.cells:
         rate = c.variable_rate * c.accounts
         if rate:
@@ -430,12 +488,25 @@ def build(data: ModelData, spec: Spec) -> Built:
         name = f"hours_{uid}"
         prob += (pulp.LpAffineExpression(load) + sup - u.productive_hours * capacity_people <= free_hours, name)
         names[name] = f"{u.role} hours ({u.label})"
-        if u.max_accounts and u.accounts_covered > 0 and coverage_group(u.role) not in spec.drop:
+        if u.has_coverage and coverage_group(u.role) not in spec.drop:
+            # the ratio counts the accounts of the tiers the pool serves: a tier is
+            # served (z = 1) as soon as one of its services by this role happens
+            covered = []
+            for t in u.tiers:
+                if data.accounts[t] <= 0:
+                    continue
+                tid = data.tiers.index(t)
+                busy = include_support and data.support_hours.get((u.role, t), 0.0) > 0
+                z = prob.add_variable(f"z_{uid}_{tid:02d}", lowBound=1 if busy else 0, upBound=1, cat=cat)
+                for c in data.cells:
+                    if c.role == u.role and c.tier == t and c.cap > 0:
+                        prob += (x[c.index] - c.cap * z <= 0, f"serve_{uid}_{c.index:03d}")
+                covered.append((z, data.accounts[t]))
             cname = f"cover_{uid}"
-            lhs = u.max_accounts * capacity_people
+            lhs = u.max_accounts * capacity_people - pulp.LpAffineExpression(covered)
             if coverage_group(u.role) in spec.elastic:
                 lhs = lhs + slack(coverage_group(u.role), f"c{uid}") * u.max_accounts
-            prob += (lhs >= u.accounts_covered, cname)
+            prob += (lhs >= 0, cname)
             names[cname] = f"{u.role} coverage ({u.label}): {u.max_accounts:g} accounts per person"
 
     # keep tier order
@@ -562,8 +633,10 @@ def min_people(data: ModelData, x: Mapping[int, float], include_support: bool = 
         need = 0
         if hours > 1e-9:
             need = _ceil(hours / u.productive_hours) if u.productive_hours > 0 else 1 << 30
-        if u.max_accounts and u.accounts_covered > 0:
-            need = max(need, _ceil(u.accounts_covered / u.max_accounts))
+        if u.has_coverage:
+            covered = data.covered_accounts(u, x, include_support)
+            if covered > 0:
+                need = max(need, _ceil(covered / u.max_accounts))
         out[uid] = need
     return out
 

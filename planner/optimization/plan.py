@@ -84,7 +84,7 @@ def _extract(data: ModelData, built: Built, out: SolveOutcome) -> dict[int, floa
             # in no constraint and not in the objective (PuLP then leaves it out of
             # the model): nothing depends on it, so it sits at its lower bound
             v = float(var.lowBound or 0.0)
-        x[c.index] = v if built.spec.relax else float(round(v))
+        x[c.index] = v if built.spec.relax else round(round(v / c.step) * c.step, 10)
     return x
 
 
@@ -147,4 +147,33 @@ def solve_plan(
     return sol
 
 
-__all__ = ["ERROR", "FEASIBLE", "INFEASIBLE", "NO_SOLUTION", "OPTIMAL", "PlanSolution", "Runner", "solve_plan", "value_tolerance"]
+def solve_plans(data: ModelData, jobs: list[dict], runner: Runner) -> list[PlanSolution]:
+    """Several independent ``solve_plan`` calls side by side (forked children), results in job order.
+
+    Each job is the keyword arguments of :func:`solve_plan` (mode, budget, ...).
+    A job whose process dies or overruns its deadline comes back as NO_SOLUTION.
+    """
+    from planner.optimization.solve import guard_seconds, run_parallel
+
+    def task(job):
+        def run():
+            sub = Runner(runner.solver, runner.time_limit, runner.guard)
+            return solve_plan(data, runner=sub, **job), sub.log
+        return run
+
+    per_job = 3 * (runner.guard if runner.guard is not None else guard_seconds(runner.time_limit)) + 5
+    results = run_parallel([task(j) for j in jobs], deadline=per_job)
+    out = []
+    for job, res in zip(jobs, results):
+        if res is None:
+            spec = Spec(mode=job["mode"], objective="value" if job["mode"] == "max_value" else "cost", budget=job.get("budget"))
+            runner.log.append({"purpose": job.get("purpose", "plan"), "status": NO_SOLUTION, "gap": None, "guard_stopped": True})
+            out.append(PlanSolution(NO_SOLUTION, spec, message="stopped by the wall-clock guard"))
+            continue
+        sol, log = res
+        runner.log.extend(log)
+        out.append(sol)
+    return out
+
+
+__all__ = ["ERROR", "FEASIBLE", "INFEASIBLE", "NO_SOLUTION", "OPTIMAL", "PlanSolution", "Runner", "solve_plan", "solve_plans", "value_tolerance"]

@@ -32,7 +32,7 @@ from planner.optimization.model import (
     order_group,
     unit_id,
 )
-from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, solve_plan
+from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, solve_plan, solve_plans
 
 FRONTIER_SHARES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4)
 
@@ -118,51 +118,47 @@ def _gain(mode: str, base: float, new: float | None) -> float | None:
 
 
 def integer_steps(data: ModelData, mode: str, budget: float, base: PlanSolution, runner: Runner) -> list[Step]:
-    """Re-solve the plan with one thing moved at a time."""
+    """Re-solve the plan with one thing moved at a time (independent solves, run side by side)."""
     if not base.has_plan:
         return []
-    steps: list[Step] = []
     base_obj = base.objective
     plan_budget = budget if mode == "max_value" else None
-
-    def resolve(purpose: str, **extra) -> PlanSolution:
-        return solve_plan(data, mode, plan_budget, runner, lexicographic=False, purpose=purpose, **extra)
+    todo: list[tuple[str, str, float, str, dict]] = []  # key, label, size, unit, spec extras
 
     if mode == "max_value":
         delta = budget_step(data, budget)
-        sol = resolve("budget step", shifts=((BUDGET, delta),))
-        steps.append(Step(BUDGET, "Annual CS budget", delta, "money", _gain(mode, base_obj, _objective(sol, mode)), sol.status))
+        todo.append((BUDGET, "Annual CS budget", delta, "money", {"shifts": ((BUDGET, delta),)}))
     for u in data.units:
         uid = unit_id(data, u)
-        sol = resolve(f"one more {u.role}", shifts=((f"people:{uid}", 1.0),))
-        steps.append(Step(f"people:{uid}", f"One more {u.role} ({u.label}), funded outside the budget", 1.0, "person", _gain(mode, base_obj, _objective(sol, mode)), sol.status))
-    if mode != "max_value":
-        return steps
-    ev = base.evaluation
-    for t, share in data.guardrails.items():
-        limit = share * data.arr[t]
-        if limit <= 0 or ev.tier_cost[t] < 0.9 * limit:
-            continue
-        delta = 0.01 * data.arr[t]
-        sol = resolve(f"guardrail {t}", shifts=((f"guardrail:{t}", delta),))
-        steps.append(Step(guard_group(t), f"{t}: CS cost cap one point of ARR higher", delta, "money", _gain(mode, base_obj, _objective(sol, mode)), sol.status))
-    seen = set()
-    for service, hi, lo in data.order_pairs:
-        if service in seen:
-            continue
-        chi = data.cells[hi]
-        if base.x[hi] == base.x[lo] and base.x[hi] > chi.floor(mode):
-            seen.add(service)
-            sol = resolve(f"order {service}", drop=frozenset({order_group(service)}))
-            steps.append(Step(order_group(service), f"{service}: keep tier order switched off", 1.0, "rule", _gain(mode, base_obj, _objective(sol, mode)), sol.status))
-    mandatory = {}
-    for c in data.cells:
-        if c.mandatory and c.floor(mode) > c.floor_min and base.x[c.index] == c.floor(mode):
-            mandatory.setdefault(c.service, []).append(c)
-    for service, cells in mandatory.items():
-        sol = resolve(f"mandatory {service}", floors=tuple((c.index, c.floor_min) for c in cells))
-        steps.append(Step(f"mandatory:{service}", f"{service}: allowed below the negotiated interval (down to the minimum)", 1.0, "rule", _gain(mode, base_obj, _objective(sol, mode)), sol.status))
-    return steps
+        todo.append((f"people:{uid}", f"One more {u.role} ({u.label}), funded outside the budget", 1.0, "person",
+                     {"shifts": ((f"people:{uid}", 1.0),)}))
+    if mode == "max_value":
+        ev = base.evaluation
+        for t, share in data.guardrails.items():
+            limit = share * data.arr[t]
+            if limit <= 0 or ev.tier_cost[t] < 0.9 * limit:
+                continue
+            delta = 0.01 * data.arr[t]
+            todo.append((guard_group(t), f"{t}: CS cost cap one point of ARR higher", delta, "money", {"shifts": ((f"guardrail:{t}", delta),)}))
+        seen = set()
+        for service, hi, lo in data.order_pairs:
+            if service in seen:
+                continue
+            if base.x[hi] == base.x[lo] and base.x[hi] > data.cells[hi].floor(mode):
+                seen.add(service)
+                todo.append((order_group(service), f"{service}: keep tier order switched off", 1.0, "rule", {"drop": frozenset({order_group(service)})}))
+        mandatory: dict[str, list] = {}
+        for c in data.cells:
+            if c.mandatory and c.floor(mode) > c.floor_min and base.x[c.index] == c.floor(mode):
+                mandatory.setdefault(c.service, []).append(c)
+        for service, cells in mandatory.items():
+            todo.append((f"mandatory:{service}", f"{service}: allowed below the negotiated interval (down to the minimum)", 1.0, "rule",
+                         {"floors": tuple((c.index, c.floor_min) for c in cells)}))
+
+    jobs = [dict(mode=mode, budget=plan_budget, lexicographic=False, purpose=f"step {key}", **extra) for key, _, _, _, extra in todo]
+    sols = solve_plans(data, jobs, runner)
+    return [Step(key, label, size, unit, _gain(mode, base_obj, _objective(sol, mode)), sol.status)
+            for (key, label, size, unit, _), sol in zip(todo, sols)]
 
 
 # ------------------------------------------------------------------ frontier
@@ -177,14 +173,10 @@ class FrontierPoint:
 
 def frontier(data: ModelData, budget: float, runner: Runner, known: dict[float, PlanSolution] | None = None) -> list[FrontierPoint]:
     """max_value re-solved at each budget share (lexicographic, so costs are the cheapest at that value)."""
-    points = []
-    for share in FRONTIER_SHARES:
-        if known and share in known:
-            sol = known[share]
-        else:
-            sol = solve_plan(data, "max_value", budget * share, runner, purpose=f"frontier {share:.0%}")
-        points.append(FrontierPoint(share, budget * share, sol))
-    return points
+    todo = [s for s in FRONTIER_SHARES if not (known and s in known)]
+    sols = solve_plans(data, [dict(mode="max_value", budget=budget * s, purpose=f"frontier {s:.0%}") for s in todo], runner)
+    solved = dict(zip(todo, sols))
+    return [FrontierPoint(s, budget * s, known[s] if known and s in known else solved[s]) for s in FRONTIER_SHARES]
 
 
 __all__ = [

@@ -204,9 +204,14 @@ def _solve_here(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool,
             out = _read_cbc(prob, mip, log)
             # CBC has reported a false "infeasible" from its pre-processing on a
             # large model; before believing it on a MIP, ask once more without it.
+            # Only a plan found that way overrules the first answer (CBC 2.10.3 has
+            # also crashed without pre-processing on a model it rightly called infeasible).
             if out.status == INFEASIBLE and mip and retry_cbc and _has_integers(prob):
-                again = _solve_cbc_without_preprocessing(prob, time_limit, workdir)
-                if again is not None and again.status != INFEASIBLE:
+                try:
+                    again = _solve_cbc_without_preprocessing(prob, time_limit, workdir)
+                except Exception:
+                    again = None
+                if again is not None and again.has_plan:
                     out = again
         return out
     except Exception as exc:  # a solver crash is reported, not raised: the caller decides
@@ -421,6 +426,105 @@ def _guard_outcome(prob, solver, deadline) -> SolveOutcome:
         guard_stopped=True,
         message=f"stopped by the wall-clock guard after {deadline:g} s (the solver overran its own time limit)",
     )
+
+
+def workers() -> int:
+    """How many solves may run side by side: the CPUs this process may use, at most 4."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
+
+
+def run_parallel(tasks: list[Callable[[], object]], deadline: float, max_workers: int | None = None) -> list[object | None]:
+    """Run independent tasks (each one or more guarded solves) in forked children, results in task order.
+
+    Each task's result must pickle. A task still running after ``deadline``
+    seconds is killed and gives None; a task that raises gives None too. Where
+    fork is unavailable the tasks run one after the other in this process.
+    Results never depend on which task finished first.
+    """
+    if not tasks:
+        return []
+    limit = max_workers or workers()
+    if limit <= 1 or len(tasks) == 1 or not (hasattr(os, "fork") and sys.platform.startswith("linux")):
+        out = []
+        for task in tasks:
+            try:
+                out.append(task())
+            except Exception:
+                out.append(None)
+        return out
+    results: list[object | None] = [None] * len(tasks)
+    pending = list(range(len(tasks)))
+    running: dict[int, tuple[int, int, float, list[bytes]]] = {}  # fd -> (task index, pid, start, chunks)
+    while pending or running:
+        while pending and len(running) < limit:
+            i = pending.pop(0)
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    os.close(read_fd)
+                    try:
+                        os.setpgid(0, 0)
+                    except OSError:
+                        pass
+                    try:
+                        payload = pickle.dumps(("ok", tasks[i]()), protocol=pickle.HIGHEST_PROTOCOL)
+                    except BaseException:
+                        payload = pickle.dumps(("error", None))
+                    view = memoryview(payload)
+                    while view:
+                        view = view[os.write(write_fd, view):]
+                except BaseException:
+                    code = 1
+                finally:
+                    os._exit(code)
+            os.close(write_fd)
+            try:
+                os.setpgid(pid, pid)
+            except OSError:
+                pass
+            running[read_fd] = (i, pid, time.monotonic(), [])
+        now = time.monotonic()
+        wait = min(deadline - (now - start) for (_, _, start, _) in running.values())
+        ready, _, _ = select.select(list(running), [], [], max(0.0, wait))
+        for fd in ready:
+            chunk = os.read(fd, 1 << 20)
+            i, pid, start, chunks = running[fd]
+            if chunk:
+                chunks.append(chunk)
+                continue
+            os.close(fd)
+            del running[fd]
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+            try:
+                kind, value = pickle.loads(b"".join(chunks))
+                results[i] = value if kind == "ok" else None
+            except Exception:
+                results[i] = None
+        now = time.monotonic()
+        for fd, (i, pid, start, _) in list(running.items()):
+            if now - start >= deadline:
+                for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+                    try:
+                        target()
+                    except OSError:
+                        pass
+                os.close(fd)
+                del running[fd]
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
+                results[i] = None
+    return results
 
 
 SolveFn = Callable[[pulp.LpProblem], SolveOutcome]

@@ -11,7 +11,9 @@ The agents on shift are the smallest integer N with N > A, occupancy A/N
 within the Finance occupancy cap, and every SLA row of the queue met. The
 search walks N upwards one integer at a time, so the rounding is exact (no
 float ``ceil`` of an estimate). Rostered agents cover shrinkage:
-``ceil(N / (1 - shrinkage))``, again rounded exactly (7 / 0.7 is 10, not 11).
+``ceil(N / (1 - shrinkage))``, again rounded exactly (7 / 0.7 is 10, not 11);
+the queue's paid hours are ``N / (1 - shrinkage) x open hours``, and whole
+people are counted once per role by the model.
 
 Ticket queues (Email/ticket) are a backlog, not a live queue: they are staffed
 by throughput. Hours per year = tickets x handle time / occupancy cap; at that
@@ -205,7 +207,11 @@ def staff_queue(
                 note="no number of agents reaches this service level within this target",
             )
         rostered = rostered_agents(result.agents, shrinkage)
-        hours = rostered * live_hours * MONTHS_PER_YEAR
+        # paid hours: the seats are filled all open hours, and shrinkage takes its
+        # share of every rostered hour. Whole people are counted once, for the
+        # role's whole workload, by the model: rounding each queue's roster up as
+        # well would count the rounding twice.
+        hours = result.agents / (1.0 - shrinkage) * live_hours * MONTHS_PER_YEAR
         return SupportQueue(
             first.tier, first.channel, first.role, severities, True, volume, rate, handle, traffic,
             result.agents, rostered, hours, targets, result.service_levels, result.wait_probability, True,
