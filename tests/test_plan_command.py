@@ -66,3 +66,44 @@ def test_format_subset_writes_only_those_files(tmp_path):
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["crm_tiers.csv", "plan.json"]
+
+
+def test_write_back_adds_result_sheets_and_keeps_a_backup(tmp_path):
+    import shutil
+    import zipfile
+
+    from python_calamine import CalamineWorkbook
+
+    book = tmp_path / "my plan.xlsx"
+    shutil.copy(DEMO, book)
+    r = subprocess.run([sys.executable, "-m", "planner", "plan", str(book), "--out", str(tmp_path / "out"),
+                        "--format", "json", "--write-back"], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    backups = sorted(tmp_path.glob("my plan.backup-*.xlsx"))
+    assert len(backups) == 1
+    assert backups[0].read_bytes() == DEMO.read_bytes()
+    names = CalamineWorkbook.from_path(str(book)).sheet_names
+    assert names[: len(CalamineWorkbook.from_path(str(DEMO)).sheet_names)] == CalamineWorkbook.from_path(str(DEMO)).sheet_names
+    for sheet in ("Plan", "Headcount", "Account tiers", "Sensitivity", "Frontier"):
+        assert sheet in names
+    with zipfile.ZipFile(DEMO) as old, zipfile.ZipFile(book) as new:
+        new_names = set(new.namelist())
+        for info in old.infolist():
+            if info.filename.startswith("xl/worksheets/sheet") or info.filename in ("xl/styles.xml", "xl/sharedStrings.xml"):
+                assert info.filename in new_names
+                assert old.read(info.filename) == new.read(info.filename), info.filename
+    assert "Added result sheets" in r.stdout
+
+
+def test_write_back_refuses_while_excel_has_the_book_open(tmp_path):
+    import shutil
+
+    book = tmp_path / "plan.xlsx"
+    shutil.copy(DEMO, book)
+    (tmp_path / "~$plan.xlsx").write_bytes(b"lock")
+    r = subprocess.run([sys.executable, "-m", "planner", "plan", str(book), "--out", str(tmp_path / "out"),
+                        "--format", "json", "--write-back"], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert book.read_bytes() == DEMO.read_bytes()
+    assert not (tmp_path / "out").exists()
