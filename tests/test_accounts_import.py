@@ -353,3 +353,17 @@ def test_validate_with_a_broken_accounts_file_exits_2(book, tmp_path, capsys):
     out = capsys.readouterr()
     assert exc.value.code == 2
     assert out.err.splitlines() == ['crm.csv row 2: ARR "lots" is not a number (ARR expects an amount per year)']
+
+
+def test_rows_with_too_many_or_too_few_values_are_named(book, tmp_path):
+    path = tmp_path / "ragged.csv"
+    header = "Account ID,Account name,ARR," + ",".join(SIGNAL_COLUMNS)
+    good = ",".join(["R-{}", "n", "5"] + ["1"] * len(SIGNAL_COLUMNS))
+    lines = [header] + [good.format(i) for i in range(6)]
+    lines[3] = lines[3] + ",extra"  # row 4
+    lines[5] = "R-9,n"  # row 6
+    path.write_text("\n".join(lines) + "\n")
+    assert inputs_problems(book, path) == [
+        "ragged.csv row 4: has 12 values but the header has 11 columns (check for an unquoted separator or a missing value in this row)",
+        "ragged.csv row 6: has 2 values but the header has 11 columns (check for an unquoted separator or a missing value in this row)",
+    ]

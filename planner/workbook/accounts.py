@@ -781,9 +781,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
         text = data.decode("cp1252", errors="replace")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    first_line = text.split("\n", 1)[0].rstrip("\r")
+    first_line = (text.splitlines() or [""])[0]
     delimiter = max((",", ";", "\t", "|"), key=lambda d: _count_outside_quotes(first_line, d))
-    headers = next(csv.reader([first_line], delimiter=delimiter))
+    try:
+        headers = next(csv.reader([first_line], delimiter=delimiter))
+    except (csv.Error, StopIteration) as exc:
+        raise UserInputError(Problem(name, "cannot be read as CSV", _short(exc))) from None
     seen: dict[str, int] = {}
     problems = []
     for j, h in enumerate(headers):
@@ -798,24 +801,46 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if problems:
         raise UserInputError(problems)
     as_text = _text_headers(headers)
+    table, invalid = _pyarrow_csv(name, data, encoding, delimiter, as_text, threads=True)
+    if invalid:
+        # the rare path: read again on one thread, which is when pyarrow knows the line numbers
+        table, invalid = _pyarrow_csv(name, data, encoding, delimiter, as_text, threads=False)
+        problems = []
+        for number, expected, actual in invalid[:MAX_ROW_PROBLEMS]:
+            where = f"{name} row {number}" if number else name
+            problems.append(Problem(where, f"has {plural(actual, 'value')} but the header has {plural(expected, 'column')}",
+                                    "check for an unquoted separator or a missing value in this row"))
+        if len(invalid) > MAX_ROW_PROBLEMS:
+            problems.append(Problem(name, f"... and {len(invalid) - MAX_ROW_PROBLEMS:,} more rows with the same problem"))
+        raise UserInputError(problems)
+    df = table.to_pandas()
+    df.columns = [str(c) for c in df.columns]
+    return df
+
+
+def _pyarrow_csv(name: str, data: bytes, encoding: str, delimiter: str, as_text: set[str], threads: bool):
     import pyarrow.csv as pacsv
+
+    invalid: list[tuple[int | None, int, int]] = []
+
+    def skip(row) -> str:
+        invalid.append((row.number, row.expected_columns, row.actual_columns))
+        return "skip"
 
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(encoding=encoding),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            read_options=pacsv.ReadOptions(encoding=encoding, use_threads=threads),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in as_text},
                 null_values=["", "#N/A", "N/A", "n/a", "NA", "NULL", "null", "NaN", "nan", "None"],
                 strings_can_be_null=True,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as exc:
+    except Exception as exc:  # pyarrow.ArrowInvalid mostly; a user's file must never end in a traceback
         raise UserInputError(Problem(name, "cannot be read as CSV", _short(exc))) from None
-    df = table.to_pandas()
-    df.columns = [str(c) for c in df.columns]
-    return df
+    return table, invalid
 
 
 def _count_outside_quotes(line: str, delim: str) -> int:

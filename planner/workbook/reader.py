@@ -13,8 +13,9 @@ Every problem is collected (not just the first) and raised together as a
 :class:`~planner.errors.UserInputError`; each names its sheet and cell,
 ``Roles!C7: "abc" is not a number (Loaded annual cost expects an amount per
 person per year)``. Problems are listed sheet by sheet in workbook order
-(Finance, Tiers, Services, Roles, Intervals, SLAs, Scoring, Accounts), cells in
-row order within a check. Non-fatal findings (data gaps in the accounts) go to
+(Finance, Tiers, Services, Roles, Intervals, SLAs, Scoring, Accounts), top to
+bottom and left to right within a sheet (sheet-wide problems last); Accounts
+problems are grouped by kind, each kind capped (see accounts.py). Non-fatal findings (data gaps in the accounts) go to
 ``PlanInputs.notes``; :mod:`planner.workbook.accounts` says which are which.
 
 Tables are found by their headers, not by position: the header row is looked
@@ -567,7 +568,8 @@ class _Validator:
 
     def _check_number(self, v: float, raw, spec, noun: str, label: str):
         pct = spec.kind == schema.PERCENT
-        typed_number = isinstance(raw, (int, float)) and not isinstance(raw, bool)
+        # a number typed without a % sign (30, or the text "30"), as opposed to 30% / "30%"
+        typed_number = (isinstance(raw, (int, float)) and not isinstance(raw, bool)) or (isinstance(raw, str) and "%" not in raw)
         shown = fmt_percent(v) if pct else (f"{v:.10g}" if spec.kind == schema.INTEGER else fmt_number(v))
         lo, hi = spec.minimum, spec.maximum
         rng = f"{label} expects {noun} {_range_text(spec)}" if (lo is not None or hi is not None) else f"{label} expects {noun}"
