@@ -275,8 +275,6 @@ def report_rows_capped(
 # ----------------------------------------------------------------- parsing whole columns
 
 _CUR_SYMBOLS = "$€£¥₹"
-_RE_INT = r"^[+-]?\d+$|^[+-]?\d+(\.\d+)?[eE][+-]?\d+$"  # plain integers and scientific notation
-_RE_DEC = r"^[+-]?\d*\.\d+$"  # "12.5", ".5" (not the ambiguous "1.200", tested separately)
 _RE_PLAIN = r"^[+-]?(\d+|\d*\.\d+)([eE][+-]?\d+)?$"  # what a float parser reads as it is
 _RE_DOT3 = r"^[+-]?\d{1,3}\.\d{3}$"
 _RE_US = r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^\.\d+$"
@@ -407,7 +405,7 @@ def _parse_strings(arr: pa.Array, money: bool) -> dict[str, np.ndarray]:
     pct = np.zeros(len(pos), bool)
     take(r"\s*%$", "", pct)
     mult = np.ones(len(pos))
-    for pattern, factor in ((r"(?i)(\d)\s*k$", 1e3), (r"(?i)(\d)\s*(?:m|mm|mn|mio)$", 1e6), (r"(?i)(\d)\s*(?:b|bn)$", 1e9)):
+    for pattern, factor in ((r"(?i)(\d)\s*k$", 1e3), (r"(?i)(\d)\s*(?:m|mm|mn)$", 1e6), (r"(?i)(\d)\s*(?:b|bn)$", 1e9)):
         hit = np.asarray(pc.fill_null(pc.match_substring_regex(x, pattern), False))
         if hit.any():
             mult[hit] = factor
@@ -953,9 +951,6 @@ def clean_accounts(
     tier_lookup = {t.lower().strip(): t for t in tiers}
     out: dict[str, object] = {}
 
-    def header_of(key: str) -> str:
-        return str(found[key]).strip()
-
     # -- account id: required, unique (exact, case-sensitive: CRM ids are)
     h = found["account_id"]
     ids = parse_texts(raw[h])
@@ -966,7 +961,7 @@ def clean_accounts(
     idv = ids.values
     present = ~(ids.blank | ids.error)
     if present.any():
-        dup = idv[present].duplicated(keep="first") if hasattr(idv, "duplicated") else None
+        dup = idv[present].duplicated(keep="first")
         pidx = np.flatnonzero(present)
         dup_idx = pidx[dup.to_numpy()]
         if len(dup_idx):

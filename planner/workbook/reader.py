@@ -43,7 +43,6 @@ from planner.errors import Problem, UserInputError, cell_ref, col_letter
 from planner.inputs import SLA, Finance, Interval, PlanInputs, Role, ScoringRule, Service, Tier
 from planner.workbook.accounts import (
     ACCOUNT_FIXED_COLUMNS,
-    ERROR_VALUES,
     FileLocator,
     SheetLocator,
     account_column_for,
@@ -51,7 +50,6 @@ from planner.workbook.accounts import (
     error_text,
     fmt_number,
     fmt_percent,
-    is_error_object,
     normalise_choice,
     normalise_header,
     parse_flags,
@@ -306,9 +304,6 @@ class _Table:
         if c is None:
             return [None] * len(self.rows)
         return [self.grid[r][c] if c < len(self.grid[r]) else None for r in self.rows]
-
-    def row_number(self, r: int) -> int:
-        return r + 1
 
 
 def _blank(v) -> bool:
