@@ -1,7 +1,7 @@
 """The tier-plan report: one self-contained HTML file and its PDF.
 
     html = render_html(plan)                       # str: inline CSS and SVG, no scripts, no network
-    path = write_pdf(plan, "tier_plan.pdf", page_size="Letter")
+    path = write_pdf(plan, "tier_plan.pdf", page_size="Letter", html=html)  # html: optional, saves rendering twice
 
 Numbers come from ``plan.to_dict()`` (what plan.json holds); the assumption
 tables come from ``plan.inputs``. Same plan, same HTML bytes.
@@ -9,13 +9,14 @@ tables come from ``plan.inputs``. Same plan, same HTML bytes.
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 PAGE_SIZES = ("A4", "Letter")
 
-__all__ = ["render_html", "write_pdf", "PAGE_SIZES"]
+__all__ = ["render_html", "render_document", "write_pdf", "PAGE_SIZES"]
 
 
 @lru_cache(maxsize=1)
@@ -55,12 +56,36 @@ def render_html(plan, page_size: str | None = None) -> str:
     return _environment().get_template("report.html.j2").render(**ctx)
 
 
-def write_pdf(plan, path, page_size: str = "A4") -> Path:
-    """Render the report to a PDF at ``path`` (A4 or Letter) and return the path."""
-    from weasyprint import HTML
+class _DropSVGStyleWarnings(logging.Filter):
+    """WeasyPrint reads the style attributes of inline SVG as CSS and warns about every SVG property
+    (fill, stroke, ...) it does not know as CSS; its SVG renderer still draws them. Keep the user's console clean."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Ignored `") and "unknown property" in message)
+
+
+def render_document(plan, page_size: str = "A4", html: str | None = None):
+    """The report laid out by WeasyPrint (a ``weasyprint.Document``), ``page_size`` A4 or Letter.
+
+    ``html`` is the report already rendered by :func:`render_html` (any page size), to avoid
+    rendering it twice when both files are written.
+    """
+    from weasyprint import CSS, HTML
 
     size = _check_page_size(page_size)
+    text = html if html is not None else render_html(plan, page_size=size)
+    logger = logging.getLogger("weasyprint")
+    quiet = _DropSVGStyleWarnings()
+    logger.addFilter(quiet)
+    try:
+        return HTML(string=text, base_url=None).render(stylesheets=[CSS(string=f"@page {{ size: {size} !important; }}")])
+    finally:
+        logger.removeFilter(quiet)
+
+
+def write_pdf(plan, path, page_size: str = "A4", html: str | None = None) -> Path:
+    """Write the report as a PDF at ``path`` (A4 or Letter, fonts embedded) and return the path."""
     path = Path(path)
-    html = render_html(plan, page_size=size)
-    HTML(string=html, base_url=None).write_pdf(path)
+    render_document(plan, page_size, html).write_pdf(path)
     return path

@@ -218,6 +218,9 @@ def budget_frontier(
     """The value the best plan reaches at each budget; budgets without a plan left blank; the budget and this plan marked."""
     fig, ax = _figure(2.7)
     pts = [(b, v) for b, v in zip(budgets, values) if v is not None and b is not None]
+    if not pts:
+        message = "No plan at any budget tried: a requirement other than the budget has to change."
+        return _empty(fig, ax, "Budget frontier: what each budget buys", message, "frontier")
     if pts:
         ax.plot([q[0] for q in pts], [q[1] for q in pts], color=TIER_BLUES[1], linewidth=1.6, marker="o", markersize=3.5,
                 label="Best plan at this budget", zorder=3)
