@@ -313,6 +313,20 @@ def test_options_default_to_the_finance_sheet_and_bad_options_are_user_errors():
         assert word in str(err.value)
 
 
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_a_solve_cut_short_by_its_time_limit_says_so_and_never_claims_infeasible(solver):
+    inputs, ts = example_inputs(2_000, 5_000_000)
+    r = optimize(inputs, ts, mode="max_value", solver=solver, time_limit=0.001)
+    assert r.status in ("time limit, no plan", "feasible, not proven optimal")
+    assert not r.proven_optimal
+    if r.status == "time limit, no plan":
+        assert r.plan_kind == "none" and r.total_cost is None
+        assert r.intervals["chosen"].isna().all()
+        assert r.frontier.empty and r.infeasibility is None
+    else:
+        assert r.gap > 0
+
+
 def test_status_words_a_cfo_reads():
     assert status_word(OPTIMAL, False) == "optimal"
     assert status_word(FEASIBLE, False) == "feasible, not proven optimal"

@@ -27,7 +27,6 @@ from planner.optimization.model import (
     ModelData,
     Spec,
     build,
-    evaluate,
     requirement_groups,
     unit_id,
 )

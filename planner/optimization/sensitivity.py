@@ -20,19 +20,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pulp
-
 from planner.optimization.model import (
     BUDGET,
     ModelData,
     Spec,
     build,
-    floor_group,
     guard_group,
     order_group,
     unit_id,
 )
-from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, solve_plan, solve_plans
+from planner.optimization.plan import PlanSolution, Runner, solve_plans
 
 FRONTIER_SHARES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4)
 

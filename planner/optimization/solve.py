@@ -204,14 +204,16 @@ def _solve_here(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool,
             out = _read_cbc(prob, mip, log)
             # CBC has reported a false "infeasible" from its pre-processing on a
             # large model; before believing it on a MIP, ask once more without it.
-            # Only a plan found that way overrules the first answer (CBC 2.10.3 has
-            # also crashed without pre-processing on a model it rightly called infeasible).
+            # A plan found that way overrules the first answer, and so does a run
+            # that stops on the time limit (then nobody knows: "no plan in time").
+            # A crash does not (CBC 2.10.3 has crashed without pre-processing on a
+            # model it rightly called infeasible).
             if out.status == INFEASIBLE and mip and retry_cbc and _has_integers(prob):
                 try:
                     again = _solve_cbc_without_preprocessing(prob, time_limit, workdir)
                 except Exception:
                     again = None
-                if again is not None and again.has_plan:
+                if again is not None and (again.has_plan or again.status == NO_SOLUTION):
                     out = again
         return out
     except Exception as exc:  # a solver crash is reported, not raised: the caller decides
