@@ -75,6 +75,15 @@ def validate(book: Path = BookArg, accounts: Optional[Path] = AccountsOpt) -> No
         f"{book}: OK ({len(inputs.tiers)} tiers, {len(inputs.services)} services, "
         f"{len(inputs.roles)} roles, {len(inputs.accounts):,} accounts)"
     )
+    _print_notes(inputs)
+
+
+def _print_notes(inputs) -> None:
+    """Things that did not stop the run but that the user should know (data gaps, unknown previous tiers)."""
+    if inputs.notes:
+        console.print(f"{len(inputs.notes)} note(s) on the data; the run goes on with the assumption stated:")
+        for note in inputs.notes:
+            console.print(f"  note: {note}", markup=False, highlight=False)
 
 
 @app.command()
@@ -202,26 +211,14 @@ def _print_optimization(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``tierplan`` console script and ``python -m planner``."""
+    """Entry point of the ``tierplan`` console script and ``python -m planner``.
+
+    Typer/Click handle usage errors themselves (exit 2 with a usage line);
+    user mistakes found in the inputs arrive here as UserInputError.
+    """
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="tierplan")
     except UserInputError as exc:
         for p in exc.problems:
             err_console.print(str(p), markup=False, highlight=False, soft_wrap=True)
         sys.exit(EXIT_USER_ERROR)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        err_console.print("Interrupted.")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in standalone_mode=False
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(EXIT_USER_ERROR)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise

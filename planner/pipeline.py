@@ -262,5 +262,7 @@ def _print_plan_summary(console, plan: Plan, written: list[Path]) -> None:
             f"Cost {summary['total_cost']:,.0f} {cur} of a {summary['budget']:,.0f} {cur} budget "
             f"({summary['total_cost'] / summary['budget']:.1%})"
         )
+    if plan.inputs.notes:
+        console.print(f"{len(plan.inputs.notes)} note(s) on the data (run `tierplan validate` to list them; the report's data-gaps section has them too)")
     for path in written:
         console.print(f"Wrote {path}")

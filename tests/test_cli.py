@@ -91,3 +91,10 @@ def test_python_m_planner_shows_every_command():
     assert r.returncode == 0
     for command in ("init", "demo", "validate", "value", "segment", "optimize", "plan", "excel"):
         assert command in r.stdout
+
+
+def test_unknown_command_is_a_usage_error_without_traceback():
+    r = run("bogus")
+    assert r.returncode == 2
+    assert "No such command 'bogus'" in r.stderr
+    assert "Traceback" not in r.stderr
