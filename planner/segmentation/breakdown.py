@@ -36,12 +36,14 @@ def breakdown(dims: dict[str, tuple[np.ndarray, list[str]]], tier_idx: np.ndarra
     """Wide table: dimension, value, accounts, ARR, then accounts and ARR per tier.
 
     ``dims`` maps a dimension key to (codes per account, label per code).
+    Values are ordered by ARR (largest first, then by name); company size
+    keeps its natural order; 'Unknown' comes last.
     """
     from planner.segmentation.tiering import arr_cents
 
     K = len(tier_names)
     cents = arr_cents(arr)  # whole cents: exact sums whatever the row order
-    frames = []
+    dim_col, value_col, count_blocks, money_blocks = [], [], [], []
     for dim_name, key in DIMENSIONS:
         codes, values = dims[key]
         m = len(values)
@@ -49,35 +51,36 @@ def breakdown(dims: dict[str, tuple[np.ndarray, list[str]]], tier_idx: np.ndarra
             continue
         flat = codes * K + tier_idx
         counts = np.bincount(flat, minlength=m * K).reshape(m, K)
-        money = np.bincount(flat, weights=cents, minlength=m * K).reshape(m, K) / 100.0
-        table = pd.DataFrame({"dimension": dim_name, "value": pd.Series(values, dtype=object)})
-        table["accounts"] = counts.sum(axis=1)
-        table["arr"] = money.sum(axis=1)
-        for k, name in enumerate(tier_names):
-            table[f"{name} accounts"] = counts[:, k]
-            table[f"{name} ARR"] = money[:, k]
-        table = table[table["accounts"] > 0]
+        money = np.bincount(flat, weights=cents, minlength=m * K).reshape(m, K)
+        labels = np.array(values, dtype=object)
+        used = counts.sum(axis=1) > 0
+        unknown = labels == UNKNOWN
+        known = np.flatnonzero(used & ~unknown)
         if key != "size_band":
-            known = table[table["value"] != UNKNOWN].sort_values(["arr", "value"], ascending=[False, True], kind="stable")
-            unknown = table[table["value"] == UNKNOWN]
-            if len(known) > TOP_VALUES:
-                head, tail = known.iloc[:TOP_VALUES], known.iloc[TOP_VALUES:]
-                other = tail.drop(columns=["dimension", "value"]).sum().to_frame().T
-                other.insert(0, "value", f"{OTHER} ({len(tail)} values)")
-                other.insert(0, "dimension", dim_name)
-                known = pd.concat([head, other], ignore_index=True)
-            table = pd.concat([known, unknown], ignore_index=True)
-        frames.append(table)
-    columns = ["dimension", "value", "accounts", "arr"] + [f"{t} {w}" for t in tier_names for w in ("accounts", "ARR")]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    out = pd.concat(frames, ignore_index=True)[columns]
-    for col in out.columns:
-        if col.endswith(" accounts") or col == "accounts":
-            out[col] = out[col].astype("int64")
-        elif col.endswith(" ARR") or col == "arr":
-            out[col] = out[col].astype("float64")
-    return out.reset_index(drop=True)
+            order = np.lexsort((labels[known].astype(str), -money[known].sum(axis=1)))
+            known = known[order]
+        rows_counts, rows_money, rows_labels = [counts[known]], [money[known]], list(labels[known])
+        if key != "size_band" and len(known) > TOP_VALUES:
+            tail = known[TOP_VALUES:]
+            rows_counts = [counts[known[:TOP_VALUES]], counts[tail].sum(axis=0, keepdims=True)]
+            rows_money = [money[known[:TOP_VALUES]], money[tail].sum(axis=0, keepdims=True)]
+            rows_labels = list(labels[known[:TOP_VALUES]]) + [f"{OTHER} ({len(tail)} values)"]
+        rest = np.flatnonzero(used & unknown)
+        rows_counts.append(counts[rest])
+        rows_money.append(money[rest])
+        rows_labels += list(labels[rest])
+        block_counts = np.vstack(rows_counts)
+        dim_col += [dim_name] * len(block_counts)
+        value_col += rows_labels
+        count_blocks.append(block_counts)
+        money_blocks.append(np.vstack(rows_money))
+    counts = np.vstack(count_blocks) if count_blocks else np.zeros((0, K), dtype=np.int64)
+    money = np.vstack(money_blocks) / 100.0 if money_blocks else np.zeros((0, K))
+    table = {"dimension": dim_col, "value": value_col, "accounts": counts.sum(axis=1).astype(np.int64), "arr": money.sum(axis=1)}
+    for k, name in enumerate(tier_names):
+        table[f"{name} accounts"] = counts[:, k].astype(np.int64)
+        table[f"{name} ARR"] = money[:, k]
+    return pd.DataFrame(table)
 
 
 def drift_flags(change: np.ndarray, arr_rank: np.ndarray, threshold: float) -> np.ndarray:

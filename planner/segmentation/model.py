@@ -323,7 +323,7 @@ def _movers(accounts: pd.DataFrame, pl: Placement, ids: pa.Array, arr: np.ndarra
     """Accounts whose tier differs from their (known) previous tier: up first, each by ARR, largest first."""
     rows = np.flatnonzero(pl.move != 0)
     rows = _sorted(ids, rows, [((pl.move < 0).astype(np.int8), "ascending"), (np.nan_to_num(arr, nan=-1.0), "descending")])
-    table = accounts.iloc[rows][MOVER_COLUMNS].reset_index(drop=True)
+    table = accounts[MOVER_COLUMNS].iloc[rows].reset_index(drop=True)
     table.insert(5, "direction", np.where(pl.move[rows] > 0, "up", "down"))
     return table
 
@@ -341,23 +341,28 @@ def _drift(accounts: pd.DataFrame, change: np.ndarray, ids: pa.Array, threshold:
         keep = has & (size >= limit)
     rows = _sorted(ids, np.flatnonzero(keep), [(size, "descending")])
     cols = ["account_id", "name", "arr", "previous_tier", "tier", "previous_score", "score", "score_change", "drift_flag"]
-    return accounts.iloc[rows][cols].rename(columns={"drift_flag": "flag"}).reset_index(drop=True)
+    return accounts[cols].iloc[rows].rename(columns={"drift_flag": "flag"}).reset_index(drop=True)
 
 
 def _band_message(bands: pd.DataFrame, cut: Cutoffs) -> str:
-    def describe(rows: pd.DataFrame, column: str) -> list[str]:
+    records = bands.to_dict("records")
+
+    def describe(column: str, met: str) -> list[str]:
         out = []
-        for r in rows.itertuples():
-            share = getattr(r, column)
-            basis = "ARR" if r.band_basis == "ARR" else "accounts"
-            if share < r.band_min:
-                out.append(f"{r.tier} holds {share:.1%} of {basis}, {(r.band_min - share) * 100:.1f} points below its minimum of {r.band_min:.0%}")
-            elif share > r.band_max:
-                out.append(f"{r.tier} holds {share:.1%} of {basis}, {(share - r.band_max) * 100:.1f} points above its maximum of {r.band_max:.0%}")
+        for r in records:
+            if r[met]:
+                continue
+            share, basis = r[column], ("ARR" if r["band_basis"] == "ARR" else "accounts")
+            if share < r["band_min"]:
+                out.append(f"{r['tier']} holds {share:.1%} of {basis}, {(r['band_min'] - share) * 100:.1f} points below its minimum of "
+                           f"{r['band_min']:.0%}")
+            else:
+                out.append(f"{r['tier']} holds {share:.1%} of {basis}, {(share - r['band_max']) * 100:.1f} points above its maximum of "
+                           f"{r['band_max']:.0%}")
         return out
 
-    rule_misses = describe(bands[~bands["score_rule_met"]].rename(columns={"score_rule_share": "s"}), "s")
-    final_misses = describe(bands[~bands["met"]], "share")
+    rule_misses = describe("score_rule_share", "score_rule_met")
+    final_misses = describe("share", "met")
     parts = []
     if not cut.feasible:
         parts.append("No set of score cut-offs can meet every band (check that the minimums add up to 100% or less and the maximums to "
