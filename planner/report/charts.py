@@ -15,6 +15,7 @@ import functools
 import io
 import math
 import re
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -119,6 +120,16 @@ def _to_svg(fig, name: str, label: str) -> str:
     return svg.strip() + "\n"
 
 
+def _wrap(labels: Sequence[str], width: int = 16) -> list[str]:
+    """Long category names on two or three lines instead of overlapping their neighbours."""
+    return [textwrap.fill(str(label), width=width, break_long_words=True) if len(str(label)) > width else str(label) for label in labels]
+
+
+def _side_legend(ax, **kw) -> None:
+    """Legend to the right of the plot, one entry per line: never wider than the figure."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=1, borderaxespad=0.0, **kw)
+
+
 def _empty(fig, ax, title: str, message: str, name: str) -> str:
     """A chart frame that says why there is nothing to draw."""
     ax.set_title(title)
@@ -177,7 +188,7 @@ def arr_and_accounts_by_tier(
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
         ax.set_title(title)
         _grid(ax, "x")
-    ax_arr.set_yticks(ypos, list(tiers))
+    ax_arr.set_yticks(ypos, _wrap(tiers))
     ax_arr.invert_yaxis()
     handles = [plt.Rectangle((0, 0), 1, 1, color=BAND, ec="#A9D18E", lw=0.6)]
     fig.legend(handles, ["Target band of the tier (on the basis the Tiers sheet names)"], loc="lower left", bbox_to_anchor=(0.01, 0.0))
@@ -193,11 +204,11 @@ def cost_vs_value_by_tier(tiers: Sequence[str], cost: Sequence[float], value: Se
     w = 0.38
     ax.bar([i - w / 2 for i in x], cost, width=w, color=TIER_BLUES[1], label="Cost to serve")
     ax.bar([i + w / 2 for i in x], value, width=w, color=VALUE_GREEN, label="Assessed Service Value")
-    ax.set_xticks(x, list(tiers))
+    ax.set_xticks(x, _wrap(tiers, 14 if len(tiers) > 4 else 24))
     ax.yaxis.set_major_formatter(_money_axis(symbol))
     ax.yaxis.set_major_locator(MaxNLocator(5))
     ax.set_title("Cost to serve and Assessed Service Value per tier (per year)")
-    ax.legend(loc="upper right", ncols=2)
+    ax.legend(loc="upper right", ncols=2, frameon=True, facecolor="white", edgecolor="none", framealpha=1)
     ax.set_ylim(0, max([*cost, *value, 1]) * 1.18)
     _grid(ax)
     fig.tight_layout()
@@ -262,7 +273,7 @@ def headcount_by_role_and_tier(
     shared: Sequence[float] | None = None,
 ) -> str:
     """Stacked horizontal bars: one bar per role, one segment per tier (fte[role][tier]), pooled people in grey."""
-    fig, ax = _figure(1.3 + 0.32 * max(len(roles), 1))
+    fig, ax = _figure(max(1.3 + 0.32 * len(roles), 0.9 + 0.17 * (len(tiers) + 1)))
     if not roles:
         return _empty(fig, ax, "Headcount by role and tier", "No headcount is planned: no plan meets the requirements.", "headcount")
     y = list(range(len(roles)))
@@ -281,8 +292,9 @@ def headcount_by_role_and_tier(
     ax.invert_yaxis()
     ax.set_xlim(0, (total or 1) * 1.1)
     ax.set_xlabel("People")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Headcount by role and tier")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3 - 0.6 / max(len(roles), 1)), ncols=min(len(series), 7))
+    _side_legend(ax)
     _grid(ax, "x")
     fig.tight_layout()
     return _to_svg(fig, "headcount", "Headcount by role and tier")
@@ -302,15 +314,14 @@ def score_distribution(
     if any(data):
         ax.hist(data, bins=bins, stacked=True, color=colours, label=list(tiers), edgecolor="white", linewidth=0.3)
     shown = [(label, cut) for label, cut in cutoffs if cut is not None and math.isfinite(cut)]
+    styles = ("--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 2)))
     for i, (label, cut) in enumerate(shown):
-        ax.axvline(cut, color=ACCENT, linewidth=1.0, linestyle="--",
-                   label="Cut-offs: " + "; ".join(f"{lab} from {c:.2f}" for lab, c in shown) if i == 0 else None)
+        ax.axvline(cut, color=ACCENT, linewidth=1.1, linestyle=styles[i % len(styles)], label=f"{label} from {cut:.2f}")
     ax.set_xlim(0, 100)
     ax.set_xlabel("Composite score (0-100)")
     ax.set_ylabel("Accounts")
     ax.set_title("Score distribution by final tier, with the score cut-offs")
-    ax.legend(loc="upper left", ncols=min(len(tiers) + 1, 4), fontsize=7.5, frameon=True, facecolor="white", edgecolor="none", framealpha=1)
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.25)
+    _side_legend(ax, fontsize=7.5)
     _grid(ax)
     fig.tight_layout()
     return _to_svg(fig, "scores", "Distribution of composite scores with the tier cut-offs")

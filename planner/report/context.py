@@ -545,7 +545,7 @@ def _services(p: _Plan) -> dict:
         "service_tables": tables,
         "_chart_cost_value": _figure(
             "fig-cost-value", svg,
-            f"Figure 2. Service cost and Assessed Service Value per tier, all accounts of the tier, at the {p.interval_word} intervals.",
+            f"Figure 2. Cost to serve and Assessed Service Value per tier, all accounts of the tier, at the {p.interval_word} intervals.",
         ),
     }
 
@@ -602,13 +602,13 @@ def _headcount(p: _Plan) -> dict:
                           fmt.percent(t.max_cost_share, 0) if t.max_cost_share is not None else fmt.DASH,
                           fmt.amount(c["asv"]), fmt.amount(c["impact"]), flags=[False] * 5 + [over, False, False, False]))
     tier_table = _table(
-        f"Service cost and value per tier at the {p.interval_word} intervals ({cur} per year)",
-        [("Tier", False), ("Accounts", True), ("ARR", True), ("Service cost", True), ("Per account", True), ("% of ARR", True),
+        f"Cost to serve and value per tier at the {p.interval_word} intervals ({cur} per year)",
+        [("Tier", False), ("Accounts", True), ("ARR", True), ("Cost to serve", True), ("Per account", True), ("% of ARR", True),
          ("Guardrail", True), ("Assessed Service Value", True), ("Expected ARR impact", True)],
         trows,
         widths=[12, 9, 13, 12, 10, 9, 10, 13, 12],
         note=(
-            "Service cost prices people's time at the hourly rate, plus direct costs. Rounding to whole people, spare capacity and "
+            "Cost to serve prices people's time at the hourly rate, plus direct costs. Rounding to whole people, spare capacity and "
             "support queues are in the role table above, so the tiers add up to less than the total cost. Guardrail: the most a tier's "
             "CS cost may be as a share of its ARR."
         ),
