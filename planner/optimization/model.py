@@ -387,6 +387,11 @@ class Built:
     names: dict[str, str] = field(default_factory=dict)  # constraint name -> plain description
 
 
+def _expr(terms: list) -> pulp.LpAffineExpression:
+    """sum of coefficient x variable, written with lpSum (the API PuLP 3.3 and 4.x share)."""
+    return pulp.lpSum(coef * var for var, coef in terms)
+
+
 def build(data: ModelData, spec: Spec) -> Built:
     if spec.mode not in MODES:
         raise ValueError(spec.mode)
@@ -436,7 +441,7 @@ def build(data: ModelData, spec: Spec) -> Built:
             ys.append(y)
             value_terms.append((y, c.marginal_value(k)))
         prob += (x[c.index] - pulp.lpSum(ys) == 0, f"link_{c.index:03d}")
-    value = pulp.LpAffineExpression(value_terms)
+    value = _expr(value_terms)
 
     # people
     people, extra = {}, {}
@@ -475,8 +480,8 @@ def build(data: ModelData, spec: Spec) -> Built:
             const += hours * r.hourly_rate
         if r.staffing != "Named":
             tier_const[tier] += hours * r.hourly_rate
-    cost = pulp.LpAffineExpression(cost_terms) + const
-    tier_exprs = {t: pulp.LpAffineExpression(tier_cost[t]) + tier_const[t] for t in data.tiers}
+    cost = _expr(cost_terms) + const
+    tier_exprs = {t: _expr(tier_cost[t]) + tier_const[t] for t in data.tiers}
 
     # role hours and coverage
     for u in data.units:
@@ -486,7 +491,7 @@ def build(data: ModelData, spec: Spec) -> Built:
         capacity_people = people[uid] + (extra[uid] if spec.extra_people else 0) + spec.shift(f"people:{uid}")
         free_hours = spec.shift(f"hours:{uid}")
         name = f"hours_{uid}"
-        prob += (pulp.LpAffineExpression(load) + sup - u.productive_hours * capacity_people <= free_hours, name)
+        prob += (_expr(load) + sup - u.productive_hours * capacity_people <= free_hours, name)
         names[name] = f"{u.role} hours ({u.label})"
         if u.has_coverage and coverage_group(u.role) not in spec.drop:
             # the ratio counts the accounts of the tiers the pool serves: a tier is
@@ -503,7 +508,7 @@ def build(data: ModelData, spec: Spec) -> Built:
                         prob += (x[c.index] - c.cap * z <= 0, f"serve_{uid}_{c.index:03d}")
                 covered.append((z, data.accounts[t]))
             cname = f"cover_{uid}"
-            lhs = u.max_accounts * capacity_people - pulp.LpAffineExpression(covered)
+            lhs = u.max_accounts * capacity_people - _expr(covered)
             if coverage_group(u.role) in spec.elastic:
                 lhs = lhs + slack(coverage_group(u.role), f"c{uid}") * u.max_accounts
             prob += (lhs >= 0, cname)
@@ -561,7 +566,7 @@ def build(data: ModelData, spec: Spec) -> Built:
     elif spec.objective == "extra_people":
         prob += pulp.lpSum(extra.values()) + 0.0
     elif spec.objective == "none":
-        prob += pulp.LpAffineExpression() + 0.0
+        prob += pulp.lpSum([]) + 0.0
     else:
         raise ValueError(spec.objective)
     return Built(prob, spec, x, people, extra, slacks, cost, value, value_constant, tier_exprs, floors, names)
