@@ -48,7 +48,7 @@ def test_missing_signal_reweights_over_present_pillars_instead_of_counting_zero(
     # arr ranks 0/50/100; usage (2 present) 100/-/0; tickets flipped 100/50/0
     # A00: (3*0 + 100 + 100)/5 = 40; A01: (3*50 + 50)/4 = 50 (health left out); A02: (300 + 0 + 0)/5 = 60
     assert seg.accounts["score"].tolist() == [40.0, 50.0, 60.0]
-    assert seg.accounts["revenue_points"].tolist() == [0.0, 37.5, 60.0]
+    assert seg.accounts["revenue_contribution"].tolist() == [0.0, 37.5, 60.0]
     assert math.isnan(seg.accounts["health_and_maturity_score"].iloc[1])
     gap = seg.data_gaps.set_index("item").loc["usage"]
     assert (gap["accounts"], gap["examples"], gap["pillar"]) == (1, "A01", "Health and maturity")

@@ -195,7 +195,7 @@ def segment(inputs: PlanInputs) -> Segmentation:
     for p in pillar_list:
         key = pillar_key(p)
         frame[f"{key}_score"] = np.round(scores.pillar_scores[p], 2)
-        frame[f"{key}_points"] = np.round(scores.contributions[p], 2)
+        frame[f"{key}_contribution"] = np.round(scores.contributions[p], 2)
     frame["missing_signals"] = cols.as_pandas(missing_list)
     frame["strategic"] = strategic
     frame["churn_risk"] = churn

@@ -66,7 +66,7 @@ def account_sheet(seg) -> ResultSheet:
         }
     )
     for p in PILLARS:
-        table[f"{pillar_key(p)}_points"] = acc[f"{pillar_key(p)}_points"].to_numpy()
+        table[f"{pillar_key(p)}_contribution"] = acc[f"{pillar_key(p)}_contribution"].to_numpy()
     rule = tier_formula("[score]", seg.cutoffs).replace("[score]", "score")
     sheet = ResultSheet(
         table,
@@ -85,7 +85,7 @@ def account_sheet(seg) -> ResultSheet:
     fmt = {"arr": MONEY_FORMAT, "score": SCORE_FORMAT, "points_to_next_tier_up": SCORE_FORMAT,
            "points_to_next_tier_down": SCORE_FORMAT, "score_change": SCORE_FORMAT}
     for p in PILLARS:
-        fmt[f"{pillar_key(p)}_points"] = SCORE_FORMAT
+        fmt[f"{pillar_key(p)}_contribution"] = SCORE_FORMAT
     sheet.formats = fmt
     return sheet
 
