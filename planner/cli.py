@@ -206,8 +206,11 @@ def _print_optimization(result: dict) -> None:
     opt = result.get("optimization", result)
     console.print(f"Status: {opt.get('status')}  gap: {opt.get('gap')}  solver: {opt.get('solver')}")
     for key in ("total_cost", "budget", "value"):
-        if key in opt:
+        if opt.get(key) is not None:
             console.print(f"{key.replace('_', ' ').capitalize()}: {opt[key]:,.0f}")
+    infeasible = opt.get("infeasibility") or {}
+    if infeasible.get("summary"):
+        console.print(infeasible["summary"], markup=False, highlight=False)
 
 
 def main(argv: list[str] | None = None) -> None:

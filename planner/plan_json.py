@@ -30,7 +30,7 @@ def plan_to_dict(plan) -> dict:
         "mode": opt.get("mode"),
         "budget": opt.get("budget"),
         "total_cost": opt.get("total_cost"),
-        "budget_used": opt.get("budget_used"),
+        "budget_used": opt.get("budget_used_share"),
         "value": opt.get("value"),
         "accounts": totals.get("accounts"),
         "arr": totals.get("arr"),

@@ -86,7 +86,7 @@ def test_default_content_reads_into_typed_inputs():
     assert inputs.tier_names == ("Tier 1", "Tier 2", "Tier 3")
     assert [t.rank for t in inputs.tiers] == [0, 1, 2]
     t1 = inputs.tier("Tier 1")
-    assert (t1.engagement, t1.band_basis, t1.band_min, t1.band_max, t1.max_cost_share) == ("High touch", "ARR", 0.10, 0.20, 0.15)
+    assert (t1.engagement, t1.band_basis, t1.band_min, t1.band_max, t1.max_cost_share) == ("High touch", "ARR", 0.10, 0.20, 0.30)
     csm = inputs.role("Enterprise CSM")
     assert csm.staffing == "Named" and csm.max_accounts == 15
     assert csm.hourly_rate == pytest.approx(190_000 / 1_326)

@@ -415,11 +415,12 @@ def test_demo_accounts_look_like_a_saas_customer_base():
     assert med["Tier 1"] > med["Tier 2"] > med["Tier 3"]
 
 
-def test_demo_budget_is_a_little_below_the_negotiated_cost(generated):
+def test_demo_budget_is_the_one_declared(generated):
     from planner.valuation import valuation_report
     from planner.workbook.reader import read_inputs
 
     report = valuation_report(read_inputs(generated["demo"]))
-    cost = report["totals"]["cost_to_serve"]
     assert report["budget"] == DEMO_BUDGET
-    assert 0.85 * cost < DEMO_BUDGET < cost
+    # the budget covers the services' own time and direct costs; people's whole books,
+    # coverage ratios and support staffing are what make it bind (tests/test_demo_budget.py)
+    assert report["totals"]["cost_to_serve"] < DEMO_BUDGET

@@ -132,7 +132,7 @@ CSM_PRODUCTIVE_HOURS = 1_326.0
 TAM_COST_FACTOR = 1.2
 
 _TIERS = (
-    ("Tier 1", "High touch", "ARR", 0.10, 0.20, 0.15,
+    ("Tier 1", "High touch", "ARR", 0.10, 0.20, 0.30,
      "Large enterprise and strategic accounts: a named CSM, a technical resource and an executive sponsor."),
     ("Tier 2", "Mid touch", "ARR", 0.30, 0.50, 0.12,
      "Mid-market accounts: CSMs with larger books, tailored digital content, reactive support."),

@@ -33,7 +33,7 @@ DEMO_ACCOUNTS = 2_000
 #: demo's previous tiers (Summary sheet: about $3.93M) plus a rough support estimate
 #: (about $0.3M), so the negotiated plan is a little unaffordable and the optimizer has to
 #: trade. One constant: the lead tunes it once the optimizer exists.
-DEMO_BUDGET = 3_800_000
+DEMO_BUDGET = 5_400_000
 
 # ARR: lognormal with P(ARR > 25K) ~ 29% and P(ARR > 100K) ~ 4%
 _ARR_MU = 9.49
