@@ -166,7 +166,7 @@ def _write_cell(ws, row: int, col: int, value, fmt) -> None:
     if value is None:
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, Formula):
-        ws.write_formula(row, col, value.text, fmt)
+        ws.write_formula(row, col, value.text, fmt, "")  # no cached result: LibreOffice and Excel calculate it on load
     elif isinstance(value, str):
         ws.write_string(row, col, value, fmt)
     elif isinstance(value, bool):
