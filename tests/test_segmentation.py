@@ -337,3 +337,26 @@ def test_an_empty_export_gives_empty_tiers_not_an_error():
     assert seg.tier_stats().to_dict("list") == {"tier": ["Tier 1", "Tier 2", "Tier 3"], "accounts": [0, 0, 0], "arr": [0.0, 0.0, 0.0]}
     json.dumps(seg.to_dict(), allow_nan=False)
     assert len(seg.result_sheets()["Account tiers"].table) == 0
+
+
+def test_one_tier_and_a_base_with_nothing_filled_in(tmp_path):
+    single = segment(make_inputs(accounts(arr=[1.0, 2.0, np.nan]), tier_defs=tiers((0.0, 1.0))))
+    assert single.tiers.tolist() == ["Tier 1"] * 3
+    assert "the Tiers sheet has a single tier" in single.accounts["reason"].iloc[0]
+
+    acc = accounts(arr=[np.nan] * 4, account_id=[None] * 4, name=[None] * 4)
+    acc.index = [10, 10, 5, 7]  # whatever index the reader hands over is kept
+    seg = segment(make_inputs(acc, rules=()))
+    assert seg.tiers.index.tolist() == [10, 10, 5, 7] and seg.accounts.index.tolist() == [10, 10, 5, 7]
+    assert seg.data_gaps["item"].tolist() == ["Scoring sheet", "All scoring signals", "ARR", "Total ARR", "Industry", "Region",
+                                              "Product", "Employees"]
+    assert seg.accounts["score"].tolist() == [50.0] * 4
+    from planner.writers.crm import write_crm_csv
+
+    lines = write_crm_csv(seg, tmp_path / "crm.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 5 and lines[1].startswith('"","Tier 1","","Yes","50.00","New account (no previous tier).')
+
+
+def test_an_account_scoring_zero_names_no_largest_contribution():
+    seg = segment(make_inputs(accounts(arr=[1.0, 2.0])))
+    assert seg.accounts["reason"].iloc[0] == "New account (no previous tier). Score 0.00 is below the Tier 2 cut-off of 100.00."

@@ -410,6 +410,8 @@ def _gaps(**k) -> pd.DataFrame:
         if scores.pillar_weights.get(p, 0) <= 0 and not scores.fallback_to_arr:
             add(f"{p} pillar", p, n, "No Scoring rule feeds this pillar: it does not count in any score.")
     for sig in scores.signals:
+        if sig.resolved == "arr":
+            continue  # the ARR row below covers it
         if sig.resolved is None:
             add(sig.column, sig.pillar, n, f"Column '{sig.column}' is not in the accounts export: the {sig.pillar} pillar is scored on its other "
                 "signals (or left out and the other pillars re-weighted).")
@@ -421,9 +423,12 @@ def _gaps(**k) -> pd.DataFrame:
     add("All scoring signals", "", int(scores.no_signal.sum()), "No signal at all: given the neutral score of 50.00.", scores.no_signal)
     arr_missing = k["arr_missing"]
     extra = f" ({k['arr_not_numeric']:,} held text that is not a number)" if k["arr_not_numeric"] else ""
-    add("ARR", "Revenue", int(arr_missing.sum()), f"Blank{extra}: counted as 0 in the ARR shares of the bands.", arr_missing)
+    arr_scored = any(sig.resolved == "arr" for sig in scores.signals)
+    add("ARR", "Revenue", int(arr_missing.sum()), f"Blank{extra}: counted as 0 in the ARR shares of the bands"
+        + ("; not read as zero in the score: the Revenue pillar is left out and the other pillars re-weighted." if arr_scored else "."),
+        arr_missing)
     if k["arr_total_zero"]:
-        add("ARR", "Revenue", n, "Total ARR is 0: bands on ARR are measured on the number of accounts instead.")
+        add("Total ARR", "Revenue", n, "Total ARR is 0: bands on ARR are measured on the number of accounts instead.")
     prev_unknown = k["prev_unknown"]
     if prev_unknown.any():
         add("Previous tier", "", int(prev_unknown.sum()),

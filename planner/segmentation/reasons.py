@@ -169,12 +169,13 @@ def build_reasons(
     pillar_texts = pa.array([f" Largest contribution: {p}, " for p in pillar_names] + [""])
     points_of = pa.array([" of its ", ""])
     points_end = pa.array([" points.", ""])
-    no_sig = no_signal.astype(np.int64)
+    quiet_all = no_signal | (top_points <= 0)  # nothing to name: no signal, or every contribution is 0
+    no_sig = quiet_all.astype(np.int64)
 
     def suffix(idx: np.ndarray) -> pa.Array:
         quiet = pa.array(no_sig[idx])
         contrib = join(
-            pillar_texts.take(pa.array(np.where(no_signal[idx], len(pillar_names), top_pillar[idx]))),
+            pillar_texts.take(pa.array(np.where(quiet_all[idx], len(pillar_names), top_pillar[idx]))),
             pc.if_else(pc.equal(quiet, 0), numbers(top_points[idx]), ""),
             points_of.take(quiet),
             pc.if_else(pc.equal(quiet, 0), numbers(bins[idx]), ""),
