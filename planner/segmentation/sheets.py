@@ -46,8 +46,15 @@ def _col_letter(index: int) -> str:
     return col_letter(index)
 
 
+EXCEL_ROWS = 1_048_576
+
+
 def account_sheet(seg) -> ResultSheet:
     acc = seg.accounts
+    room = EXCEL_ROWS - 4  # title, note, blank row and header above the data
+    left_off = max(len(acc) - room, 0)
+    if left_off:
+        acc = acc.iloc[:room]
     table = pd.DataFrame(
         {
             "account_id": acc["account_id"].to_numpy(dtype=object),
@@ -75,6 +82,8 @@ def account_sheet(seg) -> ResultSheet:
             "Tier by score is a live formula on the Score cell and the cut-offs ("
             + rule
             + "); Tier is the final tier after hysteresis and the sheet's overrides (see Rule and Reason)."
+            + (f" The last {left_off:,} accounts do not fit in a sheet (Excel's row limit); every account is in crm_tiers.csv."
+               if left_off else "")
         ),
     )
     first = data_start_row(sheet)
