@@ -360,3 +360,12 @@ def test_one_tier_and_a_base_with_nothing_filled_in(tmp_path):
 def test_an_account_scoring_zero_names_no_largest_contribution():
     seg = segment(make_inputs(accounts(arr=[1.0, 2.0])))
     assert seg.accounts["reason"].iloc[0] == "New account (no previous tier). Score 0.00 is below the Tier 2 cut-off of 100.00."
+
+
+def test_account_sheet_stops_at_the_sheet_row_limit_and_says_so(monkeypatch):
+    from planner.segmentation import sheets
+
+    monkeypatch.setattr(sheets, "EXCEL_ROWS", 10)  # 4 rows above the data leave room for 6 accounts
+    sheet = segment(make_inputs(ten(), tier_defs=ACCOUNT_BANDS)).result_sheets()["Account tiers"]
+    assert sheet.table["account_id"].tolist() == ["A00", "A01", "A02", "A03", "A04", "A05"]
+    assert "The last 4 accounts do not fit in a sheet" in sheet.note
