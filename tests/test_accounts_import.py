@@ -342,7 +342,11 @@ def test_validate_with_an_accounts_file(book, tmp_path, capsys):
         raise SystemExit(0)
     out = capsys.readouterr()
     assert (exc.value.code or 0) == 0
-    assert " ".join(out.out.split()) == f"{book}: OK (3 tiers, 15 services, 7 roles, 6 accounts)"
+    lines = out.out.splitlines()
+    assert lines[0] == f"{book}: OK (3 tiers, 15 services, 7 roles, 6 accounts)"
+    assert lines[1] == "6 note(s) on the data; the run goes on with the assumption stated:"
+    assert "  note: crm.csv row 4: account name is blank on 1 row (the account ID is shown instead)" in lines
+    assert len(lines) == 2 + 6
 
 
 def test_validate_with_a_broken_accounts_file_exits_2(book, tmp_path, capsys):
