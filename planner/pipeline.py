@@ -148,7 +148,7 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
             written.append(path)
         if "pdf" in formats:
             step("Rendering PDF")
-            written.append(write_pdf(plan, out_dir / FILE_NAMES["pdf"], page_size=plan.options.page_size))
+            written.append(write_pdf(plan, out_dir / FILE_NAMES["pdf"], page_size=plan.options.page_size, html=html))
     return written
 
 
