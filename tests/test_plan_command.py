@@ -107,3 +107,14 @@ def test_write_back_refuses_while_excel_has_the_book_open(tmp_path):
     assert "Traceback" not in r.stderr
     assert book.read_bytes() == DEMO.read_bytes()
     assert not (tmp_path / "out").exists()
+
+
+def test_every_top_level_key_of_plan_json_is_documented(two_runs):
+    _, [(out, _), _] = two_runs
+    plan = json.loads((out / "plan.json").read_text())
+    doc = (ROOT / "docs" / "plan-json.md").read_text(encoding="utf-8")
+    whole = doc.split("## `optimization`")[0]
+    for key in plan:
+        assert f"| `{key}` |" in whole, key
+    for key in list(plan["summary"]) + list(plan["finance"]) + list(plan["options"]):
+        assert f"`{key}`" in whole, key
