@@ -371,3 +371,17 @@ def test_rows_with_too_many_or_too_few_values_are_named(book, tmp_path):
         "ragged.csv row 4: has 12 values but the header has 11 columns (check for an unquoted separator or a missing value in this row)",
         "ragged.csv row 6: has 2 values but the header has 11 columns (check for an unquoted separator or a missing value in this row)",
     ]
+
+
+def test_na_in_a_text_column_is_north_america_not_a_blank(book, tmp_path):
+    from planner.workbook.reader import read_inputs
+
+    path = tmp_path / "regions.csv"
+    path.write_text(csv_text([
+        {"Account ID": "A1", "Account name": "Acme", "ARR": "1000", "Region": "NA", "Health score": "N/A"},
+        {"Account ID": "A2", "Account name": "Beta", "ARR": "2000", "Region": "EMEA", "Health score": "50"},
+    ]))
+    accounts = read_inputs(book, accounts=path).accounts
+    assert list(accounts["region"]) == ["NA", "EMEA"]
+    assert pd.isna(accounts["Health score"].iloc[0])
+    assert accounts["Health score"].iloc[1] == 50

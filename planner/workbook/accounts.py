@@ -832,7 +832,7 @@ def _pyarrow_csv(name: str, data: bytes, encoding: str, delimiter: str, as_text:
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.string() for h in as_text},
-                null_values=["", "#N/A", "N/A", "n/a", "NA", "NULL", "null", "NaN", "nan", "None"],
+                null_values=[""],  # "NA" is North America in a Region column; numeric blank words are handled when cleaning
                 strings_can_be_null=True,
             ),
         )
