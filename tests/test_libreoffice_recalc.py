@@ -206,9 +206,11 @@ def test_demo_roles_hourly_rates_equal_python(demo):
 def test_demo_summary_equals_python_tier_summary_and_totals(demo):
     _, values, inputs = demo
     assert_summary_match(values, inputs)
-    # the demo's negotiated plan is over budget, and Tier 1 is over its guardrail
+    # the services' own time and direct costs fit the demo's budget; whole people, coverage ratios
+    # and support are what make it bind (tests/test_demo_budget.py)
     lay = summary_layout(3)
-    assert values[schema.SUMMARY_SHEET].cell(lay["budget_rows"]["budget_used_share"] + 1, 4).value > 1
+    used = values[schema.SUMMARY_SHEET].cell(lay["budget_rows"]["budget_used_share"] + 1, 4).value
+    assert 0.5 < used < 1
 
 
 # ------------------------------------------------------------------ six tiers, 25 services
