@@ -39,9 +39,13 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$python_bin" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-if [ "$want_tests" = 1 ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
-else
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+target="."
+[ "$want_tests" = 1 ] && target=".[test]"
+log=.venv/install.log
+echo "Installing Python packages into .venv (log: $log)"
+if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip \
+       && .venv/bin/python -m pip install --disable-pip-version-check -e "$target"; } >"$log" 2>&1; then
+  tail -n 40 "$log"
+  echo "Installing the Python packages failed; the whole log is in $log" >&2
+  exit 1
 fi
