@@ -345,10 +345,15 @@ def solve(
     return _solve_threaded(prob, solver, time_limit, mip, deadline)
 
 
-def _solve_forked(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
+def _fork(produce: Callable[[], bytes]) -> tuple[int, int]:
+    """Run ``produce()`` in a forked child (its own process group) that writes the bytes to a pipe and leaves.
+
+    Returns (pid, read end of the pipe). The child never runs the parent's
+    cleanup (os._exit), so a solver it kills cannot take the parent with it.
+    """
     read_fd, write_fd = os.pipe()
     pid = os.fork()
-    if pid == 0:  # child: solve, send the outcome, leave without running the parent's cleanup
+    if pid == 0:
         code = 0
         try:
             os.close(read_fd)
@@ -356,24 +361,43 @@ def _solve_forked(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
                 os.setpgid(0, 0)
             except OSError:
                 pass
-            try:
-                payload = pickle.dumps(_solve_here(prob, solver, time_limit, mip), protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException:
-                payload = pickle.dumps(SolveOutcome(ERROR, solver, message=traceback.format_exc(limit=3)))
-            view = memoryview(payload)
+            view = memoryview(produce())
             while view:
-                n = os.write(write_fd, view)
-                view = view[n:]
+                view = view[os.write(write_fd, view):]
         except BaseException:
             code = 1
         finally:
             os._exit(code)
-    # parent
     os.close(write_fd)
     try:
         os.setpgid(pid, pid)
     except OSError:
         pass  # the child already did it (or already left)
+    return pid, read_fd
+
+
+def _reap(pid: int, kill: bool) -> None:
+    """Wait for a forked child, killing its whole process group first when asked."""
+    if kill:
+        for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                target()
+            except OSError:
+                pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _solve_forked(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
+    def produce() -> bytes:
+        try:
+            return pickle.dumps(_solve_here(prob, solver, time_limit, mip), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:
+            return pickle.dumps(SolveOutcome(ERROR, solver, message=traceback.format_exc(limit=3)))
+
+    pid, read_fd = _fork(produce)
     chunks: list[bytes] = []
     start = time.monotonic()
     killed = False
@@ -392,16 +416,7 @@ def _solve_forked(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
             chunks.append(chunk)
     finally:
         os.close(read_fd)
-        if killed:
-            for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-                try:
-                    target()
-                except (ProcessLookupError, PermissionError, OSError):
-                    pass
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
+        _reap(pid, killed)
     if killed:
         return _guard_outcome(prob, solver, deadline)
     try:
@@ -464,32 +479,14 @@ def run_parallel(tasks: list[Callable[[], object]], deadline: float, max_workers
     while pending or running:
         while pending and len(running) < limit:
             i = pending.pop(0)
-            read_fd, write_fd = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                code = 0
+
+            def produce(task=tasks[i]) -> bytes:
                 try:
-                    os.close(read_fd)
-                    try:
-                        os.setpgid(0, 0)
-                    except OSError:
-                        pass
-                    try:
-                        payload = pickle.dumps(("ok", tasks[i]()), protocol=pickle.HIGHEST_PROTOCOL)
-                    except BaseException:
-                        payload = pickle.dumps(("error", None))
-                    view = memoryview(payload)
-                    while view:
-                        view = view[os.write(write_fd, view):]
+                    return pickle.dumps(("ok", task()), protocol=pickle.HIGHEST_PROTOCOL)
                 except BaseException:
-                    code = 1
-                finally:
-                    os._exit(code)
-            os.close(write_fd)
-            try:
-                os.setpgid(pid, pid)
-            except OSError:
-                pass
+                    return pickle.dumps(("error", None))
+
+            pid, read_fd = _fork(produce)
             running[read_fd] = (i, pid, time.monotonic(), [])
         now = time.monotonic()
         wait = min(deadline - (now - start) for (_, _, start, _) in running.values())
@@ -502,10 +499,7 @@ def run_parallel(tasks: list[Callable[[], object]], deadline: float, max_workers
                 continue
             os.close(fd)
             del running[fd]
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+            _reap(pid, kill=False)
             try:
                 kind, value = pickle.loads(b"".join(chunks))
                 results[i] = value if kind == "ok" else None
@@ -514,17 +508,9 @@ def run_parallel(tasks: list[Callable[[], object]], deadline: float, max_workers
         now = time.monotonic()
         for fd, (i, pid, start, _) in list(running.items()):
             if now - start >= deadline:
-                for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-                    try:
-                        target()
-                    except OSError:
-                        pass
                 os.close(fd)
                 del running[fd]
-                try:
-                    os.waitpid(pid, 0)
-                except ChildProcessError:
-                    pass
+                _reap(pid, kill=True)
                 results[i] = None
     return results
 
