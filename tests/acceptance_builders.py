@@ -20,6 +20,8 @@ from planner.workbook.template import write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "tierplan_demo.xlsx"
+#: "7 roles" as `tierplan validate` counts the default Roles sheet (the 15 services are the source catalog's).
+ROLES = f"{len(default_content().roles)} roles"
 
 
 def tierplan(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -198,6 +200,6 @@ def accounts_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 __all__ = [
-    "DEMO", "DEMO_ACCOUNTS", "DEMO_SEED", "ROOT", "EXTRA_SERVICES", "SIX_TIERS", "accounts_csv", "add_lowest_tier",
+    "ROLES", "DEMO", "DEMO_ACCOUNTS", "DEMO_SEED", "ROOT", "EXTRA_SERVICES", "SIX_TIERS", "accounts_csv", "add_lowest_tier",
     "feasible_demo_content", "read_crm", "rename_tier", "second_export", "six_tier_content", "tierplan", "write",
 ]
