@@ -26,7 +26,8 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-console = Console(soft_wrap=True)
+# piped or redirected output gets a wide fixed width so tables are never cut to 80 columns
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 EXIT_USER_ERROR = 2
@@ -119,7 +120,10 @@ def value(
     s.add_row("Total", f"{tot['accounts']:,}", f"{tot['arr']:,.0f}", "", f"{tot['cost_to_serve']:,.0f}",
               f"{tot['assessed_value']:,.0f}", "-" if tot["cost_share_of_arr"] is None else f"{tot['cost_share_of_arr']:.1%}")
     console.print(s)
-    console.print(f"Budget {report['budget']:,.0f} {cur}; services at negotiated intervals use {tot['budget_used_share']:.1%} of it.")
+    console.print(
+        f"Services at negotiated intervals use {tot['budget_used_share']:.1%} of the {report['budget']:,.0f} {cur} budget: "
+        "service time and direct costs only; `tierplan optimize` adds whole people, coverage ratios and support staffing."
+    )
 
 
 @app.command()

@@ -111,7 +111,11 @@ def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
     items = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats) if f.strip()]
     unknown = [f for f in items if f not in ALL_FORMATS]
     if unknown or not items:
-        raise UserInputError(f"--format {','.join(unknown) or '(empty)'} is not known (choose from {','.join(ALL_FORMATS)})")
+        from planner.errors import Problem
+
+        raise UserInputError(
+            Problem("command line", f"--format {','.join(unknown) or '(empty)'} is not known", f"choose from {','.join(ALL_FORMATS)}")
+        )
     return tuple(f for f in ALL_FORMATS if f in items)
 
 
@@ -156,7 +160,15 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
 
 
 def _guard_outputs(out_dir: Path, protected: Iterable[Path | None], names: Iterable[str]) -> None:
-    """Refuse to write an output file over one of the user's inputs."""
+    """Refuse an output folder that is a file, and output files that would land on one of the user's inputs."""
+    out_dir = Path(out_dir)
+    for folder in (out_dir, *out_dir.parents):
+        if folder.exists() and not folder.is_dir():
+            raise UserInputError(
+                f"--out {out_dir}: {folder} is a file, not a folder (give a folder for the plan files; it is created if missing)"
+            )
+        if folder.exists():
+            break
     protected_paths = {Path(p).resolve() for p in protected if p is not None}
     for name in names:
         target = (Path(out_dir) / name).resolve()

@@ -50,7 +50,7 @@ def _movers_sheet(path: Path) -> pd.DataFrame:
     from python_calamine import CalamineWorkbook
 
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Movers").to_python()
-    head = next(i for i, r in enumerate(rows) if r and r[0] == "Account id")
+    head = next(i for i, r in enumerate(rows) if r and r[0] == "Account ID")
     return pd.DataFrame(rows[head + 1:], columns=rows[head])
 
 
@@ -157,14 +157,14 @@ def test_shifted_usage_drift_lists_large_accounts_losing_usage_and_small_account
     drift = r["json"]["drift"]
     movers = _movers_sheet(r["out"] / "tier_plan_results.xlsx")
     flagged = movers[movers["Drift flag"] != ""]
-    losing = set(flagged.loc[flagged["Drift flag"] == LOSING, "Account id"])
-    expanding = set(flagged.loc[flagged["Drift flag"] == EXPANDING, "Account id"])
+    losing = set(flagged.loc[flagged["Drift flag"] == LOSING, "Account ID"])
+    expanding = set(flagged.loc[flagged["Drift flag"] == EXPANDING, "Account ID"])
     assert drift["flagged"][LOSING] == len(losing) and drift["flagged"][EXPANDING] == len(expanding)
     assert len(losing & set(groups["losing"])) >= 0.9 * len(groups["losing"])
     assert len(expanding & set(groups["expanding"])) >= 0.9 * len(groups["expanding"])
     # the quiet accounts (small noise only) are not drift
     shifted = set(groups["losing"]) | set(groups["expanding"])
-    assert not (set(flagged["Account id"]) - shifted)
+    assert not (set(flagged["Account ID"]) - shifted)
     assert all(abs(row["score_change"]) >= drift["threshold"] for row in drift["top"])
 
 

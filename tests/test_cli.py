@@ -66,7 +66,7 @@ def test_missing_workbook_is_a_user_error(tmp_path):
 def test_unknown_format_is_refused_before_any_work(tmp_path):
     r = run("plan", DEMO, "--out", tmp_path, "--format", "html,docx")
     assert r.returncode == 2
-    assert "--format docx is not known" in r.stderr
+    assert "command line: --format docx is not known (choose from html,pdf,xlsx,csv,json)" in r.stderr
     assert not any(tmp_path.iterdir())
 
 
@@ -98,3 +98,21 @@ def test_unknown_command_is_a_usage_error_without_traceback():
     assert r.returncode == 2
     assert "No such command 'bogus'" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_value_table_is_not_cut_when_piped():
+    r = run("value", DEMO)
+    assert r.returncode == 0
+    assert "…" not in r.stdout
+    assert "use " in r.stdout and "coverage ratios and support staffing" in r.stdout
+
+
+def test_out_folder_that_is_a_file_is_refused_before_any_work(tmp_path):
+    note = tmp_path / "notes.txt"
+    note.write_text("mine")
+    for command in (["plan", DEMO, "--out", note], ["segment", DEMO, "--out", note / "sub"], ["optimize", DEMO, "--out", note]):
+        r = run(*command)
+        assert r.returncode == 2, command
+        assert "is a file, not a folder" in r.stderr
+        assert "Traceback" not in r.stderr
+    assert note.read_text() == "mine"

@@ -37,7 +37,7 @@ def test_missing_numbers_are_blank_cells_and_shares_are_percent(tmp_path):
     assert ws["C3"].value is None
     assert ws["D2"].value == 0.1
     assert ws["D2"].number_format == "0.0%"
-    assert ws["A1"].value == "Account id"
+    assert ws["A1"].value == "Account ID"
     assert ws.freeze_panes == "A2"
 
 
@@ -47,7 +47,7 @@ def test_title_and_note_push_the_table_down(tmp_path):
     ws = openpyxl.load_workbook(path)["Account tiers"]
     assert ws["A1"].value == "Accounts by tier"
     assert ws["A2"].value == "Scores are 0-100."
-    assert ws["A4"].value == "Account id"
+    assert ws["A4"].value == "Account ID"
     assert ws["A5"].value == "A1"
     assert list(ws.tables) == ["ResultAccountTiers"]
 
@@ -62,3 +62,7 @@ def test_header_labels():
     assert header_label("annual_cost_per_account") == "Annual cost per account"
     assert header_label("tier") == "Tier"
     assert header_label("Health score") == "Health score"
+    assert header_label("account_id") == "Account ID"
+    assert header_label("arr") == "ARR"
+    assert header_label("cs_cost_share_of_arr") == "CS cost share of ARR"
+    assert header_label("cutoff") == "Cut-off"

@@ -137,7 +137,7 @@ def test_the_tier_formula_in_the_results_workbook_reproduces_every_score_tier(tm
     write_results_workbook(src, seg.result_sheets())
     converted = _libreoffice(src, tmp_path, recalc_always=True)
     ws = openpyxl.load_workbook(converted, data_only=True)["Account tiers"]
-    assert [c.value for c in ws[4][:6]] == ["Account id", "Name", "Arr", "Score", "Tier by score", "Tier"]
+    assert [c.value for c in ws[4][:6]] == ["Account ID", "Name", "ARR", "Score", "Tier by score", "Tier"]
     got = [(r[0], r[3], r[4]) for r in ws.iter_rows(min_row=5, max_row=4 + n, values_only=True)]
     expected = list(zip(seg.accounts["account_id"], seg.accounts["score"], seg.accounts["score_tier"].astype(str)))
     assert got == expected

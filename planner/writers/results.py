@@ -75,14 +75,18 @@ def default_format(column: str) -> str | None:
     return None
 
 
+# words shown in capitals (or their usual spelling) in headers made from snake_case names
+_HEADER_WORDS = {"id": "ID", "arr": "ARR", "asv": "ASV", "cs": "CS", "csm": "CSM", "sla": "SLA", "slas": "SLAs",
+                 "crm": "CRM", "tam": "TAM", "pct": "%", "cutoff": "cut-off", "cutoffs": "cut-offs"}
+
+
 def header_label(column: str) -> str:
-    """snake_case -> 'Snake case' for display; other names unchanged."""
-    if column and column == column.lower() and "_" in column:
-        text = column.replace("_", " ")
-        return text[0].upper() + text[1:]
-    if column and column == column.lower():
-        return column[0].upper() + column[1:]
-    return column
+    """snake_case -> 'Snake case' for display ('account_id' -> 'Account ID'); other names unchanged."""
+    if not column or column != column.lower():
+        return column
+    words = [_HEADER_WORDS.get(w, w) for w in column.split("_")]
+    text = " ".join(words)
+    return text[0].upper() + text[1:]
 
 
 def write_results_workbook(path: str | Path, sheets: Mapping[str, ResultSheet | pd.DataFrame]) -> Path:
