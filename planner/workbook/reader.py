@@ -921,6 +921,12 @@ class _Validator:
                            target_seconds=row["target"] * SECONDS_PER[row["target_unit"]],
                            tickets_per_account_month=row["tickets"], handle_minutes=row["handle_minutes"],
                            service_level=row["service_level"], role=row["role"]))
+        # A tier without SLA rows is legitimate (a purely digital tier) but gets no support staffing: say so.
+        named = {v.casefold() for v in cols.get("tier", ()) if isinstance(v, str)}
+        for tier in tiers:
+            if tier.name.casefold() not in named:
+                self.notes.append(Problem("SLAs", f"no support commitments for {tier.name}",
+                                          "its accounts get no support staffing in the plan; add rows for each severity if they should"))
         return out
 
     # ------------------------------------------------------------ Scoring
