@@ -316,6 +316,41 @@ def test_summary_has_a_row_per_possible_tier_and_formulas_only(demo_book):
     assert ws.cell(lay["budget_rows"]["budget_used_share"] + 1, 4).value.startswith("=IF(AND(ISNUMBER(Budget)")
 
 
+def test_summary_says_what_its_cost_covers_and_leaves_out(demo_book):
+    """The Summary's cost is the services' time and direct cost only; a labelled line under the budget block says what the
+    full plan adds (whole people, coverage, support) and where to get it, and no label calls the figure the cost to serve."""
+    ws = demo_book[schema.SUMMARY_SHEET]
+    lay = template.summary_layout(3)
+    cells = {str(v) for v in _cells(ws).values()}
+    assert not any("Cost to serve" in v for v in cells)
+    assert ws.cell(schema.HEADER_ROW, 7).value == "Service time and direct cost"
+    labels = [ws.cell(lay["budget_rows"][key] + 1, 1).value for key, _, _ in template.SUMMARY_BUDGET_ROWS]
+    assert labels == ["Annual CS budget", "Service time and direct cost", "Share of the budget",
+                      "Left for whole people, coverage and support"]
+    r = lay["scope_row"] + 1
+    assert r == lay["budget_rows"]["budget_left"] + 2  # the line right under the budget block
+    assert ws.cell(r, 1).value == "What these figures leave out"
+    text = ws.cell(r, 4).value
+    assert not str(text).startswith("=")  # words, not a formula pretending to compute the full cost
+    for phrase in ("hired whole", "cover each tier's accounts", "support is staffed to meet the SLAs",
+                   "can exceed the budget even when this sheet fits it",
+                   "Run optimization (tierplan plan) gives the full cost, with whole people, coverage and support"):
+        assert phrase in text, phrase
+    assert f"A{r}:C{r}" in {str(m) for m in ws.merged_cells.ranges}
+    assert f"D{r}:{get_column_letter(len(template.SUMMARY_COLUMNS))}{r}" in {str(m) for m in ws.merged_cells.ranges}
+    assert ws.row_dimensions[r].height >= 45  # room for the wrapped text
+
+
+def test_guide_says_what_the_workbook_cost_leaves_out(demo_book):
+    text = "\n".join(str(v) for v in _cells(demo_book[schema.GUIDE_SHEET]).values())
+    assert "What the workbook's cost leaves out" in text
+    assert "people are hired whole, not by the hour" in text
+    assert "support is staffed to meet the SLAs" in text
+    assert "Run optimization (tierplan plan) prices the whole plan, with whole people, coverage and support" in text
+    assert "until the Summary fits the budget" not in text
+    assert "whole people, coverage and support are not included" in text  # the Summary's line in the list of sheets
+
+
 def test_renamed_headers_are_followed_by_the_formulas(tmp_path):
     content = default_content()
     content.rename_headers["Intervals"] = {"hours": "Hours each"}

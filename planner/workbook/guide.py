@@ -75,7 +75,9 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
                                   "number, and the fewest and most you would accept. Sheet: Intervals."),
         T("3. Cost each service", "With Finance, give every role a loaded annual cost and its productive hours (sheet: Roles), and "
                                   "every service its hours and direct cost. Intervals turns them into a cost per occurrence and "
-                                  "an annual cost per account. Negotiate effort and intervals until the Summary fits the budget."),
+                                  "an annual cost per account. Negotiate effort and intervals on the Summary: it shows the "
+                                  "services' own time and direct cost, so leave room in the budget for whole people, "
+                                  "coverage of each tier's accounts and support (see below)."),
         T("4. Apply the margin", "Agree a profit margin with the CFO and the revenue leaders (sheet: Finance). It turns cost "
                                  "into Assessed Service Value: what each tier's service package would be worth if it were sold, "
                                  "which shows who qualifies for what and what Customer Success contributes."),
@@ -93,7 +95,7 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
         T("Step 4: Services", "Edit the catalog. To add a service, type it in the row below the table, then add one Intervals row "
                               "per tier for it."),
         T("Step 5: Intervals", "Negotiate hours and occurrences per year. Cost per occurrence, annual cost and Assessed Service "
-                               "Value follow at once, and so do the Summary sheet's totals and budget line."),
+                               "Value follow at once, and so do the Summary sheet's totals and budget lines."),
         T("Step 6: SLAs", "Support response targets, channels, ticket volumes and handle times per tier and severity."),
         T("Step 7: Scoring", "Map Accounts columns to revenue and the four pillars (growth potential, strategic value, engagement "
                              "complexity, health and maturity), each with a weight and a direction."),
@@ -116,6 +118,17 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
         T("", "Assessed Service Value = annual cost x (1 + profit margin)"),
         T("", f"With a 30% margin a service costing 1,000 a year is worth 1,300. This workbook's margin is {margin:.0%}, so every "
               f"annual cost is multiplied by {1 + margin:.2f}. The Intervals formulas and the tierplan program use the same reading."),
+        B,
+        H("What the workbook's cost leaves out"),
+        T("Service time and direct cost", "The Intervals and Summary sheets price each service's hours at its role's hourly "
+                                          "rate and add its direct costs. That is the cost the Summary compares with the budget, "
+                                          "and the cost Assessed Service Value marks up."),
+        T("Not in that figure", "Three costs of the full plan are not: people are hired whole, not by the hour; named roles "
+                                "need enough people to cover each tier's accounts (the most accounts one person can own); and "
+                                "support is staffed to meet the SLAs. The full plan therefore costs more than the Summary "
+                                "shows and can exceed a budget the Summary fits."),
+        T("The full cost", "Run optimization (tierplan plan) prices the whole plan, with whole people, coverage and support, "
+                           "and says whether it fits the budget."),
         B,
         H("Bands: share of ARR or of accounts"),
         T("Band basis", "The source process describes tiers by their share of ARR: Tier 1 holds 10-20% of ARR, Tier 2 30-50%, and "
@@ -149,8 +162,9 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
     purposes = {s.name: s.purpose for s in schema.INPUT_SHEETS}
     purposes[schema.FINANCE.name] = schema.FINANCE.purpose
     purposes[schema.GUIDE_SHEET] = PURPOSE
-    purposes[schema.SUMMARY_SHEET] = ("Cost to serve, Assessed Service Value and CS cost as a share of ARR per tier, against "
-                                      "the budget. Formulas only.")
+    purposes[schema.SUMMARY_SHEET] = ("Service time and direct cost, Assessed Service Value and service cost as a share of ARR "
+                                      "per tier, against the budget; whole people, coverage and support are not included. "
+                                      "Formulas only.")
     for name in schema.SHEET_ORDER:
         out.append(T(name, purposes[name] + (" (protected)" if name in protected else "")))
     out.append(T("Result sheets", "After a run TierPlan writes these green sheets and never touches the others: "

@@ -178,9 +178,9 @@ SUMMARY_COLUMNS = (
     ("annual_cost_per_account", "Annual cost per account", schema.MONEY_FORMAT),
     ("asv_per_account", "Assessed Service Value per account", schema.MONEY_FORMAT),
     ("hours_per_account", "Hours per account", "#,##0.0"),
-    ("cost_to_serve", "Cost to serve", schema.MONEY_FORMAT),
+    ("cost_to_serve", "Service time and direct cost", schema.MONEY_FORMAT),
     ("assessed_value", "Assessed Service Value", schema.MONEY_FORMAT),
-    ("cost_share_of_arr", "CS cost % of ARR", schema.PERCENT_FORMAT),
+    ("cost_share_of_arr", "Service cost % of ARR", schema.PERCENT_FORMAT),
     ("max_cost_share", "Max CS cost % of ARR", schema.PERCENT_FORMAT),
     ("within_guardrail", "Within guardrail", "General"),
 )
@@ -188,9 +188,18 @@ SUMMARY_WIDTHS = (12, 10, 14, 14, 16, 11, 15, 16, 11, 11, 11)
 #: Rows of the budget block under the Summary table: (key, label, number format).
 SUMMARY_BUDGET_ROWS = (
     ("budget", "Annual CS budget", schema.MONEY_FORMAT),
-    ("cost_to_serve", "Cost to serve at negotiated intervals", schema.MONEY_FORMAT),
-    ("budget_used_share", "Budget used", schema.PERCENT_FORMAT),
-    ("budget_left", "Budget left", schema.MONEY_FORMAT),
+    ("cost_to_serve", "Service time and direct cost", schema.MONEY_FORMAT),
+    ("budget_used_share", "Share of the budget", schema.PERCENT_FORMAT),
+    ("budget_left", "Left for whole people, coverage and support", schema.MONEY_FORMAT),
+)
+#: The labelled line under the budget block: what the figures above include and leave out.
+SUMMARY_SCOPE_LABEL = "What these figures leave out"
+SUMMARY_SCOPE_TEXT = (
+    "The figures above price each service's hours at its role's hourly rate, plus its direct costs, at the negotiated "
+    "intervals. They leave out three costs of the full plan: people are hired whole, not by the hour; named roles need "
+    "enough people to cover each tier's accounts (the most accounts one person can own, on Roles); and support is staffed "
+    "to meet the SLAs. So the full plan costs more than this, and can exceed the budget even when this sheet fits it. "
+    "Run optimization (tierplan plan) gives the full cost, with whole people, coverage and support."
 )
 
 
@@ -205,6 +214,7 @@ def summary_layout(n_tiers: int) -> dict:
         "n_rows": n_rows,
         "total_row": total,
         "budget_rows": {key: budget_first + i for i, (key, _, _) in enumerate(SUMMARY_BUDGET_ROWS)},
+        "scope_row": budget_first + len(SUMMARY_BUDGET_ROWS),
     }
 
 
@@ -552,7 +562,8 @@ class _Writer:
         self._sheet_header(
             ws,
             "Summary",
-            "Per tier at the negotiated intervals, counting accounts by their previous tier. Formulas only: they follow every edit.",
+            "Per tier at the negotiated intervals, counting accounts by their previous tier: the services' own time and direct cost "
+            "(what they leave out is said under the budget). Formulas only: they follow every edit.",
         )
         lay = summary_layout(len(self.content.tiers))
         header_fmt = self.fmt("header")
@@ -615,13 +626,12 @@ class _Writer:
             r = lay["budget_rows"][key]
             ws.merge_range(r, 0, r, 2, label, label_fmt)
             ws.write_formula(r, 3, budget_formulas[key], self.fmt("formula", numfmt), "")
-        note_row = lay["budget_rows"][SUMMARY_BUDGET_ROWS[-1][0]] + 2
-        ws.write_string(
-            note_row, 0,
-            "Cost to serve here is service time and direct costs at the negotiated intervals. Support queue staffing and whole-person "
-            "headcount for named roles are added by TierPlan's optimizer (Plan and Headcount sheets).",
-            self.fmt("purpose"),
-        )
+        sr = lay["scope_row"]
+        ws.merge_range(sr, 0, sr, 2, SUMMARY_SCOPE_LABEL, label_fmt)
+        last_col = len(SUMMARY_COLUMNS) - 1
+        ws.merge_range(sr, 3, sr, last_col, SUMMARY_SCOPE_TEXT, self.fmt("label"))
+        text_width = sum(SUMMARY_WIDTHS[3:])
+        ws.set_row(sr, 15 * guide.estimated_lines(SUMMARY_SCOPE_TEXT, text_width) + 1)
         # highlight tiers over their guardrail and a plan over budget
         red = self.book.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"})
         gcol = cols["within_guardrail"]
