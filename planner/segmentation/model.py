@@ -16,11 +16,15 @@ from planner.segmentation import columns as cols
 from planner.segmentation.reasons import build_reasons
 from planner.segmentation.retier import CHURN, LOCKED, STRATEGIC, Placement, place
 from planner.segmentation.scoring import Scores, numeric_values, percentile_rank, pillar_key, score_accounts
-from planner.segmentation.tiering import Cutoffs, band_report, choose_cutoffs
+from planner.segmentation.anchor import infer_previous_cutoffs
+from planner.segmentation.reasons import join as join_text
+from planner.segmentation.retier import tier_of
+from planner.segmentation.tiering import Cutoffs, band_report, choose_cutoffs, keep_previous_cutoffs
 
 DRIFT_ROWS = 1_000  # most accounts listed in .drift
 DRIFT_MIN_ROWS = 20  # the largest changes are listed even below the threshold
 DRIFT_MIN_POINTS = 5.0
+CHANGE_COLUMNS = ["tier", "previous_cutoff", "cutoff", "moved_by", "why"]
 
 
 @dataclass
@@ -40,12 +44,16 @@ class Segmentation:
     breakdown: pd.DataFrame
     margin: float  # re-tiering margin, score points
     strategic_tier: str | None
-    cutoff_method: str  # "standard" or "adjusted"
+    cutoff_method: str  # "standard", "adjusted", "previous" (last assessment's kept) or "previous-moved"
     bands_feasible: bool  # some set of score cut-offs meets every band
     lam: float  # how far through its band each tier's target sits (0 = minimum, 1 = maximum)
     drift_threshold: float
     pillar_weights: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # last assessment's cut-offs, inferred from previous tiers and scores (None when fitted afresh)
+    previous_cutoffs: pd.Series | None = None
+    # per cut-off (every tier but the last): tier, previous_cutoff, cutoff, moved_by, why ('' when kept)
+    cutoff_changes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHANGE_COLUMNS))
 
     # ------------------------------------------------------------ consumers
     def tier_stats(self) -> pd.DataFrame:
@@ -140,6 +148,16 @@ def segment(inputs: PlanInputs) -> Segmentation:
         else:
             strategic_name = tier_names[strategic_idx]
 
+    # ---- last assessment's cut-offs: kept while the bands hold with them
+    prev_score = numeric_values(acc["previous_score"])[0] if "previous_score" in acc.columns else np.full(n, np.nan)
+    usable = (locked < 0) & ~churn & ~(strategic if strategic_idx is not None else np.zeros(n, dtype=bool))
+    anchor = infer_previous_cutoffs(previous, prev_score, usable, margin_bins, cut.bins, tier_names)
+    if anchor.note:
+        notes.append(anchor.note)
+    if anchor.bins is not None:
+        cut = keep_previous_cutoffs(bins, arr, tiers, cut, anchor.bins)
+    changes, change_text = _cutoff_changes(anchor.bins, cut, bins, arr, tiers)
+
     pl = place(bins, cut.bins, previous, margin_bins, strategic, strategic_idx, churn, locked)
 
     # ---- pillar contributions and missing-signal text
@@ -166,9 +184,12 @@ def segment(inputs: PlanInputs) -> Segmentation:
         missing_text=missing_text,
         no_signal=scores.no_signal,
     )
+    if cut.method == "previous-moved":
+        # accounts whose tier differs from what the unmoved cut-offs would give: say which cut-off moved and why
+        pl_prev = place(bins, anchor.bins, previous, margin_bins, strategic, strategic_idx, churn, locked)
+        reason = join_text(reason, _moved_suffix(pl_prev.final, pl.final, change_text, K))
 
     score = bins / 100.0
-    prev_score = numeric_values(acc["previous_score"])[0] if "previous_score" in acc.columns else np.full(n, np.nan)
     change = np.round(score - prev_score, 2)
     arr_rank = percentile_rank(arr)
     threshold = max(2.0 * margin_bins / 100.0, DRIFT_MIN_POINTS)
@@ -210,7 +231,7 @@ def segment(inputs: PlanInputs) -> Segmentation:
     bands["score_rule_share"] = by_rule["share"].to_numpy()
     bands["score_rule_met"] = by_rule["met"].to_numpy()
     bands["cutoff"] = cut.bins / 100.0
-    message = _band_message(bands, cut)
+    message = _band_message(bands, cut, [t for t in change_text if t])
     cutoffs = pd.Series(cut.bins / 100.0, index=list(tier_names), name="cutoff")
 
     movers = _movers(accounts, pl, ids, arr)
@@ -261,7 +282,55 @@ def segment(inputs: PlanInputs) -> Segmentation:
         drift_threshold=threshold,
         pillar_weights=dict(scores.pillar_weights),
         notes=notes,
+        previous_cutoffs=(pd.Series(anchor.bins / 100.0, index=list(tier_names), name="previous_cutoff")
+                          if anchor.bins is not None else None),
+        cutoff_changes=changes,
     )
+
+
+def _cutoff_changes(previous: np.ndarray | None, cut: Cutoffs, bins: np.ndarray, arr: np.ndarray,
+                    tiers: tuple[Tier, ...]) -> tuple[pd.DataFrame, list[str]]:
+    """Per cut-off: previous and new value and why it moved; and the sentence per cut-off ('' when it did not move)."""
+    K = len(tiers)
+    if previous is None:
+        return pd.DataFrame(columns=CHANGE_COLUMNS), [""] * max(K - 1, 0)
+    before = band_report(tier_of(bins, previous), arr, tiers, cut.bases).to_dict("records")
+
+    def miss(r: dict) -> str:
+        basis = "ARR" if r["band_basis"] == "ARR" else "accounts"
+        if r["shortfall"] > 0:
+            return f"{r['tier']} would hold {r['share']:.1%} of {basis}, below its minimum of {r['band_min']:.0%}"
+        return f"{r['tier']} would hold {r['share']:.1%} of {basis}, above its maximum of {r['band_max']:.0%}"
+
+    rows, texts = [], []
+    for k in range(K - 1):
+        old, new = int(previous[k]), int(cut.bins[k])
+        why, text = "", ""
+        if old != new:
+            near = [r for r in before[k : k + 2] if not r["met"]] or [r for r in before if not r["met"]]
+            why = "with the previous cut-offs " + " and ".join(miss(r) for r in near)
+            text = f"The {tiers[k].name} cut-off moved from {old / 100:.2f} to {new / 100:.2f} because {why}."
+        elif cut.method == "previous" and not cut.feasible:
+            why = "kept: no set of cut-offs can meet every band"
+        else:
+            why = "kept: every band holds with it" if cut.method == "previous" else "kept: the bands did not need it to move"
+        rows.append({"tier": tiers[k].name, "previous_cutoff": old / 100.0, "cutoff": new / 100.0,
+                     "moved_by": round((new - old) / 100.0, 2), "why": why})
+        texts.append(text)
+    return pd.DataFrame(rows, columns=CHANGE_COLUMNS), texts
+
+
+def _moved_suffix(before: np.ndarray, after: np.ndarray, change_text: list[str], K: int) -> pa.Array:
+    """' The Tier 2 cut-off moved from ... because ...' for accounts whose tier the move changed; '' for the rest."""
+    table = [""] * (K * K)
+    moved = [k for k, t in enumerate(change_text) if t]
+    for lo in range(K):
+        for hi in range(lo + 1, K):
+            crossed = [change_text[k] for k in range(lo, hi) if change_text[k]] or [change_text[k] for k in moved]
+            table[lo * K + hi] = "".join(" " + t for t in crossed)
+    lo, hi = np.minimum(before, after), np.maximum(before, after)
+    code = np.where(before != after, lo * K + hi, 0)
+    return pa.array(table, type=pa.string()).take(pa.array(code.astype(np.int64)))
 
 
 def _missing_texts(scores: Scores) -> tuple[pa.Array, pa.Array]:
@@ -344,7 +413,7 @@ def _drift(accounts: pd.DataFrame, change: np.ndarray, ids: pa.Array, threshold:
     return accounts[cols].iloc[rows].rename(columns={"drift_flag": "flag"}).reset_index(drop=True)
 
 
-def _band_message(bands: pd.DataFrame, cut: Cutoffs) -> str:
+def _band_message(bands: pd.DataFrame, cut: Cutoffs, moves: list[str] | None = None) -> str:
     records = bands.to_dict("records")
 
     def describe(column: str, met: str) -> list[str]:
@@ -371,13 +440,18 @@ def _band_message(bands: pd.DataFrame, cut: Cutoffs) -> str:
         parts.append("By score: " + "; ".join(rule_misses))
     elif cut.method == "adjusted":
         parts.append("The score cut-offs were moved from the standard targets so that every band is met")
+    elif cut.method == "previous":
+        parts.append("The cut-offs of the last assessment are kept" + ("" if rule_misses else ": every band still holds with them"))
     if final_misses:
         parts.append("After hysteresis and overrides: " + "; ".join(final_misses))
     if not rule_misses and not final_misses:
         parts.insert(0, "Every tier is inside its band")
     elif not final_misses:
         parts.append("After hysteresis and overrides every tier is inside its band")
-    return ". ".join(parts) + "."
+    text = ". ".join(parts) + "."
+    for sentence in moves or ():
+        text += " " + sentence
+    return text
 
 
 def _gaps(**k) -> pd.DataFrame:

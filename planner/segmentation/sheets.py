@@ -104,6 +104,7 @@ def rules_table(seg) -> pd.DataFrame:
     rule = acc["rule"]
     rows = []
     names = list(seg.tier_names)
+    changes = seg.cutoff_changes.set_index("tier") if len(seg.cutoff_changes) else None
     for k, r in enumerate(seg.bands.itertuples()):
         if k < len(names) - 1:
             condition = f"Score {r.cutoff:.2f} or more" + (f" and below {seg.cutoffs.iloc[k - 1]:.2f}" if k > 0 else "")
@@ -116,6 +117,9 @@ def rules_table(seg) -> pd.DataFrame:
                 "tier": r.tier,
                 "condition": condition,
                 "cutoff": r.cutoff if k < len(names) - 1 else 0.0,
+                "previous_cutoff": (float(changes["previous_cutoff"].iloc[k])
+                                    if changes is not None and k < len(names) - 1 else np.nan),
+                "cutoff_change": (str(changes["why"].iloc[k]) if changes is not None and k < len(names) - 1 else ""),
                 "band_basis": r.band_basis,
                 "band_min": r.band_min,
                 "band_max": r.band_max,
@@ -140,16 +144,22 @@ def rules_table(seg) -> pd.DataFrame:
     ]
     for step, name, condition, count in overrides:
         rows.append({"step": step, "rule": name, "tier": "", "condition": condition, "accounts": count})
-    return pd.DataFrame(rows, columns=["step", "rule", "tier", "condition", "cutoff", "band_basis", "band_min", "band_max",
-                                       "target_share", "score_rule_share", "final_share", "band_met", "accounts"])
+    return pd.DataFrame(rows, columns=["step", "rule", "tier", "condition", "cutoff", "previous_cutoff", "cutoff_change", "band_basis",
+                                       "band_min", "band_max", "target_share", "score_rule_share", "final_share", "band_met",
+                                       "accounts"])
 
 
 def rules_sheet(seg) -> ResultSheet:
     formula = tier_formula("score", seg.cutoffs)
-    method = ("standard targets" if seg.cutoff_method == "standard" else "moved from the standard targets to meet every band")
+    method = {
+        "standard": "standard targets",
+        "adjusted": "moved from the standard targets to meet every band",
+        "previous": "the last assessment's, read from the previous tiers and scores and kept",
+        "previous-moved": "the last assessment's, moved only as far as the bands needed",
+    }.get(seg.cutoff_method, seg.cutoff_method)
     note = (f"Cut-offs ({method}) are set on scores so each tier's share lands in its band; hysteresis and overrides come after, "
             f"and the band columns show both. CRM rule: {formula}. {seg.band_message}")
-    fmt = {"cutoff": SCORE_FORMAT, "band_min": PERCENT_FORMAT, "band_max": PERCENT_FORMAT, "target_share": PERCENT_FORMAT,
+    fmt = {"cutoff": SCORE_FORMAT, "previous_cutoff": SCORE_FORMAT, "band_min": PERCENT_FORMAT, "band_max": PERCENT_FORMAT, "target_share": PERCENT_FORMAT,
            "score_rule_share": PERCENT_FORMAT, "final_share": PERCENT_FORMAT, "accounts": COUNT_FORMAT}
     return ResultSheet(rules_table(seg), title="Tier rules", note=note, formats=fmt)
 
@@ -233,6 +243,9 @@ def summary_dict(seg) -> dict:
             "tiers": list(seg.tier_names),
             "cutoffs": {k: float(v) for k, v in seg.cutoffs.items()},
             "cutoff_method": seg.cutoff_method,
+            "previous_cutoffs": ({k: float(v) for k, v in seg.previous_cutoffs.items()}
+                                 if seg.previous_cutoffs is not None else None),
+            "cutoff_changes": _records(seg.cutoff_changes),
             "bands_feasible": seg.bands_feasible,
             "band_target_position": seg.lam,
             "crm_rule": tier_formula("score", seg.cutoffs),

@@ -44,7 +44,7 @@ class Cutoffs:
     boundaries: np.ndarray  # (K+1,) group boundaries: tier k holds groups boundaries[k]..boundaries[k+1]-1
     targets: np.ndarray  # (K,) target share per tier on its basis (last tier: what is left)
     lam: float
-    method: str  # "standard" or "adjusted"
+    method: str  # "standard", "adjusted", "previous" (last assessment's kept) or "previous-moved"
     feasible: bool  # some set of score cut-offs meets every band
     bases: list[str]  # basis each tier is measured on ("ARR" falls back to "Accounts" when total ARR is 0)
 
@@ -84,9 +84,8 @@ def target_shares(mins: np.ndarray, maxs: np.ndarray) -> tuple[np.ndarray, float
     return mins + lam * (maxs - mins), lam
 
 
-def choose_cutoffs(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, ...]) -> Cutoffs:
-    """Cut-offs per tier from the rounded scores and ARR (see the module docstring)."""
-    K = len(tiers)
+def _shares(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, ...]):
+    """Cumulative shares per tier basis over score groups, bases, band limits, targets."""
     group = SCALE_BINS - bins
     counts = np.bincount(group, minlength=G).astype("float64")
     cents = np.bincount(group, weights=arr_cents(arr), minlength=G)
@@ -97,19 +96,96 @@ def choose_cutoffs(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, ...]) -
     cums = [cum_a if b == "ARR" else cum_n for b in bases]
     mins, maxs = band_limits(tiers)
     targets, lam = target_shares(mins, maxs)
+    return cums, bases, mins, maxs, targets, lam
 
+
+def _cut_of(boundaries: np.ndarray) -> np.ndarray:
+    K = len(boundaries) - 1
+    cut = np.zeros(K, dtype=np.int64)
+    for k in range(K - 1):
+        cut[k] = G - boundaries[k + 1]  # score bins >= this are in tiers <= k
+    return cut
+
+
+def choose_cutoffs(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, ...]) -> Cutoffs:
+    """Cut-offs per tier from the rounded scores and ARR (see the module docstring)."""
+    cums, bases, mins, maxs, targets, lam = _shares(bins, arr, tiers)
     standard = _standard_boundaries(cums, bases, targets)
     ok = _feasibility(cums, mins, maxs)
     feasible = bool(ok[0][0])
     boundaries, method = standard, "standard"
     if feasible and not _meets(standard, cums, mins, maxs):
         boundaries, method = _adjusted_boundaries(cums, bases, targets, mins, maxs, ok), "adjusted"
-    cut = np.zeros(K, dtype=np.int64)
-    for k in range(K - 1):
-        cut[k] = G - boundaries[k + 1]  # score bins >= this are in tiers <= k
     out_targets = targets.copy()
     out_targets[-1] = np.nan
-    return Cutoffs(cut, boundaries, out_targets, lam, method, feasible, bases)
+    return Cutoffs(_cut_of(boundaries), boundaries, out_targets, lam, method, feasible, bases)
+
+
+def keep_previous_cutoffs(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, ...], fresh: Cutoffs,
+                          previous: np.ndarray) -> Cutoffs:
+    """Last assessment's cut-offs where the bands still hold with them, else the smallest move that meets every band.
+
+    ``previous`` holds the last assessment's cut-offs (hundredths, non-increasing). The tiers by score
+    with these cut-offs are checked against the bands; if every band holds they are kept (method
+    "previous"). Otherwise, when some cut-offs can meet every band, the cut-offs are moved by the
+    smallest total number of score points that meets every band (method "previous-moved"; a dynamic
+    programme over the 10,001 scores, ties to the higher cut-off). When no cut-offs can meet every band,
+    the previous ones are kept and the misses reported.
+    """
+    K = len(tiers)
+    cums, bases, mins, maxs, targets, lam = _shares(bins, arr, tiers)
+    anchor = np.zeros(K + 1, dtype=np.int64)
+    anchor[K] = G
+    for k in range(K - 1):
+        anchor[k + 1] = min(max(G - int(previous[k]), 0), G)
+    anchor = np.maximum.accumulate(anchor)
+    if not fresh.feasible or _meets(anchor, cums, mins, maxs):
+        boundaries, method = anchor, "previous"
+    else:
+        boundaries, method = _smallest_move(cums, mins, maxs, anchor), "previous-moved"
+    return Cutoffs(_cut_of(boundaries), boundaries, fresh.targets.copy(), lam, method, fresh.feasible, bases)
+
+
+def _range_min(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """min(values[first[i]..last[i]]) for every i (inf where the range is empty), by a sparse table."""
+    levels = [values]
+    width = 1
+    while 2 * width <= len(values):
+        prev = levels[-1]
+        levels.append(np.minimum(prev[:-width], prev[width:]))
+        width *= 2
+    out = np.full(len(first), np.inf)
+    length = last - first + 1
+    valid = length > 0
+    level = np.zeros(len(first), dtype=np.int64)
+    level[valid] = np.floor(np.log2(length[valid])).astype(np.int64)
+    for j in np.unique(level[valid]):
+        idx = np.flatnonzero(valid & (level == j))
+        table = levels[j]
+        out[idx] = np.minimum(table[first[idx]], table[last[idx] - (1 << int(j)) + 1])
+    return out
+
+
+def _smallest_move(cums, mins, maxs, anchor: np.ndarray) -> np.ndarray:
+    """Boundaries meeting every band with the least total distance from ``anchor`` (assumes feasible)."""
+    K = len(cums)
+    positions = np.arange(G + 1)
+    starts = positions
+    last_ok = _in_band(cums[K - 1][G] - cums[K - 1][starts], mins[K - 1], maxs[K - 1])
+    cost_from = [None] * K  # cost_from[k][b]: least move of boundaries k+1.. when tier k starts at b
+    cost_from[K - 1] = np.where(last_ok, 0.0, np.inf)
+    step = [None] * K
+    for k in range(K - 2, -1, -1):
+        step[k] = np.abs(positions - anchor[k + 1]).astype("float64") + cost_from[k + 1]
+        first, last = _window(cums[k], starts, mins[k], maxs[k])
+        cost_from[k] = _range_min(step[k], np.clip(first, 0, G), np.clip(last, -1, G))
+    b = np.zeros(K + 1, dtype=np.int64)
+    b[K] = G
+    for k in range(K - 1):
+        first, last = _window(cums[k], np.array([b[k]]), mins[k], maxs[k])
+        cand = np.arange(first[0], last[0] + 1)
+        b[k + 1] = cand[np.argmin(step[k][cand])]  # first = higher cut-off on ties
+    return b
 
 
 def _standard_boundaries(cums, bases, targets) -> np.ndarray:
