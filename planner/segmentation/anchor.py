@@ -17,8 +17,10 @@ placed them off the score rule):
 The previous cut-off is taken among the ``c`` with the fewest contradictions, and among those
 the ones misplacing at most 5% more accounts than the best (hysteresis-kept accounts sit on
 both sides of the line, so the best plain fit is fuzzy by about that much); of these, the one
-closest to today's fitted cut-off (ties: the higher). On an unchanged export today's fit is
-last time's cut-off, so it is read back exactly.
+closest to today's fitted cut-off (ties: the higher), then raised to the next previous score
+if that is still among them (all points up to it split the previous accounts alike, and a
+TierPlan cut-off is the lowest score in its tier). On an unchanged export today's fit is last
+time's cut-off, so it is read back exactly.
 
 The previous tiers are trusted only when, for every boundary, the best cut-off contradicts
 at most 1% of the accounts considered; otherwise (previous tiers from another rule, for
@@ -66,6 +68,7 @@ def infer_previous_cutoffs(
     hist = np.bincount(previous[ok] * B + ps, minlength=K * B).reshape(K, B)
     below = np.concatenate([np.zeros((K, 1)), np.cumsum(hist, axis=1)], axis=1)  # below[t, x]: tier t, score < x (x 0..B)
     cand = np.arange(B + 1)  # candidate cut-offs 0 .. 100.01
+    seen = np.concatenate([hist.sum(axis=0) > 0, [False]])  # a previous score sits on this bin
 
     def count_below(table: np.ndarray, x: np.ndarray) -> np.ndarray:
         return table[np.clip(x, 0, B)]
@@ -84,7 +87,13 @@ def infer_previous_cutoffs(
         pool &= misplaced <= best + np.floor(best * FUZZ_SHARE)
         choices = cand[pool]
         distance = np.abs(choices - fresh[k])
-        out[k] = choices[distance == distance.min()].max()
+        c = int(choices[distance == distance.min()].max())
+        # every point up to the next previous score splits the previous accounts alike, and a TierPlan
+        # cut-off is the lowest score in its tier: take that score (or the pool's last point before it)
+        at = np.flatnonzero(seen[c:])
+        stop = c + int(at[0]) if len(at) else B
+        c = int(cand[c : stop + 1][pool[c : stop + 1]].max())
+        out[k] = c
         contradicting[k] = fewest
     for k in range(1, K - 1):  # cut-offs never rise going down the tiers
         out[k] = min(out[k], out[k - 1])

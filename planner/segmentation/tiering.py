@@ -96,7 +96,7 @@ def _shares(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, ...]):
     cums = [cum_a if b == "ARR" else cum_n for b in bases]
     mins, maxs = band_limits(tiers)
     targets, lam = target_shares(mins, maxs)
-    return cums, bases, mins, maxs, targets, lam
+    return cums, bases, mins, maxs, targets, lam, counts
 
 
 def _cut_of(boundaries: np.ndarray) -> np.ndarray:
@@ -109,7 +109,7 @@ def _cut_of(boundaries: np.ndarray) -> np.ndarray:
 
 def choose_cutoffs(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, ...]) -> Cutoffs:
     """Cut-offs per tier from the rounded scores and ARR (see the module docstring)."""
-    cums, bases, mins, maxs, targets, lam = _shares(bins, arr, tiers)
+    cums, bases, mins, maxs, targets, lam, _ = _shares(bins, arr, tiers)
     standard = _standard_boundaries(cums, bases, targets)
     ok = _feasibility(cums, mins, maxs)
     feasible = bool(ok[0][0])
@@ -129,11 +129,12 @@ def keep_previous_cutoffs(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, 
     with these cut-offs are checked against the bands; if every band holds they are kept (method
     "previous"). Otherwise, when some cut-offs can meet every band, the cut-offs are moved by the
     smallest total number of score points that meets every band (method "previous-moved"; a dynamic
-    programme over the 10,001 scores, ties to the higher cut-off). When no cut-offs can meet every band,
+    programme over the 10,001 scores, ties to the higher cut-off), each moved cut-off then placed at the
+    lowest score left in its tier (same tiers). When no cut-offs can meet every band,
     the previous ones are kept and the misses reported.
     """
     K = len(tiers)
-    cums, bases, mins, maxs, targets, lam = _shares(bins, arr, tiers)
+    cums, bases, mins, maxs, targets, lam, counts = _shares(bins, arr, tiers)
     anchor = np.zeros(K + 1, dtype=np.int64)
     anchor[K] = G
     for k in range(K - 1):
@@ -143,6 +144,12 @@ def keep_previous_cutoffs(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, 
         boundaries, method = anchor, "previous"
     else:
         boundaries, method = _smallest_move(cums, mins, maxs, anchor), "previous-moved"
+        # a moved cut-off sits at the lowest score left in its tier (same tiers, the CRM rule reads naturally)
+        filled = np.flatnonzero(counts > 0)  # score groups holding an account
+        for k in range(1, K):
+            if boundaries[k] != anchor[k] and len(filled):
+                before = filled[filled < boundaries[k]]
+                boundaries[k] = max(int(before[-1]) + 1, int(boundaries[k - 1])) if len(before) else boundaries[k - 1]
     return Cutoffs(_cut_of(boundaries), boundaries, fresh.targets.copy(), lam, method, fresh.feasible, bases)
 
 
