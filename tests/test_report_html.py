@@ -248,3 +248,92 @@ def test_an_infeasible_plan_says_so_first_with_the_smallest_budget_that_works(br
         assert f"The smallest budget that works is ${smallest:,.0f}" in status
     else:
         assert "No budget alone makes it possible" in status
+
+
+# ----------------------------------------------------------------- the summary's sentences
+
+
+def _money(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+def _summary_context(plan):
+    from planner.report.context import account_detail, build_context
+
+    return build_context(plan.to_dict(), plan.inputs, detail=account_detail(plan))
+
+
+def _asv_sentence(plan_dict: dict, margin: float) -> str:
+    asv = plan_dict["optimization"]["assessed_service_value"]
+    return (f"Their Assessed Service Value is {_money(asv)}: the services' own time and direct cost ({_money(asv / (1 + margin))}) "
+            f"plus the {margin:.0%} margin. It leaves out support staffing and the spare hours of people hired whole or for "
+            f"coverage, which the {_money(plan_dict['summary']['total_cost'])} includes.")
+
+
+def test_feasible_summary_says_what_assessed_service_value_covers(demo_plan):
+    d = json.loads(json.dumps(demo_plan.to_dict()))
+    ctx = _summary_context(demo_plan)
+    text = ctx["summary_text"]
+    assert d["summary"]["status"] == "optimal"
+    assert _asv_sentence(d, demo_plan.inputs.finance.margin) in text
+    assert "priced at cost plus" not in text
+    assert ctx["status"]["ways_out"] == []
+    asv_kpi = next(k for k in ctx["kpis"] if k["label"] == "Assessed Service Value")
+    assert asv_kpi["note"] == "service time and direct cost + 30% margin"
+    assert len(ctx["trade_offs"]) == 3 and ctx["trade_offs_heading"] == "Three trade-offs to decide on"
+    assert not any(" USD" in t for t in ctx["trade_offs"])  # amounts in the report's money format
+
+
+def test_infeasible_summary_explains_value_below_cost_and_offers_one_way_out_as_one(tight_plan):
+    d = json.loads(json.dumps(tight_plan.to_dict()))
+    inf, opt = d["optimization"]["infeasibility"], d["optimization"]
+    assert d["summary"]["mode"] == "max_value" and inf["extra_headcount_total"] and not inf["relaxations"]
+    ctx = _summary_context(tight_plan)
+    st = ctx["status"]
+    # the value is below the plan's cost, and the summary says why
+    assert opt["assessed_service_value"] < d["summary"]["total_cost"]
+    assert _asv_sentence(d, tight_plan.inputs.finance.margin) in ctx["summary_text"]
+    # the cheapest plan's cost, broken down from plan.json's cost_breakdown (formatted, not repeated from the optimizer's words)
+    b = opt["cost_breakdown"]
+    people = round(sum(r["people"] for r in opt["headcount"]))
+    assert st["details"] == [
+        f"The figures below are the cheapest plan that meets every requirement. It costs {_money(d['summary']['total_cost'])}: "
+        f"{people} people at {_money(b['people'])} (support queues take {_money(b['support'])} of that) and "
+        f"{_money(b['direct_services'])} of direct service costs."
+    ]
+    named = [f"{n} {k}" for k, n in inf["extra_headcount"].items()]
+    extra = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
+    assert st["ways_intro"] == "Another way to make a plan possible:"
+    assert len(st["ways_out"]) == 1
+    assert st["ways_out"] == [f"Keep the budget and fund {inf['extra_headcount_total']} more people from elsewhere: {extra}."]
+    html_text = render_html(tight_plan)
+    assert "Ways to make a plan possible" not in html_text and "Or fund" not in html_text
+    assert '<span class="status-line">Another way to make a plan possible:</span>' in html_text
+    assert ctx["trade_offs_heading"] == {1: "The trade-off to decide on", 2: "Two trade-offs to decide on",
+                                         3: "Three trade-offs to decide on"}[len(ctx["trade_offs"])]
+
+
+@pytest.fixture(scope="module")
+def min_cost_plan(demo_inputs):
+    """The demo in min_cost mode: the negotiated intervals with whole people, coverage and support need more than the budget."""
+    from planner.pipeline import PlanOptions, build_plan
+
+    return build_plan(demo_inputs, PlanOptions(mode="min_cost"))
+
+
+def test_min_cost_over_budget_lists_each_way_out_without_a_leading_or(min_cost_plan):
+    d = json.loads(json.dumps(min_cost_plan.to_dict()))
+    inf = d["optimization"]["infeasibility"]
+    assert d["summary"]["status"] == "infeasible" and inf["smallest_budget"] > d["summary"]["budget"]
+    ctx = _summary_context(min_cost_plan)
+    st = ctx["status"]
+    assert st["headline"] == (f"No plan meets every requirement within the budget of {_money(d['summary']['budget'])}. The smallest "
+                              f"budget that works is {_money(inf['smallest_budget'])}, {_money(inf['budget_shortfall'])} more.")
+    assert st["ways_intro"] == "Other ways to make a plan possible (any one of them is enough):"
+    assert ("Run in max_value mode, where intervals may move between their minimum and maximum, to see what "
+                                  "to give up to stay within the budget.") in st["ways_out"]
+    assert len(st["ways_out"]) == 1 + bool(inf["extra_headcount_total"]) + len(inf["relaxations"])
+    assert not any(w.startswith("Or ") for w in st["ways_out"])
+    assert _asv_sentence(d, min_cost_plan.inputs.finance.margin) in ctx["summary_text"]
+    html_text = render_html(min_cost_plan)
+    assert html_text.count('<ul class="ways-out">') == 1

@@ -15,6 +15,7 @@ SVG strings marked safe (matplotlib escapes their text).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
@@ -269,6 +270,8 @@ def _summary(p: _Plan) -> dict:
     solver = _solver_label(opt)
     details: list[str] = []
     ways_out: list[str] = []
+    ways_intro = ""
+    people = _sum(r.get("people") for r in p.headcount)
     if p.feasible:
         headline = f"The plan fits the budget: {fmt.money(p.total_cost, cur)} of {fmt.money(p.budget, cur)} ({fmt.percent(p.budget_used)} used)."
         if opt.get("proven_optimal"):
@@ -279,35 +282,57 @@ def _summary(p: _Plan) -> dict:
             details.append(f"{solver} stopped at its time limit with the best plan it had found; it is not proven optimal.")
     elif p.status == INFEASIBLE:
         smallest = inf.get("smallest_budget")
+        shortfall = inf.get("budget_shortfall")
+        conflicts = [c for c in inf.get("conflicts") or () if isinstance(c, Mapping)]
+        budget_only = [c.get("requirement") for c in conflicts] == ["budget"]
         headline = f"No plan meets every requirement within the budget of {fmt.money(p.budget, cur)}."
         if smallest is not None:
             headline += f" The smallest budget that works is {fmt.money(smallest, cur)}"
-            headline += f", {fmt.money(inf.get('budget_shortfall'), cur)} more." if inf.get("budget_shortfall") is not None else "."
-        elif inf.get("summary") and "No budget alone" in inf["summary"]:
+            headline += f", {fmt.money(shortfall, cur)} more." if shortfall is not None else "."
+        elif any(c.get("requirement") != "budget" for c in conflicts) or "No budget alone" in (inf.get("summary") or ""):
             headline += " No budget alone makes it possible: a requirement has to change."
-        if inf.get("summary"):
-            details.append(_sentence(inf["summary"]))
+        if conflicts and not budget_only:
+            names = [str(c.get("description")) for c in conflicts if c.get("description")]
+            details.append("These requirements cannot all be met together: " + "; ".join(names) + ".")
+        elif not conflicts and inf.get("summary"):
+            details.append(_sentence(_money_words(inf["summary"], cur)))
+        slas = [str(x.get("description")) for x in inf.get("unreachable_slas") or () if isinstance(x, Mapping) and x.get("description")]
+        if slas:
+            details.append("No number of support agents meets these SLAs: " + "; ".join(slas) + ".")
         if p.has_plan:
-            details.append(f"The figures below are the cheapest plan that meets every requirement; it costs {fmt.money(p.total_cost, cur)}.")
+            details.append(f"The figures below are the cheapest plan that meets every requirement. {_cost_parts(p, people)}")
         else:
             details.append("No intervals or headcount are planned; the tables below show the negotiated service levels and the tiering.")
+        if inf.get("extra_headcount_total"):
+            extra = [f"{fmt.count(n)} {k}" for k, n in (inf.get("extra_headcount") or {}).items()]
+            ways_out.append(
+                f"Keep the budget and fund {_plural(inf['extra_headcount_total'], 'more person', 'more people')} from elsewhere: "
+                f"{_and(extra)}."
+            )
+        elif shortfall and "extra_headcount" in inf and inf.get("extra_headcount") is None:
+            details.append("Extra people alone cannot close the gap at this budget: direct costs or guardrails stand in the way.")
+        if p.mode == "min_cost" and shortfall:
+            ways_out.append("Run in max_value mode, where intervals may move between their minimum and maximum, to see what to give "
+                            "up to stay within the budget.")
         for r in inf.get("relaxations") or ():
             if r.get("description"):
-                ways_out.append(_sentence(r["description"]))
-        if inf.get("extra_headcount_total"):
-            extra = ", ".join(f"{k}: {v}" for k, v in (inf.get("extra_headcount") or {}).items())
-            ways_out.append(f"Or fund {_plural(inf['extra_headcount_total'], 'more person', 'more people')} outside the budget ({extra}).")
+                ways_out.append(_sentence(_money_words(r["description"], cur)))
+        if inf.get("partial"):
+            details.append("Some checks hit the solver's time limit, so this explanation may be incomplete.")
+        if smallest is not None:
+            ways_intro = "Another way to make a plan possible:" if len(ways_out) == 1 else "Other ways to make a plan possible (any one of them is enough):"
+        else:
+            ways_intro = "What would make a plan possible:" if len(ways_out) == 1 else "Any one of these would make a plan possible:"
     else:
         headline = f"No plan: the solver stopped ({p.status or 'no status'})."
         details.append(f"{solver} found no plan within the time limit of {fmt.quantity(opt.get('time_limit'), 0)} seconds. Raise the limit or try the other solver.")
 
-    people = _sum(r.get("people") for r in p.headcount)
     n_tiers = len(p.tiers)
     kpis = [
         {"label": "Annual CS budget", "value": fmt.money(p.budget, cur), "note": "Finance sheet" if not (p.d.get("options") or {}).get("budget") else "set on the command line"},
         {"label": "Planned cost", "value": fmt.money(p.total_cost, cur), "note": f"{fmt.percent(p.budget_used)} of budget" if p.budget_used is not None else "no plan"},
         {"label": "Expected ARR impact", "value": fmt.money(p.value, cur), "note": "retention and expansion the services buy"},
-        {"label": "Assessed Service Value", "value": fmt.money(p.asv, cur), "note": f"cost x (1 + {fmt.percent(p.margin, 0)} margin)"},
+        {"label": "Assessed Service Value", "value": fmt.money(p.asv, cur), "note": f"service time and direct cost + {fmt.percent(p.margin, 0)} margin"},
         {"label": "People", "value": fmt.people(people) if p.has_plan else fmt.DASH, "note": "whole people, all roles"},
         {"label": "Accounts", "value": fmt.count(s.get("accounts")), "note": f"{fmt.money(s.get('arr'), cur)} ARR in {n_tiers} tiers"},
     ]
@@ -316,23 +341,64 @@ def _summary(p: _Plan) -> dict:
         text += (
             f"{'Serving them as planned' if p.feasible else 'The cheapest plan that meets every requirement'} costs {fmt.money(p.total_cost, cur)} a year, "
             f"{fmt.percent(p.budget_used)} of the budget and {fmt.percent(_ratio(p.total_cost, s.get('arr')))} of ARR, with "
-            f"{_plural(int(round(people)), 'person', 'people')}. The services are expected to protect or add {fmt.money(p.value, cur)} of ARR; "
-            f"priced at cost plus the {fmt.percent(p.margin, 0)} margin they are worth {fmt.money(p.asv, cur)} (Assessed Service Value)."
+            f"{_plural(int(round(people)), 'person', 'people')}. The services are expected to protect or add {fmt.money(p.value, cur)} of ARR."
         )
+        if p.asv is not None:
+            own = p.asv / (1 + p.margin) if p.margin > -1 else None
+            text += (
+                f" Their Assessed Service Value is {fmt.money(p.asv, cur)}: the services' own time and direct cost "
+                f"({fmt.money(own, cur)}) plus the {fmt.percent(p.margin, 0)} margin. It leaves out support staffing and the spare "
+                f"hours of people hired whole or for coverage, which the {fmt.money(p.total_cost, cur)} includes."
+            )
     else:
-        text += "The services and commitments as they stand cannot be delivered; the ways out are listed above."
-    trade = [_sentence(t if isinstance(t, str) else (t.get("text") or "")) for t in list(opt.get("trade_offs") or ())[:3]]
+        text += "The services and commitments as they stand cannot be delivered; what would make a plan possible is listed above."
+    trade = [_sentence(_money_words(t if isinstance(t, str) else (t.get("text") or ""), cur)) for t in list(opt.get("trade_offs") or ())[:3]]
     return {
-        "status": {"feasible": p.feasible, "headline": headline, "details": details, "ways_out": ways_out},
+        "status": {"feasible": p.feasible, "headline": headline, "details": details, "ways_out": ways_out, "ways_intro": ways_intro},
         "kpis": kpis,
         "summary_text": text,
         "people": _people_table(p),
         "trade_offs": trade,
+        "trade_offs_heading": TRADE_OFF_HEADINGS.get(len(trade), "Trade-offs to decide on"),
         "no_trade_offs": (
             "No trade-offs were computed: there is no plan to vary." if not p.has_plan
             else "The sensitivity analysis found no limit whose change would move the plan materially."
         ),
     }
+
+
+TRADE_OFF_HEADINGS = {1: "The trade-off to decide on", 2: "Two trade-offs to decide on", 3: "Three trade-offs to decide on"}
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def _money_words(text: str, cur: str) -> str:
+    """Amounts the optimizer writes as "441,209 USD" in the report's money format ("$441,209")."""
+    if not cur:
+        return text
+    return re.sub(rf"(?<![\d.,])(\d{{1,3}}(?:,\d{{3}})+|\d+)(\.\d+)? {re.escape(cur)}\b",
+                  lambda m: fmt.money(float((m.group(1) + (m.group(2) or "")).replace(",", "")), cur), text)
+
+
+def _cost_parts(p: _Plan, people: float) -> str:
+    """"It costs X: N people at Y (support queues take Z of that) and W of direct service costs." from the cost breakdown."""
+    cur = p.cur
+    b = p.opt.get("cost_breakdown") or {}
+    parts = []
+    if b.get("people"):
+        part = f"{_plural(int(round(people)), 'person', 'people')} at {fmt.money(b['people'], cur)}"
+        if b.get("support"):
+            part += f" (support queues take {fmt.money(b['support'], cur)} of that)"
+        parts.append(part)
+    if b.get("direct_services"):
+        parts.append(f"{fmt.money(b['direct_services'], cur)} of direct service costs")
+    if b.get("automated"):
+        parts.append(f"{fmt.money(b['automated'], cur)} of automated programmes")
+    head = f"It costs {fmt.money(p.total_cost, cur)}"
+    return f"{head}: {_and(parts)}." if parts else f"{head}."
 
 
 def _people_table(p: _Plan) -> dict:
