@@ -157,7 +157,9 @@ def test_summary_lists_the_three_trade_offs_of_the_sensitivity_analysis(pages_te
     first = squash(pages_text[0])
     trade_offs = plan_json["optimization"]["trade_offs"]
     for text in trade_offs[:3]:
-        assert squash(text)[:60] in first
+        # the report writes the optimizer's "441,209 USD" as "$441,209"
+        shown = re.sub(r"(\d[\d,]*) USD", lambda m: money(float(m.group(1).replace(",", "")), "USD"), text)
+        assert squash(shown)[:60] in first
     if not trade_offs:
         assert "No trade-offs were computed" in first or "found no limit" in first
 
@@ -343,3 +345,30 @@ def test_every_box_stays_inside_the_page_content_area(layout):
             assert x0 >= left - 0.5 and x1 <= right + 0.5, (
                 f"page {i}: a <{box.element_tag}> box spans {x0:.1f}-{x1:.1f} px, the content area is {left:.1f}-{right:.1f} px"
             )
+
+
+def _embedded_font_names(pdf: Path) -> set[str]:
+    names = set()
+    for page in PdfReader(pdf).pages:
+        for ref in page.get("/Resources", {}).get("/Font", {}).values():
+            names.add(str(ref.get_object()["/BaseFont"]).split("+")[-1])
+    return names
+
+
+def test_an_emoji_in_an_account_name_is_drawn_with_the_colour_emoji_font(demo_plan, plan_json, tmp_path):
+    """Debian's fonts-noto-color-emoji is the report's fallback for emoji (Carlito has none): the glyph comes from it,
+    not an empty box, and the text still reads back as the emoji."""
+    import html as html_lib
+
+    from planner.report import render_html, write_pdf
+
+    mover = plan_json["segmentation"]["movers"]["top_up"][0]["name"]
+    page = render_html(demo_plan)
+    assert html_lib.escape(mover) in page
+    named = page.replace(html_lib.escape(mover), "Rocket \U0001F680 Labs")
+    plain = write_pdf(demo_plan, tmp_path / "plain.pdf", html=page)
+    emoji = write_pdf(demo_plan, tmp_path / "emoji.pdf", html=named)
+    assert not any("Emoji" in n for n in _embedded_font_names(plain))
+    assert any(n.startswith("Noto-Color-Emoji") for n in _embedded_font_names(emoji))  # bold in a row header
+    text = subprocess.run(["pdftotext", str(emoji), "-"], check=True, capture_output=True, text=True).stdout
+    assert "\U0001F680" in text
