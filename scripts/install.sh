@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 want_tests=0
 [ "${1:-}" = "--test" ] && want_tests=1
 
-debs=(fonts-liberation2 fonts-crosextra-carlito libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 python3-venv)
+debs=(fonts-liberation2 fonts-crosextra-carlito fonts-noto-color-emoji libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 python3-venv)
 if [ "$want_tests" = 1 ]; then
   debs+=(libreoffice-calc-nogui poppler-utils chromium)
 fi
