@@ -24,7 +24,7 @@ from planner.optimization.model import (
     prepare,
     unit_id,
 )
-from planner.optimization.plan import ERROR, FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, PlanSolution, Runner, solve_plan
+from planner.optimization.plan import ERROR, FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, PlanSolution, Runner, solve_plan, solve_plans
 from planner.optimization.result import (
     FRONTIER_COLUMNS,
     HEADCOUNT_COLUMNS,
@@ -38,7 +38,7 @@ from planner.optimization.result import (
     SUPPORT_COLUMNS,
     OptimizationResult,
 )
-from planner.optimization.sensitivity import FrontierPoint, LPRates, Step, frontier, integer_steps, lp_rates
+from planner.optimization.sensitivity import FrontierPlan, FrontierPoint, LPRates, Step, StepPlan, lp_rates, unconstrained_plan
 from planner.optimization.solve import check_solver
 
 
@@ -113,12 +113,27 @@ def optimize(
     rates = LPRates("skipped", None, None)
     steps: list[Step] = []
     points: list[FrontierPoint] = []
+    step_plan: StepPlan | None = None
+    frontier_plan: FrontierPlan | None = None
     if sensitivity and main.has_plan:
         rates = lp_rates(data, mode, budget, runner)
-        steps = integer_steps(data, mode, budget, main, runner)
+        step_plan = StepPlan(data, mode, budget, main, rates)
     if sensitivity and main.status != NO_SOLUTION and main.status != ERROR:
         known = {1.0: main} if mode == "max_value" and main.has_plan else None
-        points = frontier(data, budget, runner, known)
+        frontier_plan = FrontierPlan(data, budget, known, unconstrained_plan(data, runner))
+    # the steps' and the frontier's solves are independent: one batch keeps both CPUs busy
+    step_jobs = step_plan.jobs if step_plan else []
+    frontier_jobs = frontier_plan.jobs if frontier_plan else []
+    sols = solve_plans(data, step_jobs + frontier_jobs, runner) if step_jobs or frontier_jobs else []
+    if step_plan is not None:
+        steps = step_plan.finish(sols[:len(step_jobs)], runner)
+    if frontier_plan is not None:
+        points = frontier_plan.finish(sols[len(step_jobs):])
+        if frontier_plan.levels_off_at is not None:
+            free = frontier_plan.unconstrained.evaluation
+            notes.append(f"Frontier: the best plan without any budget limit costs {free.total_cost:,.0f}; from "
+                         f"{frontier_plan.levels_off_at:.0%} of the budget on it fits, so more budget buys nothing more "
+                         "and those points repeat it without a re-solve.")
 
     negotiated_cost = None
     if mode == "min_cost" and main.has_plan:
@@ -338,6 +353,7 @@ def _shadow_table(data: ModelData, mode: str, rates: LPRates, steps: list[Step])
             "step_unit": "money" if b else None,
             "step_gain": b.gain if b else None,
             "step_status": b.status if b else None,
+            "step_basis": b.basis if b else None,
         }
     )
     for u in data.units:
@@ -354,6 +370,7 @@ def _shadow_table(data: ModelData, mode: str, rates: LPRates, steps: list[Step])
                 "step_unit": "person" if s else None,
                 "step_gain": s.gain if s else None,
                 "step_status": s.status if s else None,
+                "step_basis": s.basis if s else None,
             }
         )
     for s in steps:
@@ -370,6 +387,7 @@ def _shadow_table(data: ModelData, mode: str, rates: LPRates, steps: list[Step])
                 "step_unit": s.unit,
                 "step_gain": s.gain,
                 "step_status": s.status,
+                "step_basis": s.basis,
             }
         )
     return pd.DataFrame(rows, columns=SHADOW_COLUMNS)
@@ -438,6 +456,7 @@ def _frontier_table(points: list[FrontierPoint], negotiated_cost: float | None) 
                 "cost": ev.total_cost if ev else None,
                 "budget_used_share": ev.total_cost / p.budget if ev else None,
                 "negotiated_plan_fits": (negotiated_cost <= p.budget * (1 + 1e-9)) if negotiated_cost is not None else None,
+                "re_solved": p.solved,
             }
         )
     return pd.DataFrame(rows, columns=FRONTIER_COLUMNS)

@@ -34,9 +34,9 @@ SUPPORT_COLUMNS = [
     "wait_probability", "binding_severity", "cost", "note",
 ]
 SHADOW_COLUMNS = [
-    "constraint", "kind", "per", "marginal", "meaning", "step", "step_unit", "step_gain", "step_status",
+    "constraint", "kind", "per", "marginal", "meaning", "step", "step_unit", "step_gain", "step_status", "step_basis",
 ]
-FRONTIER_COLUMNS = ["budget_share", "budget", "status", "value", "cost", "budget_used_share", "negotiated_plan_fits"]
+FRONTIER_COLUMNS = ["budget_share", "budget", "status", "value", "cost", "budget_used_share", "negotiated_plan_fits", "re_solved"]
 
 
 def _clean(v):

@@ -14,6 +14,27 @@ Two kinds of sensitivity, both reported:
   off. Whole people come in lumps, so these say what a realistic move buys.
 
 The frontier re-solves max_value at 60% ... 140% of the budget in 10% steps.
+
+Fewer solves, same answers. A step is only re-solved on its own when no
+cheaper argument gives its exact answer (docs/model.md, "Cheaper, not
+less true"):
+
+* keep-tier-order rules whose every pair has a zero LP dual are switched off
+  all together in one re-solve; switching rules off never lowers the optimum,
+  so when that re-solve gains nothing, none of them alone gains anything.
+  Otherwise (and for rules with a non-zero dual) each rule is re-solved alone;
+* one free person in a pool whose cost no guardrail counts is worth exactly
+  the budget raised by that person's loaded cost, whenever the plan at that
+  budget employs at least one person in the pool (pay the free person and the
+  step's plan fits the larger budget; make one of the paid people free and the
+  larger budget's plan fits the step). Pools with the same loaded cost share
+  that one re-solve; in min_cost (no budget) the saving is the loaded cost
+  itself whenever the plan employs someone there;
+* the best plan without any budget limit is solved once; every frontier
+  budget it fits gets that plan without a re-solve (no plan has more value,
+  and none reaches that value for less).
+
+Every step row says how its answer was obtained (``Step.basis``).
 """
 
 from __future__ import annotations
@@ -29,9 +50,15 @@ from planner.optimization.model import (
     order_group,
     unit_id,
 )
-from planner.optimization.plan import PlanSolution, Runner, solve_plans
+from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, solve_plans
 
 FRONTIER_SHARES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4)
+
+# how a step's answer was obtained (the `step_basis` column of the shadow prices)
+BASIS_SOLVED = "re-solved"
+BASIS_JOINT = "not re-solved alone: switched off together with the other rules not binding in the LP, the plan gains nothing"
+BASIS_BUDGET = "equal to the plan re-solved with the budget raised by this person's loaded cost (exact)"
+BASIS_LOADED_COST = "the person's loaded cost: the plan employs someone in this pool (exact, no re-solve needed)"
 
 
 # ------------------------------------------------------------------ LP relaxation rates
@@ -43,6 +70,7 @@ class LPRates:
     objective: float | None
     budget: float | None  # max_value: value per extra dollar; min_cost: 0 (the plan ignores the budget)
     hours: dict[str, float] = field(default_factory=dict)  # unit id -> value gained / cost saved per extra hour
+    order: dict[str, float] = field(default_factory=dict)  # service -> largest |d objective / d rhs| over its keep-order pairs
 
 
 def lp_spec(data: ModelData, mode: str, budget: float, shifts: tuple = ()) -> Spec:
@@ -77,8 +105,13 @@ def lp_rates(data: ModelData, mode: str, budget: float, runner: Runner) -> LPRat
         uid = unit_id(data, u)
         r = out.rate(f"hours_{uid}")
         hours[uid] = None if r is None else max(0.0, sign * r)
+    order: dict[str, float] = {}
+    for i, (service, _hi, _lo) in enumerate(data.order_pairs):
+        r = out.rate(f"order_{i:03d}")
+        # a missing dual is treated as binding: no shortcut is taken on it
+        order[service] = max(order.get(service, 0.0), float("inf") if r is None else abs(r))
     obj = out.objective + (built.value_constant if mode == "max_value" else 0.0)
-    return LPRates(out.status, obj, budget_rate, hours)
+    return LPRates(out.status, obj, budget_rate, hours, order)
 
 
 # ------------------------------------------------------------------ integer steps
@@ -98,6 +131,7 @@ class Step:
     unit: str
     gain: float | None  # value gained (max_value) or cost saved (min_cost) by the step; None: not solved
     status: str
+    basis: str = BASIS_SOLVED
 
 
 def _objective(sol: PlanSolution, mode: str) -> float | None:
@@ -114,48 +148,149 @@ def _gain(mode: str, base: float, new: float | None) -> float | None:
     return 0.0 if abs(g) <= 1e-7 * max(1.0, abs(base)) else g
 
 
-def integer_steps(data: ModelData, mode: str, budget: float, base: PlanSolution, runner: Runner) -> list[Step]:
+def _guardrail_counts(data: ModelData, unit) -> bool:
+    """Whether a tier guardrail counts this pool's people (Named pools in a guardrailed tier)."""
+    return bool(unit.tier) and unit.tier in data.guardrails
+
+
+@dataclass
+class _Todo:
+    key: str
+    label: str
+    size: float
+    unit: str
+    extra: dict  # spec extras of its own re-solve
+    how: tuple = ("alone",)  # ("alone",) | ("budget", amount, uid) | ("joint",) | ("known", gain)
+
+
+class StepPlan:
+    """The step re-solves to run (``jobs``) and how to read each step's answer from them.
+
+    ``finish`` turns the solved jobs into steps, re-solving alone (in one more
+    parallel batch) any step whose shortcut did not hold.
+    """
+
+    def __init__(self, data: ModelData, mode: str, budget: float, base: PlanSolution, rates: LPRates | None = None):
+        self.data, self.mode, self.base = data, mode, base
+        self.plan_budget = budget if mode == "max_value" else None
+        self.todo: list[_Todo] = []
+        self.jobs: list[dict] = []
+        self._budget_job: dict[float, int] = {}
+        self._joint_job: int | None = None
+        if not base.has_plan:
+            return
+        todo = self.todo
+        if mode == "max_value":
+            delta = budget_step(data, budget)
+            todo.append(_Todo(BUDGET, "Annual CS budget", delta, "money", {"shifts": ((BUDGET, delta),)}, ("budget", delta, None)))
+        # pools sharing a loaded cost share one budget re-solve (max_value)
+        shared: dict[float, int] = {}
+        for u in data.units:
+            if not _guardrail_counts(data, u):
+                shared[u.loaded_cost] = shared.get(u.loaded_cost, 0) + 1
+        for u in data.units:
+            uid = unit_id(data, u)
+            how: tuple = ("alone",)
+            if not _guardrail_counts(data, u) and u.loaded_cost > 0:
+                if mode == "min_cost":
+                    if base.people.get(uid, 0) >= 1:
+                        how = ("known", u.loaded_cost)
+                elif shared[u.loaded_cost] >= 2 or u.loaded_cost == todo[0].size:
+                    how = ("budget", u.loaded_cost, uid)
+            todo.append(_Todo(f"people:{uid}", f"One more {u.role} ({u.label}), funded outside the budget", 1.0, "person",
+                              {"shifts": ((f"people:{uid}", 1.0),)}, how))
+        if mode == "max_value":
+            ev = base.evaluation
+            for t, share in data.guardrails.items():
+                limit = share * data.arr[t]
+                if limit <= 0 or ev.tier_cost[t] < 0.9 * limit:
+                    continue
+                delta = 0.01 * data.arr[t]
+                todo.append(_Todo(guard_group(t), f"{t}: CS cost cap one point of ARR higher", delta, "money",
+                                  {"shifts": ((f"guardrail:{t}", delta),)}))
+            seen = set()
+            order_todo = []
+            for service, hi, lo in data.order_pairs:
+                if service in seen:
+                    continue
+                if base.x[hi] == base.x[lo] and base.x[hi] > data.cells[hi].floor(mode):
+                    seen.add(service)
+                    order_todo.append(_Todo(order_group(service), f"{service}: keep tier order switched off", 1.0, "rule",
+                                            {"drop": frozenset({order_group(service)})}))
+            if rates is not None and rates.order and rates.objective is not None:
+                zero = 1e-9 * max(1.0, abs(rates.objective))
+                quiet = [t for t in order_todo if rates.order.get(t.key[len("order:"):], float("inf")) <= zero]
+                if len(quiet) >= 2:
+                    for t in quiet:
+                        t.how = ("joint",)
+            todo.extend(order_todo)
+            mandatory: dict[str, list] = {}
+            for c in data.cells:
+                if c.mandatory and c.floor(mode) > c.floor_min and base.x[c.index] == c.floor(mode):
+                    mandatory.setdefault(c.service, []).append(c)
+            for service, cells in mandatory.items():
+                todo.append(_Todo(f"mandatory:{service}", f"{service}: allowed below the negotiated interval (down to the minimum)", 1.0, "rule",
+                                  {"floors": tuple((c.index, c.floor_min) for c in cells)}))
+
+        for t in todo:
+            kind = t.how[0]
+            if kind == "alone":
+                t.how = ("alone", self._add(t.key, t.extra))
+            elif kind == "budget":
+                amount = t.how[1]
+                if amount not in self._budget_job:
+                    key = BUDGET if amount == todo[0].size else f"budget +{amount:,.0f}"
+                    self._budget_job[amount] = self._add(key, {"shifts": ((BUDGET, amount),)})
+                t.how = ("budget", self._budget_job[amount], t.how[2])
+            elif kind == "joint" and self._joint_job is None:
+                rules = frozenset(x.extra["drop"] for x in todo if x.how[0] == "joint")
+                self._joint_job = self._add("order: every rule not binding in the LP", {"drop": frozenset().union(*rules)})
+
+    def _add(self, key: str, extra: dict) -> int:
+        self.jobs.append(dict(mode=self.mode, budget=self.plan_budget, lexicographic=False, purpose=f"step {key}", **extra))
+        return len(self.jobs) - 1
+
+    def finish(self, sols: list[PlanSolution], runner: Runner) -> list[Step]:
+        """Steps in their fixed order; shortcuts that did not hold are re-solved alone."""
+        if not self.base.has_plan:
+            return []
+        mode, base_obj = self.mode, self.base.objective
+        out: list[Step | None] = []
+        again: list[int] = []
+        joint = sols[self._joint_job] if self._joint_job is not None else None
+        joint_holds = joint is not None and joint.status == OPTIMAL and _gain(mode, base_obj, _objective(joint, mode)) == 0.0
+        for i, t in enumerate(self.todo):
+            kind = t.how[0]
+            step = None
+            if kind == "alone" or (kind == "budget" and t.how[2] is None):
+                sol = sols[t.how[1]]
+                step = Step(t.key, t.label, t.size, t.unit, _gain(mode, base_obj, _objective(sol, mode)), sol.status)
+            elif kind == "budget":
+                sol = sols[t.how[1]]
+                if sol.status == OPTIMAL and sol.people.get(t.how[2], 0) >= 1:
+                    step = Step(t.key, t.label, t.size, t.unit, _gain(mode, base_obj, _objective(sol, mode)), sol.status, BASIS_BUDGET)
+            elif kind == "joint":
+                if joint_holds:
+                    step = Step(t.key, t.label, t.size, t.unit, 0.0, joint.status, BASIS_JOINT)
+            elif kind == "known":
+                step = Step(t.key, t.label, t.size, t.unit, t.how[1], self.base.status, BASIS_LOADED_COST)
+            out.append(step)
+            if step is None:
+                again.append(i)
+        if again:
+            jobs = [dict(mode=mode, budget=self.plan_budget, lexicographic=False, purpose=f"step {self.todo[i].key}", **self.todo[i].extra)
+                    for i in again]
+            for i, sol in zip(again, solve_plans(self.data, jobs, runner)):
+                t = self.todo[i]
+                out[i] = Step(t.key, t.label, t.size, t.unit, _gain(mode, base_obj, _objective(sol, mode)), sol.status)
+        return [s for s in out if s is not None]
+
+
+def integer_steps(data: ModelData, mode: str, budget: float, base: PlanSolution, runner: Runner,
+                  rates: LPRates | None = None) -> list[Step]:
     """Re-solve the plan with one thing moved at a time (independent solves, run side by side)."""
-    if not base.has_plan:
-        return []
-    base_obj = base.objective
-    plan_budget = budget if mode == "max_value" else None
-    todo: list[tuple[str, str, float, str, dict]] = []  # key, label, size, unit, spec extras
-
-    if mode == "max_value":
-        delta = budget_step(data, budget)
-        todo.append((BUDGET, "Annual CS budget", delta, "money", {"shifts": ((BUDGET, delta),)}))
-    for u in data.units:
-        uid = unit_id(data, u)
-        todo.append((f"people:{uid}", f"One more {u.role} ({u.label}), funded outside the budget", 1.0, "person",
-                     {"shifts": ((f"people:{uid}", 1.0),)}))
-    if mode == "max_value":
-        ev = base.evaluation
-        for t, share in data.guardrails.items():
-            limit = share * data.arr[t]
-            if limit <= 0 or ev.tier_cost[t] < 0.9 * limit:
-                continue
-            delta = 0.01 * data.arr[t]
-            todo.append((guard_group(t), f"{t}: CS cost cap one point of ARR higher", delta, "money", {"shifts": ((f"guardrail:{t}", delta),)}))
-        seen = set()
-        for service, hi, lo in data.order_pairs:
-            if service in seen:
-                continue
-            if base.x[hi] == base.x[lo] and base.x[hi] > data.cells[hi].floor(mode):
-                seen.add(service)
-                todo.append((order_group(service), f"{service}: keep tier order switched off", 1.0, "rule", {"drop": frozenset({order_group(service)})}))
-        mandatory: dict[str, list] = {}
-        for c in data.cells:
-            if c.mandatory and c.floor(mode) > c.floor_min and base.x[c.index] == c.floor(mode):
-                mandatory.setdefault(c.service, []).append(c)
-        for service, cells in mandatory.items():
-            todo.append((f"mandatory:{service}", f"{service}: allowed below the negotiated interval (down to the minimum)", 1.0, "rule",
-                         {"floors": tuple((c.index, c.floor_min) for c in cells)}))
-
-    jobs = [dict(mode=mode, budget=plan_budget, lexicographic=False, purpose=f"step {key}", **extra) for key, _, _, _, extra in todo]
-    sols = solve_plans(data, jobs, runner)
-    return [Step(key, label, size, unit, _gain(mode, base_obj, _objective(sol, mode)), sol.status)
-            for (key, label, size, unit, _), sol in zip(todo, sols)]
+    plan = StepPlan(data, mode, budget, base, rates)
+    return plan.finish(solve_plans(data, plan.jobs, runner), runner)
 
 
 # ------------------------------------------------------------------ frontier
@@ -166,17 +301,67 @@ class FrontierPoint:
     share: float
     budget: float
     solution: PlanSolution
+    solved: bool = True  # False: the best plan without a budget limit, which already fits this budget
+
+
+class FrontierPlan:
+    """The frontier's solves (``jobs``) and the points read from them.
+
+    ``unconstrained`` is the lexicographic max_value plan without any budget.
+    Proven optimal, it is the plan of every budget it fits: no plan has more
+    value, and none reaches that value for less (it is the cheapest such plan
+    overall, so also the cheapest within any budget it fits). Those points are
+    not re-solved.
+    """
+
+    def __init__(self, data: ModelData, budget: float, known: dict[float, PlanSolution] | None = None,
+                 unconstrained: PlanSolution | None = None, shares: tuple[float, ...] = FRONTIER_SHARES):
+        self.data, self.budget, self.shares = data, budget, shares
+        self.known = dict(known or {})
+        ok = unconstrained is not None and unconstrained.status == OPTIMAL and unconstrained.evaluation is not None
+        self.unconstrained = unconstrained if ok else None
+        self.todo = [s for s in shares if s not in self.known and not self.fits(s)]
+        self.jobs = [dict(mode="max_value", budget=budget * s, purpose=f"frontier {s:.0%}") for s in self.todo]
+
+    def fits(self, share: float) -> bool:
+        """Whether the plan without a budget limit fits this share of the budget."""
+        free = self.unconstrained
+        return free is not None and free.evaluation.total_cost <= self.budget * share * (1 + 1e-9)
+
+    @property
+    def levels_off_at(self) -> float | None:
+        """Smallest share from which the frontier repeats the plan without a budget limit (not re-solved)."""
+        rest = [s for s in self.shares if s not in self.known and s not in self.todo]
+        return min(rest) if rest else None
+
+    def finish(self, sols: list[PlanSolution]) -> list[FrontierPoint]:
+        solved = dict(zip(self.todo, sols))
+        points = []
+        for s in self.shares:
+            if s in self.known:
+                points.append(FrontierPoint(s, self.budget * s, self.known[s]))
+            elif s in solved:
+                points.append(FrontierPoint(s, self.budget * s, solved[s]))
+            else:
+                points.append(FrontierPoint(s, self.budget * s, self.unconstrained, solved=False))
+        return points
+
+
+def unconstrained_plan(data: ModelData, runner: Runner) -> PlanSolution:
+    """The max_value plan with no budget limit (most value, then cheapest at that value)."""
+    from planner.optimization.plan import solve_plan
+
+    return solve_plan(data, "max_value", None, runner, purpose="frontier without a budget limit")
 
 
 def frontier(data: ModelData, budget: float, runner: Runner, known: dict[float, PlanSolution] | None = None) -> list[FrontierPoint]:
     """max_value re-solved at each budget share (lexicographic, so costs are the cheapest at that value)."""
-    todo = [s for s in FRONTIER_SHARES if not (known and s in known)]
-    sols = solve_plans(data, [dict(mode="max_value", budget=budget * s, purpose=f"frontier {s:.0%}") for s in todo], runner)
-    solved = dict(zip(todo, sols))
-    return [FrontierPoint(s, budget * s, known[s] if known and s in known else solved[s]) for s in FRONTIER_SHARES]
+    plan = FrontierPlan(data, budget, known, unconstrained_plan(data, runner))
+    return plan.finish(solve_plans(data, plan.jobs, runner))
 
 
 __all__ = [
-    "FRONTIER_SHARES", "FrontierPoint", "LPRates", "Step", "budget_step", "frontier", "integer_steps",
-    "lp_objective", "lp_rates", "lp_spec",
+    "BASIS_BUDGET", "BASIS_JOINT", "BASIS_LOADED_COST", "BASIS_SOLVED", "FRONTIER_SHARES", "FrontierPlan", "FrontierPoint",
+    "LPRates", "Step", "StepPlan", "budget_step", "frontier", "integer_steps", "lp_objective", "lp_rates", "lp_spec",
+    "unconstrained_plan",
 ]
