@@ -471,7 +471,7 @@ def _trade_offs(data, mode, budget, result, main, steps, points, diagnosis) -> l
     cur = result.currency
     cands: list[tuple[float, str]] = []
     if diagnosis is not None and diagnosis.budget_shortfall:
-        cands.append((1e30, f"The plan needs {_money(diagnosis.smallest_budget)} {cur}, {_money(diagnosis.budget_shortfall)} more than the budget; "
+        cands.append((1e30, f"The plan needs {_money(diagnosis.smallest_budget)} {cur}, {_money(diagnosis.budget_shortfall)} {cur} more than the budget; "
                             + (f"or {diagnosis.extra_headcount_total} more people funded elsewhere." if diagnosis.extra_headcount_total else "headcount alone cannot close the gap.")))
     lead = "" if mode == "max_value" else "If intervals may move (max_value): "
     by_share = {round(p.share, 2): p for p in points}
@@ -491,7 +491,8 @@ def _trade_offs(data, mode, budget, result, main, steps, points, diagnosis) -> l
                     lost = c.value(here.solution.x[c.index]) - c.value(down.solution.x[c.index])
                     if worst is None or lost > worst[0]:
                         worst = (lost, c, d)
-            tail = f"; {worst[1].service} in {worst[1].tier} gives most ({int(worst[2])} fewer per year)" if worst else ""
+            tail = (f"; the largest single loss is {worst[2]:g} fewer {worst[1].service} per year in {worst[1].tier}"
+                    if worst else "")
             cands.append((abs(loss), lead + f"cutting the budget by 10% loses {_money(loss)} {cur} of expected ARR impact{tail}."))
         elif down is not None:
             cands.append((budget * 0.1, lead + f"at 90% of the budget ({_money(0.9 * budget)} {cur}) no plan meets the requirements."))
