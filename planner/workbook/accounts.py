@@ -303,6 +303,20 @@ def _types(s: pd.Series) -> pd.Series:
     return s.map(type)
 
 
+_NUMBER_TYPES = [float, int, np.float64, np.int64, np.float32, np.int32]
+
+
+def _classify(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of an object column's cells: (blank, text, boolean, number, anything else)."""
+    types = _types(s)
+    na = s.isna().to_numpy()
+    is_str = (types == str).to_numpy()
+    is_bool = types.isin([bool, np.bool_]).to_numpy()
+    is_num = types.isin(_NUMBER_TYPES).to_numpy() & ~na
+    other = ~(na | is_str | is_bool | is_num)
+    return na, is_str, is_bool, is_num, other
+
+
 def _object_kind(s: pd.Series) -> str:
     """"numbers", "strings" or "mixed" for an object column (one C-level scan), "" otherwise.
 
@@ -500,12 +514,7 @@ def parse_numbers(s: pd.Series, *, money: bool = False, flags_as_numbers: bool =
         str_idx = np.arange(n)
         arr = pa.array(s.to_numpy(), type=pa.string(), from_pandas=True)
     elif dt == object:
-        types = _types(s)
-        na = s.isna().to_numpy()
-        is_str = (types == str).to_numpy()
-        is_bool = types.isin([bool, np.bool_]).to_numpy()
-        is_num = types.isin([float, int, np.float64, np.int64, np.float32, np.int32]).to_numpy() & ~na
-        other = ~(na | is_str | is_bool | is_num)
+        na, is_str, is_bool, is_num, other = _classify(s)
         blank |= na
         if is_num.any():
             v = s[is_num].astype(float).to_numpy()
@@ -572,12 +581,7 @@ def parse_texts(s: pd.Series) -> Texts:
         return Texts(pc.if_else(pa.array(b | e), pa.scalar(None, pa.string()), t).to_pandas(), b, e, s)
     out = np.full(n, None, dtype=object)
     if dt == object:
-        types = _types(s)
-        na = s.isna().to_numpy()
-        is_str = (types == str).to_numpy()
-        is_bool = types.isin([bool, np.bool_]).to_numpy()
-        is_num = types.isin([float, int, np.float64, np.int64, np.float32, np.int32]).to_numpy() & ~na
-        other = ~(na | is_str | is_bool | is_num)
+        na, is_str, is_bool, is_num, other = _classify(s)
         blank |= na
         if is_num.any():
             out[is_num] = _numbers_as_text(s[is_num].astype(float).to_numpy())
@@ -664,12 +668,7 @@ def parse_flags(s: pd.Series) -> Flags:
         idx = np.arange(n)
         arr = pa.array(s.to_numpy(), type=pa.string(), from_pandas=True)
     elif dt == object:
-        types = _types(s)
-        na = s.isna().to_numpy()
-        is_bool = types.isin([bool, np.bool_]).to_numpy()
-        is_num = types.isin([float, int, np.float64, np.int64]).to_numpy() & ~na
-        is_str = (types == str).to_numpy()
-        other = ~(na | is_bool | is_num | is_str)
+        na, is_str, is_bool, is_num, other = _classify(s)
         blank |= na
         if is_bool.any():
             values[is_bool] = s[is_bool].astype(bool).to_numpy()

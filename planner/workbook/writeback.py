@@ -59,7 +59,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 import pandas as pd
 
-from planner.errors import Problem, UserInputError
+from planner.errors import Problem, UserInputError, col_letter as _col
 from planner.schema import MONEY2_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, RESULT_SHEETS
 from planner.writers.results import Formula, ResultSheet, default_format, header_label
 
@@ -633,15 +633,6 @@ def _text(text: str) -> str:
 
 def _attr(text: str) -> str:
     return _xml_escape(_ILLEGAL_XML.sub("", text), {'"': "&quot;"})
-
-
-def _col(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 # ------------------------------------------------------------------ styles (read only)
