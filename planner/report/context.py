@@ -432,6 +432,7 @@ def _tiers(p: _Plan) -> dict:
     cur, seg = p.cur, p.seg
     bands = _by(seg.get("bands"), "tier")
     cut = seg.get("cutoffs") or {}
+    changes = _by(seg.get("cutoff_changes"), "tier")
     total_arr = _sum(p.arr.get(t) for t in p.tiers)
     total_acc = int(_sum(p.accounts.get(t) for t in p.tiers))
     rows, arr_share, acc_share, band_list, defs = [], [], [], [], []
@@ -457,6 +458,12 @@ def _tiers(p: _Plan) -> dict:
         text = _sentence(t.description) or "No description on the Tiers sheet."
         if not last and cut.get(t.name) is not None:
             text += f" Qualifies with a score of {_cut_text(cut[t.name])} or more out of 100, unless the re-tiering margin, a flag or a lock says otherwise."
+            change = changes.get(t.name) or {}
+            if change.get("previous_cutoff") is not None:
+                if change.get("moved_by"):
+                    text += " " + _sentence(change.get("why") or "")
+                else:
+                    text += " The cut-off is the one of the last assessment, kept because every band still holds with it."
         else:
             text += " Every account that does not reach a higher tier's cut-off."
         defs.append({"name": t.name, "text": text})
