@@ -25,7 +25,7 @@ from planner.optimization.model import (
     evaluate,
     min_people,
 )
-from planner.optimization.solve import ERROR, FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SolveOutcome, solve
+from planner.optimization.solve import ERROR, FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SolveOutcome, StatusFlags, solve
 
 VALUE_TOLERANCE = 1e-6  # relative: plans within this share of the best value count as ties
 
@@ -50,7 +50,7 @@ class Runner:
 
 
 @dataclass
-class PlanSolution:
+class PlanSolution(StatusFlags):
     status: str  # OPTIMAL | FEASIBLE | INFEASIBLE | NO_SOLUTION | ERROR
     spec: Spec
     x: dict[int, float] = field(default_factory=dict)
@@ -61,14 +61,6 @@ class PlanSolution:
     cost_gap: float | None = None  # gap of the tie-break (cost) phase in max_value
     outcomes: list[SolveOutcome] = field(default_factory=list)
     message: str = ""
-
-    @property
-    def has_plan(self) -> bool:
-        return self.status in (OPTIMAL, FEASIBLE)
-
-    @property
-    def proven_optimal(self) -> bool:
-        return self.status == OPTIMAL
 
     @property
     def guard_stopped(self) -> bool:

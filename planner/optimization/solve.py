@@ -65,8 +65,22 @@ def guard_seconds(time_limit: float) -> float:
     return float(time_limit) + max(3.0, 0.25 * float(time_limit))
 
 
+class StatusFlags:
+    """``has_plan`` and ``proven_optimal`` read off a ``status`` attribute (solves and whole plans alike)."""
+
+    status: str
+
+    @property
+    def has_plan(self) -> bool:
+        return self.status in (OPTIMAL, FEASIBLE)
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status == OPTIMAL
+
+
 @dataclass
-class SolveOutcome:
+class SolveOutcome(StatusFlags):
     """What one solve produced, in solver-independent terms."""
 
     status: str
@@ -79,14 +93,6 @@ class SolveOutcome:
     sense: int = pulp.LpMinimize
     guard_stopped: bool = False
     message: str = ""
-
-    @property
-    def has_plan(self) -> bool:
-        return self.status in (OPTIMAL, FEASIBLE)
-
-    @property
-    def proven_optimal(self) -> bool:
-        return self.status == OPTIMAL
 
     def value(self, name: str, default: float = 0.0) -> float:
         return self.values.get(name, default)
