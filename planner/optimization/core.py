@@ -146,6 +146,7 @@ def optimize(
     within = (total <= budget * (1 + 1e-9)) if total is not None else None
     asv = _assessed_value(inputs, data, shown) if shown is not None else None
 
+    notes.extend(_failed_solve_notes(runner.log))
     result = OptimizationResult(
         status=status,
         proven_optimal=bool(main.proven_optimal and not infeasible),
@@ -192,6 +193,16 @@ def status_word(solve_status: str, infeasible: bool) -> str:
         INFEASIBLE: STATUS_INFEASIBLE,
         NO_SOLUTION: STATUS_TIME_LIMIT,
     }.get(solve_status, STATUS_FAILED)
+
+
+def _failed_solve_notes(log: list[dict]) -> list[str]:
+    """One note per failed solve that printed something: the last lines the solver printed."""
+    notes = []
+    for entry in log:
+        if entry.get("output"):
+            tail = " | ".join(line.strip() for line in entry["output"].splitlines()[-12:] if line.strip())
+            notes.append(f"The solver printed this when a solve failed ({entry['purpose']}, {entry['status']}): {tail}")
+    return notes
 
 
 def _rounding_notes(data: ModelData, mode: str) -> list[str]:

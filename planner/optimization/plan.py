@@ -45,7 +45,10 @@ class Runner:
 
     def run(self, built: Built, purpose: str) -> SolveOutcome:
         out = solve(built.prob, self.solver, time_limit=self.time_limit, mip=not built.spec.relax, guard=self.guard)
-        self.log.append({"purpose": purpose, "status": out.status, "gap": out.gap, "guard_stopped": out.guard_stopped})
+        entry = {"purpose": purpose, "status": out.status, "gap": out.gap, "guard_stopped": out.guard_stopped}
+        if out.output:  # only a failed solve keeps what the solver printed
+            entry["output"] = out.output
+        self.log.append(entry)
         return out
 
 

@@ -19,6 +19,12 @@ Facts this module is written around (measured on PuLP 3.3.2, see
   group (the cbc executable included). Where ``os.fork`` does not exist
   (Windows), a thread waits with the same deadline instead.
 
+* Solver libraries print: highspy 1.16 writes a banner on stdout whenever a
+  model object is made, whatever ``msg`` says, and the cbc binary inherits the
+  terminal. Every solve therefore runs with file descriptors 1 and 2 pointed
+  at a temporary file (:func:`captured_output`); what was printed is kept on
+  the outcome only when the solve failed, so it can be shown as a note.
+
 Same input, same answer: one thread, fixed seeds, and variables named with
 zero-padded indices so PuLP's name-sorted column order is the build order.
 """
@@ -37,7 +43,8 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pulp
@@ -93,6 +100,7 @@ class SolveOutcome(StatusFlags):
     sense: int = pulp.LpMinimize
     guard_stopped: bool = False
     message: str = ""
+    output: str = ""  # what the solver printed; kept only when the solve failed
 
     def value(self, name: str, default: float = 0.0) -> float:
         return self.values.get(name, default)
@@ -191,10 +199,68 @@ def _relative_gap(objective: float | None, bound: float | None) -> float | None:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
+# ------------------------------------------------------------------ what solvers print
+
+
+OUTPUT_KEEP = 4000  # characters of a failed solve's output kept for its note
+
+
+class Captured:
+    """What was written to file descriptors 1 and 2 inside :func:`captured_output`."""
+
+    text: str = ""
+
+
+@contextmanager
+def captured_output() -> Iterator[Captured]:
+    """Point file descriptors 1 and 2 at a temporary file for the duration; restore them after.
+
+    Works at the descriptor level, so output from native code (HiGHS) and from
+    child processes (the cbc binary) is caught too, not only Python's
+    ``print``. The text is available on the yielded object after the block.
+    """
+    captured = Captured()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, ValueError, OSError):
+            pass
+    saved: list[tuple[int, int]] = []
+    with tempfile.TemporaryFile() as sink:
+        try:
+            for fd in (1, 2):
+                try:
+                    saved.append((fd, os.dup(fd)))
+                except OSError:
+                    continue  # no such descriptor (a service without a console): nothing to silence
+                os.dup2(sink.fileno(), fd)
+            yield captured
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (AttributeError, ValueError, OSError):
+                    pass
+            for fd, copy in saved:
+                os.dup2(copy, fd)
+                os.close(copy)
+            sink.seek(0)
+            captured.text = sink.read(1 << 20).decode("utf-8", errors="replace")
+
+
 # ------------------------------------------------------------------ the solve itself (runs in the child)
 
 
 def _solve_here(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool, retry_cbc: bool = True) -> SolveOutcome:
+    """Solve in this process with its output captured; keep the output only when the solve failed."""
+    with captured_output() as printed:
+        out = _solve_quietly(prob, solver, time_limit, mip, retry_cbc)
+    if out.status in (ERROR, NO_SOLUTION, UNBOUNDED):
+        out.output = printed.text.strip()[-OUTPUT_KEEP:]
+    return out
+
+
+def _solve_quietly(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool, retry_cbc: bool) -> SolveOutcome:
     """Solve in this process and translate the result. Never raises for solver outcomes."""
     workdir = tempfile.mkdtemp(prefix="tierplan-solve-")
     try:
