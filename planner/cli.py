@@ -1,45 +1,110 @@
 """The ``tierplan`` command line: a thin adapter over the core.
 
 Every command reads the workbook through the reader, calls the same core
-functions the Excel button calls, and writes through the writers. User
-mistakes (UserInputError) print one line per problem and exit 2; anything
-else is a bug of ours and keeps its traceback.
+functions the Excel button calls, and writes through the writers.
+
+Exit codes (README, "Exit codes"): 0 the plan fits; 3 the inputs are valid
+but no plan fits the budget or the requirements (the files are still
+written and say what must give); 2 bad input or a refused action, one line
+per problem on stderr; 1 an error of ours, with its traceback.
+
+Standard output carries results only: progress goes to stderr and vanishes
+when done, messages go to stderr, and with ``--json`` stdout holds exactly
+one JSON document (anything a library prints meanwhile is sent to stderr).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
-import typer
+import click
 from rich.console import Console
 from rich.table import Table
 
+import planner
 from planner.errors import UserInputError
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="TierPlan: tier your accounts, price your CS services, and plan intervals and headcount under budget.",
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
-# piped or redirected output gets a wide fixed width so tables are never cut to 80 columns
-console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True)
-
+EXIT_OK = 0
+EXIT_OURS = 1
 EXIT_USER_ERROR = 2
+EXIT_NO_PLAN = 3
 
-BookArg = typer.Argument(..., help="Planning workbook (.xlsx or .xlsm).")
-AccountsOpt = typer.Option(None, "--accounts", help="CSV or Parquet CRM export to use instead of the Accounts sheet.")
+# piped or redirected output gets a wide fixed width so tables are never cut to 80 columns;
+# no highlighting, so a cost is one colour, not one colour per digit group
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+CONTEXT = {"help_option_names": ["--help"], "max_content_width": 100}
 
 
-def _fail(problems) -> None:
-    for p in problems:
-        err_console.print(str(p), markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_USER_ERROR)
+@click.group(context_settings=CONTEXT)
+@click.version_option(planner.__version__, "--version", prog_name="tierplan", message="%(prog)s %(version)s",
+                      help="Show the version and exit.")
+def app() -> None:
+    """TierPlan: tier your accounts, price your CS services, and plan intervals and headcount under budget."""
+
+
+book_argument = click.argument("book", metavar="BOOK", type=click.Path(path_type=Path))
+path_argument = click.argument("path", metavar="PATH", type=click.Path(path_type=Path))
+accounts_option = click.option("--accounts", metavar="FILE", type=click.Path(path_type=Path), default=None,
+                               help="CSV or Parquet CRM export to use instead of the Accounts sheet.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document on stdout.")
+
+
+def out_option(what: str):
+    return click.option("--out", metavar="DIR", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
+                        help=f"Folder for {what} (created if missing).")
+
+
+def plan_options(command):
+    """The options that change how a plan is computed (mode, solver, budget, time limit)."""
+    for decorator in reversed((
+        click.option("--mode", metavar="min_cost|max_value", default=None, help="Planning mode (default: the Finance sheet's)."),
+        click.option("--solver", metavar="highs|cbc", default=None, help="Solver (default: the Finance sheet's)."),
+        click.option("--budget", metavar="AMOUNT", type=float, default=None,
+                     help="Annual budget to plan with instead of the Finance sheet's."),
+        click.option("--time-limit", "time_limit", metavar="SECONDS", type=float, default=None,
+                     help="Solver time limit (default: the Finance sheet's)."),
+    )):
+        command = decorator(command)
+    return command
+
+
+def _say(text: str) -> None:
+    """A message for the person at the terminal (stderr, so stdout stays results only)."""
+    err_console.print(text, markup=False)
+
+
+@contextmanager
+def _stdout_reserved(active: bool) -> Iterator[None]:
+    """While active, anything written to file descriptor 1 goes to stderr instead.
+
+    ``--json`` promises one JSON document on stdout; a library that prints
+    (a solver banner, a deprecation notice) must not break that promise.
+    """
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _print_json(document) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def _read(book: Path, accounts: Optional[Path]):
@@ -48,58 +113,85 @@ def _read(book: Path, accounts: Optional[Path]):
     return read_inputs(book, accounts=accounts)
 
 
-@app.command()
-def init(path: Path = typer.Argument(..., help="Where to write the blank template (.xlsx).")) -> None:
-    """Write the blank planning template."""
+@app.command(short_help="Write the blank planning template.")
+@path_argument
+def init(path: Path) -> None:
+    """Write the blank planning template to PATH (.xlsx)."""
     from planner.workbook.template import write_template
 
     _refuse_overwrite(path)
     write_template(path)
-    console.print(f"Wrote blank template {path}")
+    console.print(f"Wrote blank template {path}", markup=False)
 
 
-@app.command()
-def demo(path: Path = typer.Argument(..., help="Where to write the demo workbook (.xlsx).")) -> None:
-    """Write the demo workbook: 2,000 accounts, benchmark costs, a budget that binds."""
+@app.command(short_help="Write the demo workbook (2,000 accounts, benchmark costs).")
+@path_argument
+def demo(path: Path) -> None:
+    """Write the demo workbook to PATH (.xlsx): 2,000 accounts, benchmark costs, a budget that binds."""
     from planner.workbook.demo import write_demo
 
     _refuse_overwrite(path)
     write_demo(path)
-    console.print(f"Wrote demo workbook {path}")
+    console.print(f"Wrote demo workbook {path}", markup=False)
 
 
-@app.command()
-def validate(book: Path = BookArg, accounts: Optional[Path] = AccountsOpt) -> None:
-    """Check the workbook; exit 0 when clean, 2 with one line per problem otherwise."""
+@app.command(short_help="Check a workbook; one line per problem.")
+@book_argument
+@accounts_option
+@json_option
+def validate(book: Path, accounts: Optional[Path], as_json: bool) -> None:
+    """Check the planning workbook BOOK (.xlsx or .xlsm).
+
+    Exit 0 when clean, 2 with one line per problem (Sheet!Cell: what is wrong) otherwise.
+    """
+    if as_json:
+        try:
+            with _stdout_reserved(True):
+                inputs = _read(book, accounts)
+        except UserInputError as exc:
+            _print_json({"ok": False, "problems": [_problem_json(p) for p in exc.problems]})
+            raise SystemExit(EXIT_USER_ERROR)
+        _print_json({
+            "ok": True,
+            "tiers": len(inputs.tiers), "services": len(inputs.services), "roles": len(inputs.roles),
+            "accounts": len(inputs.accounts), "notes": [_problem_json(p) for p in inputs.notes],
+        })
+        return
     inputs = _read(book, accounts)
     console.print(
         f"{book}: OK ({len(inputs.tiers)} tiers, {len(inputs.services)} services, "
-        f"{len(inputs.roles)} roles, {len(inputs.accounts):,} accounts)"
+        f"{len(inputs.roles)} roles, {len(inputs.accounts):,} accounts)",
+        markup=False,
     )
     _print_notes(inputs)
+
+
+def _problem_json(p) -> dict:
+    return {"where": p.where, "message": p.message, "expected": p.expected, "text": str(p)}
 
 
 def _print_notes(inputs) -> None:
     """Things that did not stop the run but that the user should know (data gaps, unknown previous tiers)."""
     if inputs.notes:
-        console.print(f"{len(inputs.notes)} note(s) on the data; the run goes on with the assumption stated:")
+        console.print(f"{len(inputs.notes)} note(s) on the data; the run goes on with the assumption stated:", markup=False)
         for note in inputs.notes:
-            console.print(f"  note: {note}", markup=False, highlight=False)
+            console.print(f"  note: {note}", markup=False)
 
 
-@app.command()
-def value(
-    book: Path = BookArg,
-    accounts: Optional[Path] = AccountsOpt,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-) -> None:
-    """Cost per occurrence, annual cost and Assessed Service Value per service and tier."""
+@app.command(short_help="Cost and Assessed Service Value per service and tier.")
+@book_argument
+@accounts_option
+@json_option
+def value(book: Path, accounts: Optional[Path], as_json: bool) -> None:
+    """Cost per occurrence, annual cost and Assessed Service Value per service and tier of BOOK."""
+    from planner.report.format import of_budget
     from planner.valuation import valuation_report
 
-    inputs = _read(book, accounts)
-    report = valuation_report(inputs)
+    with _stdout_reserved(as_json):
+        inputs = _read(book, accounts)
+        report = valuation_report(inputs)
     if as_json:
-        sys.stdout.write(json.dumps(report, indent=2, sort_keys=False) + "\n")
+        _print_json(report)
         return
     cur = report["currency"]
     t = Table(title=f"Service value per account ({cur}; value = cost x {report['value_multiplier']:.2f})")
@@ -121,84 +213,126 @@ def value(
               f"{tot['assessed_value']:,.0f}", "-" if tot["cost_share_of_arr"] is None else f"{tot['cost_share_of_arr']:.1%}")
     console.print(s)
     console.print(
-        f"Services at negotiated intervals use {tot['budget_used_share']:.1%} of the {report['budget']:,.0f} {cur} budget: "
-        "service time and direct costs only; `tierplan optimize` adds whole people, coverage ratios and support staffing."
+        f"Services at negotiated intervals use {of_budget(tot['budget_used_share'])} ({report['budget']:,.0f} {cur}): "
+        "service time and direct costs only; `tierplan optimize` adds whole people, coverage ratios and support staffing.",
+        markup=False,
     )
 
 
-@app.command()
-def segment(
-    book: Path = BookArg,
-    out: Path = typer.Option(Path("reports"), "--out", help="Folder for crm_tiers.csv and the results workbook."),
-    accounts: Optional[Path] = AccountsOpt,
-    as_json: bool = typer.Option(False, "--json", help="Also print the segmentation summary as JSON."),
-) -> None:
-    """Score every account on the four pillars and assign tiers with reasons."""
+@app.command(short_help="Tier every account on the four pillars, with reasons.")
+@book_argument
+@out_option("crm_tiers.csv and the results workbook")
+@accounts_option
+@json_option
+def segment(book: Path, out: Path, accounts: Optional[Path], as_json: bool) -> None:
+    """Score every account of BOOK on the four pillars and assign tiers with reasons."""
     from planner.pipeline import segment_and_write
 
-    inputs = _read(book, accounts)
-    summary = segment_and_write(inputs, out, protected=(book, accounts))
+    with _stdout_reserved(as_json):
+        inputs = _read(book, accounts)
+        summary = segment_and_write(inputs, out, protected=(book, accounts))
     if as_json:
-        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        _print_json(summary)
     else:
-        console.print(f"Tiered {summary['accounts']:,} accounts; wrote {', '.join(summary['files'])} in {out}")
+        console.print(f"Tiered {summary['accounts']:,} accounts; wrote {', '.join(summary['files'])} in {out}", markup=False)
 
 
-@app.command()
-def optimize(
-    book: Path = BookArg,
-    out: Path = typer.Option(Path("reports"), "--out", help="Folder for plan.json and the results workbook."),
-    accounts: Optional[Path] = AccountsOpt,
-    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
-    mode: Optional[str] = typer.Option(None, "--mode", help="min_cost or max_value (default: the Finance sheet's)."),
-    solver: Optional[str] = typer.Option(None, "--solver", help="highs or cbc (default: the Finance sheet's)."),
-    budget: Optional[float] = typer.Option(None, "--budget", help="Override the Finance sheet's annual budget."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit in seconds."),
-) -> None:
-    """Choose service intervals, headcount and support staffing per tier under the budget."""
-    from planner.pipeline import PlanOptions, optimize_and_write
+@app.command(short_help="Optimise intervals, headcount and support under the budget.")
+@book_argument
+@out_option("plan.json and the results workbook")
+@accounts_option
+@json_option
+@plan_options
+def optimize(book: Path, out: Path, accounts: Optional[Path], as_json: bool, mode: Optional[str], solver: Optional[str],
+             budget: Optional[float], time_limit: Optional[float]) -> None:
+    """Choose service intervals, headcount and support staffing per tier of BOOK under the budget.
 
-    inputs = _read(book, accounts)
+    Exit 0 when the plan fits, 3 when no plan fits the budget and the requirements.
+    """
+    from planner.pipeline import PlanOptions, build_plan, guard_outputs, write_outputs
+
     options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit)
-    result = optimize_and_write(inputs, out, options, protected=(book, accounts))
+    options.check()
+    guard_outputs(out, (book, accounts), ("json", "xlsx"))
+    with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
+        inputs = _read(book, accounts)
+        plan = build_plan(inputs, options, progress=step)
+        written = write_outputs(plan, out, ("json", "xlsx"), progress=step)
     if as_json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        _print_json(plan.to_dict())
     else:
-        _print_optimization(result)
+        _print_plan_summary(plan, written)
+    _exit_for(plan)
 
 
-@app.command()
-def plan(
-    book: Path = BookArg,
-    out: Path = typer.Option(Path("reports"), "--out", help="Folder for the tier plan files."),
-    accounts: Optional[Path] = AccountsOpt,
-    formats: Optional[str] = typer.Option(None, "--format", help="Comma-separated subset of: html,pdf,xlsx,csv,json (default: all)."),
-    mode: Optional[str] = typer.Option(None, "--mode", help="min_cost or max_value (default: the Finance sheet's)."),
-    solver: Optional[str] = typer.Option(None, "--solver", help="highs or cbc (default: the Finance sheet's)."),
-    budget: Optional[float] = typer.Option(None, "--budget", help="Override the Finance sheet's annual budget."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit in seconds."),
-    page_size: str = typer.Option("A4", "--page-size", help="PDF page size: A4 or Letter."),
-    write_back: bool = typer.Option(False, "--write-back", help="Also put the result sheets into BOOK itself (keeps a backup)."),
-) -> None:
-    """Run the whole plan: read, validate, value, segment, optimise, and write the reports."""
-    from planner.pipeline import PlanOptions, run_plan_command
+@app.command(short_help="The whole plan and the tier-plan report.")
+@book_argument
+@out_option("the tier plan files")
+@accounts_option
+@click.option("--format", "formats", metavar="LIST", default=None,
+              help="Comma-separated subset of html,pdf,xlsx,csv,json (default: all).")
+@plan_options
+@click.option("--page-size", metavar="A4|Letter", default="A4", show_default=True, help="PDF page size.")
+@click.option("--write-back", is_flag=True, help="Also put the result sheets into BOOK itself (keeps a backup).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the run's outcome (summary, files written) as one JSON document on stdout.")
+def plan(book: Path, out: Path, accounts: Optional[Path], formats: Optional[str], mode: Optional[str], solver: Optional[str],
+         budget: Optional[float], time_limit: Optional[float], page_size: str, write_back: bool, as_json: bool) -> None:
+    """Run the whole plan on BOOK: read, validate, value, segment, optimise, and write the reports.
 
+    Exit 0 when the plan fits; 3 when no plan fits the budget and the requirements
+    (the report is still written and says what must give).
+    """
+    from planner.pipeline import PlanOptions, build_plan, guard_outputs, parse_formats, write_outputs
+
+    chosen = parse_formats(formats)
     options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, page_size=page_size)
-    run_plan_command(book, out, accounts=accounts, options=options, formats=formats, write_back=write_back, console=console)
+    options.check()
+    guard_outputs(out, (book, accounts), chosen)
+    if write_back:
+        from planner.workbook.writeback import check_writable
+
+        check_writable(book)
+    back = None
+    with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
+        inputs = _read(book, accounts)
+        the_plan = build_plan(inputs, options, progress=step)
+        written = write_outputs(the_plan, out, chosen, progress=step)
+        if write_back:
+            from planner.pipeline import write_back_results
+
+            step("Writing results into the workbook")
+            back = write_back_results(the_plan, book, out)
+            written.append(Path(book))
+    if as_json:
+        document = {"summary": the_plan.to_dict()["summary"], "exit_code": _exit_code(the_plan),
+                    "files": [str(p) for p in written], "notes": len(the_plan.inputs.notes)}
+        if back is not None:
+            document["write_back"] = {"added": list(back.added), "replaced": list(back.replaced), "backup": str(back.backup)}
+        _print_json(document)
+    else:
+        if back is not None:
+            if back.added:
+                console.print(f"Added result sheets to {book}: {', '.join(back.added)}", markup=False)
+            if back.replaced:
+                console.print(f"Replaced result sheets of an earlier run in {book}: {', '.join(back.replaced)}", markup=False)
+            console.print(f"Backup of your workbook before write-back: {back.backup}", markup=False)
+        _print_plan_summary(the_plan, written)
+    _exit_for(the_plan)
 
 
-@app.command()
-def excel(
-    path: Path = typer.Argument(..., help="Where to write the macro-enabled workbook (.xlsm)."),
-    source: Optional[Path] = typer.Option(None, "--from", help="Workbook whose inputs to carry over (default: the demo)."),
-) -> None:
-    """Write a macro-enabled workbook with "Run optimization" and "Build report" buttons."""
+@app.command(short_help="Write a macro-enabled workbook with the Excel buttons.")
+@path_argument
+@click.option("--from", "source", metavar="BOOK", type=click.Path(path_type=Path), default=None,
+              help="Workbook whose inputs to carry over (default: the demo).")
+def excel(path: Path, source: Optional[Path]) -> None:
+    """Write a macro-enabled workbook to PATH (.xlsm) with "Run optimization" and "Build report" buttons."""
     from planner.excel.build import build_macro_workbook
 
     _refuse_overwrite(path)
     written = build_macro_workbook(path, source=source)
     for p in written:
-        console.print(f"Wrote {p}")
+        console.print(f"Wrote {p}", markup=False)
 
 
 def _refuse_overwrite(path: Path) -> None:
@@ -206,26 +340,74 @@ def _refuse_overwrite(path: Path) -> None:
         raise UserInputError(f"{path} already exists; TierPlan does not overwrite your files (choose another name or remove it)")
 
 
-def _print_optimization(result: dict) -> None:
-    opt = result.get("optimization", result)
-    console.print(f"Status: {opt.get('status')}  gap: {opt.get('gap')}  solver: {opt.get('solver')}")
-    for key in ("total_cost", "budget", "value"):
-        if opt.get(key) is not None:
-            console.print(f"{key.replace('_', ' ').capitalize()}: {opt[key]:,.0f}")
-    infeasible = opt.get("infeasibility") or {}
-    if infeasible.get("summary"):
-        console.print(infeasible["summary"], markup=False, highlight=False)
+@contextmanager
+def _progress(enabled: bool):
+    """A progress line on stderr that disappears when the run ends (or fails), leaving no residue."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda name: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task("Reading workbook", total=None)
+        yield lambda name: bar.update(task, description=name)
+
+
+def _exit_code(plan) -> int:
+    """0 when the plan fits; 3 when no plan fits (or none was found in time); 1 when the solver failed."""
+    from planner.optimization.result import STATUS_FAILED, STATUS_FEASIBLE, STATUS_OPTIMAL
+
+    opt = plan.optimization
+    if opt.status == STATUS_FAILED:
+        return EXIT_OURS
+    return EXIT_OK if opt.status in (STATUS_OPTIMAL, STATUS_FEASIBLE) and opt.within_budget else EXIT_NO_PLAN
+
+
+def _exit_for(plan) -> None:
+    code = _exit_code(plan)
+    if code == EXIT_NO_PLAN:
+        _say("No plan fits the budget and the requirements: the report and plan.json say what must give (exit code 3).")
+    elif code == EXIT_OURS:
+        _say("The solver failed to produce a plan; plan.json's notes hold what it printed (exit code 1).")
+    if code:
+        raise SystemExit(code)
+
+
+def _print_plan_summary(plan, written: list[Path]) -> None:
+    from planner.report.format import of_budget
+
+    opt = plan.optimization
+    cur = plan.inputs.finance.currency
+    console.print(f"Plan status: {opt.status}", markup=False)
+    if opt.total_cost is not None and opt.budget:
+        console.print(
+            f"Cost {opt.total_cost:,.0f} {cur} of a {opt.budget:,.0f} {cur} budget ({of_budget(opt.total_cost / opt.budget)})",
+            markup=False,
+        )
+    if opt.value is not None:
+        console.print(f"Expected ARR impact {opt.value:,.0f} {cur}", markup=False)
+    summary = (opt.infeasibility or {}).get("summary")
+    if summary:
+        console.print(summary, markup=False)
+    if plan.inputs.notes:
+        console.print(
+            f"{len(plan.inputs.notes)} note(s) on the data (run `tierplan validate` to list them; the report's data-gaps section has them too)",
+            markup=False,
+        )
+    for path in written:
+        console.print(f"Wrote {path}", markup=False)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``tierplan`` console script and ``python -m planner``.
 
     Typer/Click handle usage errors themselves (exit 2 with a usage line);
-    user mistakes found in the inputs arrive here as UserInputError.
+    user mistakes found in the inputs arrive here as UserInputError. Anything
+    else is an error of ours: Python prints its traceback and exits 1.
     """
     try:
-        app(args=argv, prog_name="tierplan")
+        app.main(args=argv, prog_name="tierplan")
     except UserInputError as exc:
         for p in exc.problems:
-            err_console.print(str(p), markup=False, highlight=False, soft_wrap=True)
+            err_console.print(str(p), markup=False)
         sys.exit(EXIT_USER_ERROR)

@@ -159,7 +159,7 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
 # ------------------------------------------------------------------ command-level helpers (I/O)
 
 
-def _guard_outputs(out_dir: Path, protected: Iterable[Path | None], names: Iterable[str]) -> None:
+def guard_outputs(out_dir: Path, protected: Iterable[Path | None], formats: Iterable[str]) -> None:
     """Refuse an output folder that is a file, and output files that would land on one of the user's inputs."""
     out_dir = Path(out_dir)
     for folder in (out_dir, *out_dir.parents):
@@ -170,8 +170,8 @@ def _guard_outputs(out_dir: Path, protected: Iterable[Path | None], names: Itera
         if folder.exists():
             break
     protected_paths = {Path(p).resolve() for p in protected if p is not None}
-    for name in names:
-        target = (Path(out_dir) / name).resolve()
+    for fmt in formats:
+        target = (out_dir / FILE_NAMES[fmt]).resolve()
         if target in protected_paths:
             raise UserInputError(
                 f"{target}: this is one of your input files; choose another --out folder so TierPlan does not overwrite it"
@@ -185,7 +185,7 @@ def segment_and_write(inputs: PlanInputs, out_dir: Path, protected: Iterable[Pat
     from planner.writers.results import write_results_workbook
 
     out_dir = Path(out_dir)
-    _guard_outputs(out_dir, protected, (FILE_NAMES["csv"], FILE_NAMES["xlsx"]))
+    guard_outputs(out_dir, protected, ("csv", "xlsx"))
     seg = segment(inputs)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [
@@ -200,81 +200,13 @@ def segment_and_write(inputs: PlanInputs, out_dir: Path, protected: Iterable[Pat
     return summary
 
 
-def optimize_and_write(inputs: PlanInputs, out_dir: Path, options: PlanOptions, protected: Iterable[Path | None] = ()) -> dict:
-    """`tierplan optimize`: the plan as plan.json and the results workbook (no report)."""
-    _guard_outputs(out_dir, protected, (FILE_NAMES["json"], FILE_NAMES["xlsx"]))
-    plan = build_plan(inputs, options)
-    write_outputs(plan, out_dir, ("json", "xlsx"))
-    return plan.to_dict()
+def write_back_results(plan: Plan, book: Path, out_dir: Path):
+    """`plan --write-back`: put the result sheets into the user's workbook (with a verified backup)."""
+    from planner.workbook.writeback import write_back as patch_book
 
-
-def run_plan_command(
-    book: Path,
-    out_dir: Path,
-    *,
-    accounts: Path | None = None,
-    options: PlanOptions = PlanOptions(),
-    formats: str | None = None,
-    write_back: bool = False,
-    console=None,
-) -> list[Path]:
-    """`tierplan plan`: read -> validate -> value -> segment -> optimise -> write, with progress."""
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from planner.workbook.reader import read_inputs
-
-    chosen = parse_formats(formats)
-    options.check()
-    _guard_outputs(out_dir, (book, accounts), (FILE_NAMES[f] for f in chosen))
-    if write_back:
-        from planner.workbook.writeback import check_writable
-
-        check_writable(book)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False, disable=console is None) as progress:
-        task = progress.add_task("Reading workbook", total=4 + len(chosen) + (1 if write_back else 0))
-
-        def step(name: str) -> None:
-            progress.update(task, description=name, advance=1)
-
-        inputs = read_inputs(book, accounts=accounts)
-        plan = build_plan(inputs, options, progress=step)
-        written = write_outputs(plan, out_dir, chosen, progress=step)
-        if write_back:
-            from planner.workbook.writeback import write_back as patch_book
-
-            step("Writing results into the workbook")
-            try:
-                result = patch_book(book, plan.result_sheets())
-            except RuntimeError as exc:
-                if not str(exc).startswith("write-back"):
-                    raise
-                raise UserInputError(
-                    f"{book}: {exc}; your workbook was not changed (the plan files are in {out_dir})"
-                ) from exc
-            written.append(Path(book))
-            if console is not None:
-                if result.added:
-                    console.print(f"Added result sheets to {book}: {', '.join(result.added)}")
-                if result.replaced:
-                    console.print(f"Replaced result sheets of an earlier run in {book}: {', '.join(result.replaced)}")
-                console.print(f"Backup of your workbook before write-back: {result.backup}")
-        progress.update(task, description="Done", completed=progress.tasks[0].total)
-    if console is not None:
-        _print_plan_summary(console, plan, written)
-    return written
-
-
-def _print_plan_summary(console, plan: Plan, written: list[Path]) -> None:
-    summary = plan.to_dict()["summary"]
-    cur = plan.inputs.finance.currency
-    console.print(f"Plan status: {summary['status']}")
-    if summary.get("total_cost") is not None and summary.get("budget"):
-        console.print(
-            f"Cost {summary['total_cost']:,.0f} {cur} of a {summary['budget']:,.0f} {cur} budget "
-            f"({summary['total_cost'] / summary['budget']:.1%})"
-        )
-    if plan.inputs.notes:
-        console.print(f"{len(plan.inputs.notes)} note(s) on the data (run `tierplan validate` to list them; the report's data-gaps section has them too)")
-    for path in written:
-        console.print(f"Wrote {path}")
+    try:
+        return patch_book(book, plan.result_sheets())
+    except RuntimeError as exc:
+        if not str(exc).startswith("write-back"):
+            raise
+        raise UserInputError(f"{book}: {exc}; your workbook was not changed (the plan files are in {out_dir})") from exc

@@ -273,7 +273,7 @@ def _summary(p: _Plan) -> dict:
     ways_intro = ""
     people = _sum(r.get("people") for r in p.headcount)
     if p.feasible:
-        headline = f"The plan fits the budget: {fmt.money(p.total_cost, cur)} of {fmt.money(p.budget, cur)} ({fmt.percent(p.budget_used)} used)."
+        headline = f"The plan fits the budget: {fmt.money(p.total_cost, cur)} of {fmt.money(p.budget, cur)} ({fmt.of_budget(p.budget_used)})."
         if opt.get("proven_optimal"):
             details.append(f"{solver} proved this plan optimal.")
         elif opt.get("gap") is not None:
@@ -330,7 +330,7 @@ def _summary(p: _Plan) -> dict:
     n_tiers = len(p.tiers)
     kpis = [
         {"label": "Annual CS budget", "value": fmt.money(p.budget, cur), "note": "Finance sheet" if not (p.d.get("options") or {}).get("budget") else "set on the command line"},
-        {"label": "Planned cost", "value": fmt.money(p.total_cost, cur), "note": f"{fmt.percent(p.budget_used)} of budget" if p.budget_used is not None else "no plan"},
+        {"label": "Planned cost", "value": fmt.money(p.total_cost, cur), "note": fmt.of_budget(p.budget_used) if p.budget_used is not None else "no plan"},
         {"label": "Expected ARR impact", "value": fmt.money(p.value, cur), "note": "retention and expansion the services buy"},
         {"label": "Assessed Service Value", "value": fmt.money(p.asv, cur), "note": f"service time and direct cost + {fmt.percent(p.margin, 0)} margin"},
         {"label": "People", "value": fmt.people(people) if p.has_plan else fmt.DASH, "note": "whole people, all roles"},
@@ -340,7 +340,7 @@ def _summary(p: _Plan) -> dict:
     if p.has_plan:
         text += (
             f"{'Serving them as planned' if p.feasible else 'The cheapest plan that meets every requirement'} costs {fmt.money(p.total_cost, cur)} a year, "
-            f"{fmt.percent(p.budget_used)} of the budget and {fmt.percent(_ratio(p.total_cost, s.get('arr')))} of ARR, with "
+            f"{fmt.of_budget(p.budget_used)} and {fmt.percent(_ratio(p.total_cost, s.get('arr')))} of ARR, with "
             f"{_plural(int(round(people)), 'person', 'people')}. The services are expected to protect or add {fmt.money(p.value, cur)} of ARR."
         )
         if p.asv is not None:

@@ -53,6 +53,18 @@ def percent(value, decimals: int = 1) -> str:
     return f"{v:,.{decimals}f}%"
 
 
+BUDGET_SHARE_WORDS_ABOVE = 10.0  # shares above 1,000% read as a multiple, not a percentage
+
+
+def of_budget(share, decimals: int = 1) -> str:
+    """A cost as a share of the budget, in words: '99.8% of the budget'; above 1,000% 'more than 10 times the budget'."""
+    if _missing(share):
+        return DASH
+    if float(share) > BUDGET_SHARE_WORDS_ABOVE:
+        return f"more than {BUDGET_SHARE_WORDS_ABOVE:g} times the budget"
+    return f"{percent(share, decimals)} of the budget"
+
+
 def number(value, decimals: int = 1) -> str:
     """1234.5 -> 1,234.5 with a fixed number of decimals."""
     return amount(value, decimals)
