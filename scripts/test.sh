@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
 # Install TierPlan with its test tools and run the whole test suite.
+#   bash scripts/test.sh [PYTEST ARGS]           from the lock (what CI and users get)
+#   bash scripts/test.sh --latest [PYTEST ARGS]  on the newest versions pyproject.toml allows, in .venv-latest
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh --test
-.venv/bin/python -m pytest -q "$@"
+venv=.venv
+if [ "${1:-}" = "--latest" ]; then
+  shift
+  bash scripts/install.sh --test --latest
+  venv=.venv-latest
+else
+  bash scripts/install.sh --test
+fi
+"$venv/bin/python" -m pytest -q "$@"

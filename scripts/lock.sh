@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Refresh the lock files from pyproject.toml's ranges: the newest versions the ranges allow today.
+#   bash scripts/lock.sh            re-resolve everything (a deliberate refresh; run the suite after it)
+#   bash scripts/lock.sh --check    exit 1 if the locks no longer match pyproject.toml's ranges
+#
+# Why uv: `uv pip compile --universal` resolves once for every platform (Linux, Windows, macOS),
+# writing environment markers, so the Excel machine's install (Windows/macOS) uses the same lock as CI;
+# pip-tools resolves for the machine it runs on only. The locks are plain requirements files with
+# hashes, so installing needs nothing but pip (`pip install --require-hashes -r ...`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.9
+tools=.venv-tools
+if [ ! -x "$tools/bin/uv" ] || [ "$("$tools/bin/uv" --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+  python3 -m venv "$tools"
+  "$tools/bin/python" -m pip install --disable-pip-version-check -q "uv==$UV_VERSION"
+fi
+uv="$tools/bin/uv"
+
+common=(--universal --python-version 3.11 --generate-hashes --no-header --quiet)
+compile_all() {
+  local out_dir=$1
+  # the product lock first; the test lock is constrained to it, so both install the same versions
+  "$uv" pip compile "${common[@]}" pyproject.toml requirements/build.in \
+        --output-file "$out_dir/product.lock"
+  "$uv" pip compile "${common[@]}" pyproject.toml requirements/build.in --extra test \
+        --constraint "$out_dir/product.lock" --output-file "$out_dir/test.lock"
+}
+
+if [ "${1:-}" = "--check" ]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  # uv keeps the pins of an existing output file where the ranges allow them, so re-resolving
+  # copies of the locks changes them only where pyproject.toml's ranges no longer hold
+  cp requirements/product.lock requirements/test.lock "$tmp/"
+  compile_all "$tmp"
+  if ! diff -q requirements/product.lock "$tmp/product.lock" >/dev/null || ! diff -q requirements/test.lock "$tmp/test.lock" >/dev/null; then
+    echo "The locks do not match pyproject.toml: run bash scripts/lock.sh and commit requirements/*.lock" >&2
+    exit 1
+  fi
+  echo "The locks match pyproject.toml."
+  exit 0
+fi
+
+rm -f requirements/product.lock requirements/test.lock
+compile_all requirements
+echo "Wrote requirements/product.lock and requirements/test.lock; run bash scripts/test.sh, then commit them."
