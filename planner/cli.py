@@ -185,7 +185,7 @@ def _print_notes(inputs) -> None:
 def value(book: Path, accounts: Optional[Path], as_json: bool) -> None:
     """Cost per occurrence, annual cost and Assessed Service Value per service and tier of BOOK."""
     from planner.report.format import of_budget
-    from planner.valuation import valuation_report
+    from planner.writers.plan_json import valuation_report
 
     with _stdout_reserved(as_json):
         inputs = _read(book, accounts)
@@ -249,10 +249,10 @@ def optimize(book: Path, out: Path, accounts: Optional[Path], as_json: bool, mod
 
     Exit 0 when the plan fits, 3 when no plan fits the budget and the requirements.
     """
-    from planner.pipeline import PlanOptions, build_plan, guard_outputs, write_outputs
+    from planner.options import PlanOptions
+    from planner.pipeline import build_plan, guard_outputs, write_outputs
 
-    options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit)
-    options.check()
+    options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit).check()
     guard_outputs(out, (book, accounts), ("json", "xlsx"))
     with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
         inputs = _read(book, accounts)
@@ -283,14 +283,14 @@ def plan(book: Path, out: Path, accounts: Optional[Path], formats: Optional[str]
     Exit 0 when the plan fits; 3 when no plan fits the budget and the requirements
     (the report is still written and says what must give).
     """
-    from planner.pipeline import PlanOptions, build_plan, guard_outputs, parse_formats, write_outputs
+    from planner.options import PlanOptions
+    from planner.pipeline import build_plan, guard_outputs, parse_formats, write_outputs
 
     chosen = parse_formats(formats)
-    options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, page_size=page_size)
-    options.check()
+    options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, page_size=page_size).check()
     guard_outputs(out, (book, accounts), chosen)
     if write_back:
-        from planner.workbook.writeback import check_writable
+        from planner.writers.writeback import check_writable
 
         check_writable(book)
     back = None
@@ -355,12 +355,12 @@ def _progress(enabled: bool):
 
 def _exit_code(plan) -> int:
     """0 when the plan fits; 3 when no plan fits (or none was found in time); 1 when the solver failed."""
-    from planner.optimization.result import STATUS_FAILED, STATUS_FEASIBLE, STATUS_OPTIMAL
+    from planner.optimization.result import Status
 
     opt = plan.optimization
-    if opt.status == STATUS_FAILED:
+    if opt.status == Status.FAILED:
         return EXIT_OURS
-    return EXIT_OK if opt.status in (STATUS_OPTIMAL, STATUS_FEASIBLE) and opt.within_budget else EXIT_NO_PLAN
+    return EXIT_OK if opt.fits else EXIT_NO_PLAN
 
 
 def _exit_for(plan) -> None:
@@ -386,9 +386,10 @@ def _print_plan_summary(plan, written: list[Path]) -> None:
         )
     if opt.value is not None:
         console.print(f"Expected ARR impact {opt.value:,.0f} {cur}", markup=False)
-    summary = (opt.infeasibility or {}).get("summary")
-    if summary:
-        console.print(summary, markup=False)
+    if opt.diagnosis is not None:
+        from planner.report.words import diagnosis_summary
+
+        console.print(diagnosis_summary(opt.diagnosis, cur), markup=False)
     if plan.inputs.notes:
         console.print(
             f"{len(plan.inputs.notes)} note(s) on the data (run `tierplan validate` to list them; the report's data-gaps section has them too)",

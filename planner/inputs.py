@@ -8,27 +8,52 @@ opens a file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+from planner.errors import Problem
+from planner.schema import (
+    ACCOUNTS,
+    BandBasis,
+    Channel,
+    EngagementModel,
+    Pillar,
+    PlanningMode,
+    Severity,
+    SolverName,
+    Staffing,
+)
+
+
+def _coerce(obj: object, **enums: type) -> None:
+    """Choice fields given as their spelling ("Named") become the enum member (Staffing.NAMED)."""
+    for name, enum in enums.items():
+        value = getattr(obj, name)
+        if not isinstance(value, enum):
+            object.__setattr__(obj, name, enum(value))
 
 
 @dataclass(frozen=True)
 class Tier:
     name: str
     rank: int  # 0 = highest touch (first row of the Tiers sheet)
-    engagement: str  # "High touch" | "Mid touch" | "Low touch"
-    band_basis: str  # "ARR" | "Accounts"
+    engagement: EngagementModel
+    band_basis: BandBasis
     band_min: float  # share, 0..1
     band_max: float
     max_cost_share: float | None = None  # guardrail: CS cost / tier ARR
     description: str = ""
 
+    def __post_init__(self) -> None:
+        _coerce(self, engagement=EngagementModel, band_basis=BandBasis)
+
 
 @dataclass(frozen=True)
 class Role:
     name: str
-    staffing: str  # "Named" | "Pooled" | "Automated"
+    staffing: Staffing
     loaded_cost: float  # per person per year
     productive_hours: float  # per person per year
     max_accounts: float | None = None  # coverage ratio for Named roles
@@ -40,7 +65,10 @@ class Role:
 
     @property
     def staffed(self) -> bool:
-        return self.staffing != "Automated"
+        return self.staffing is not Staffing.AUTOMATED
+
+    def __post_init__(self) -> None:
+        _coerce(self, staffing=Staffing)
 
 
 @dataclass(frozen=True)
@@ -71,8 +99,8 @@ class Interval:
 @dataclass(frozen=True)
 class SLA:
     tier: str
-    severity: str
-    channel: str  # "Chat" | "Phone" | "Email/ticket"
+    severity: Severity
+    channel: Channel
     target_seconds: float  # first-response target
     tickets_per_account_month: float
     handle_minutes: float
@@ -81,16 +109,22 @@ class SLA:
 
     @property
     def live(self) -> bool:
-        return self.channel in ("Chat", "Phone")
+        return self.channel.live
+
+    def __post_init__(self) -> None:
+        _coerce(self, severity=Severity, channel=Channel)
 
 
 @dataclass(frozen=True)
 class ScoringRule:
-    pillar: str
+    pillar: Pillar
     column: str  # column name in PlanInputs.accounts
     weight: float
     direction: int  # +1: higher value raises tier, -1: lower value raises tier
     header: str = ""  # header as typed on the Scoring sheet (for messages)
+
+    def __post_init__(self) -> None:
+        _coerce(self, pillar=Pillar)
 
 
 @dataclass(frozen=True)
@@ -99,8 +133,8 @@ class Finance:
     margin: float  # value = annual cost x (1 + margin)
     currency: str = "USD"
     fiscal_year: int = 2027
-    planning_mode: str = "min_cost"  # "min_cost" | "max_value"
-    solver: str = "highs"  # "highs" | "cbc"
+    planning_mode: PlanningMode = PlanningMode.MIN_COST
+    solver: SolverName = SolverName.HIGHS
     time_limit: float = 60.0  # seconds
     live_hours: float = 220.0  # live support hours per month
     shrinkage: float = 0.30
@@ -108,24 +142,43 @@ class Finance:
     retier_margin: float = 3.0  # score points
     strategic_tier: str | None = None
 
+    def __post_init__(self) -> None:
+        _coerce(self, planning_mode=PlanningMode, solver=SolverName)
 
-# Canonical names of the fixed account columns (see schema.ACCOUNTS). Signal
+
+# Canonical names of the fixed account columns (the Accounts sheet's declared columns). Signal
 # columns keep the header the CRM export gave them.
-ACCOUNT_FIXED_COLUMNS = (
-    "account_id",
-    "name",
-    "arr",
-    "industry",
-    "employees",
-    "region",
-    "product",
-    "previous_tier",
-    "previous_score",
-    "locked_tier",
-    "lock_reason",
-    "strategic",
-    "churn_risk",
-)
+ACCOUNT_FIXED_COLUMNS = tuple(c.key for c in ACCOUNTS.columns)
+
+
+@dataclass(frozen=True)
+class CellRefs:
+    """Where the inputs sit in the workbook, so findings can name the cells they concern.
+
+    Keyed by (sheet, row key, column key): ``("Intervals", ("Health check", "Tier 2"), "negotiated")``
+    -> ``"Intervals!F12"``; Finance settings have the empty row key. Inputs built in code have none.
+    """
+
+    refs: Mapping[tuple[str, tuple[str, ...], str], str] = field(default_factory=dict)
+
+    def get(self, sheet: str, key: tuple[str, ...], column: str) -> str | None:
+        return self.refs.get((sheet, key, column))
+
+    def of(self, sheet: str, key: tuple[str, ...], *columns: str) -> tuple[str, ...]:
+        """The cells of these columns in one row, those that are known."""
+        return tuple(r for r in (self.get(sheet, key, c) for c in columns) if r is not None)
+
+
+@dataclass(frozen=True)
+class Override:
+    """One workbook value a run replaced (by a command-line option, the Excel button or a scenario)."""
+
+    sheet: str  # "Finance"
+    key: str  # the setting or column key ("budget")
+    label: str  # as the sheet names it ("Annual CS budget")
+    sheet_value: object  # what the workbook holds
+    value: object  # what the run used
+    source: str  # "command line", "scenario CFO budget", ...
 
 
 @dataclass(frozen=True)
@@ -150,7 +203,14 @@ class PlanInputs:
     finance: Finance
     accounts: pd.DataFrame = field(repr=False)
     source: str = ""  # where the inputs came from, for reports
-    notes: tuple = ()  # Problem objects that did not stop the run (e.g. unknown previous tier treated as new)
+    notes: tuple[Problem, ...] = ()  # what did not stop the run (e.g. an unknown previous tier treated as new)
+    overrides: tuple[Override, ...] = ()  # workbook values this run replaced (planner.options.apply_options)
+    refs: CellRefs = field(default_factory=CellRefs, repr=False, compare=False)  # where each input sits in the workbook
+
+    def overridden(self, key: str) -> Override | None:
+        """The override of a Finance setting in this run, if any (the latest when several)."""
+        found = [o for o in self.overrides if o.key == key]
+        return found[-1] if found else None
 
     @property
     def tier_names(self) -> tuple[str, ...]:

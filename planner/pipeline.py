@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import UserInputError
 from planner.inputs import PlanInputs
+from planner.optimization import OptimizationResult
+from planner.options import PlanOptions, apply_options
+from planner.segmentation import Segmentation
+from planner.valuation import Valuation
+from planner.writers.layout import ResultSheet
 
 ALL_FORMATS = ("html", "pdf", "xlsx", "csv", "json")
 FILE_NAMES = {
@@ -26,83 +31,50 @@ FILE_NAMES = {
 
 
 @dataclass(frozen=True)
-class PlanOptions:
-    """Overrides of the workbook's Finance settings, from the CLI or the button."""
-
-    mode: str | None = None  # "min_cost" | "max_value"
-    solver: str | None = None  # "highs" | "cbc"
-    budget: float | None = None
-    time_limit: float | None = None
-    page_size: str = "A4"  # PDF: "A4" | "Letter"
-
-    def check(self) -> None:
-        problems = []
-        if self.mode is not None and self.mode not in ("min_cost", "max_value"):
-            problems.append(f"--mode {self.mode!r} is not a planning mode (use min_cost or max_value)")
-        if self.solver is not None and self.solver not in ("highs", "cbc"):
-            problems.append(f"--solver {self.solver!r} is not a solver (use highs or cbc)")
-        if self.budget is not None and not self.budget > 0:
-            problems.append(f"--budget {self.budget:g} must be a positive amount")
-        if self.time_limit is not None and not self.time_limit > 0:
-            problems.append(f"--time-limit {self.time_limit:g} must be a positive number of seconds")
-        if self.page_size not in ("A4", "Letter"):
-            problems.append(f"--page-size {self.page_size!r} is not a page size (use A4 or Letter)")
-        if problems:
-            from planner.errors import Problem
-
-            raise UserInputError([Problem("command line", p) for p in problems])
-
-
-@dataclass
 class Plan:
-    """One computed plan: everything the writers need, serialisable to JSON."""
+    """One computed plan: the inputs it was computed from (options applied) and what each step found."""
 
     inputs: PlanInputs
     options: PlanOptions
-    valuation: dict
-    segmentation: object  # planner.segmentation.Segmentation
-    optimization: object  # planner.optimization.OptimizationResult
-    extra: dict = field(default_factory=dict)
+    valuation: Valuation
+    segmentation: Segmentation
+    optimization: OptimizationResult
 
     def to_dict(self) -> dict:
-        from planner.plan_json import plan_to_dict
+        """plan.json (planner.writers.plan_json)."""
+        from planner.writers.plan_json import plan_to_dict
 
         return plan_to_dict(self)
 
-    def result_sheets(self) -> dict:
-        """Result sheets (name -> ResultSheet) for the results workbook and write-back."""
-        sheets = {}
-        sheets.update(self.optimization.result_sheets())
-        sheets.update(self.segmentation.result_sheets())
-        return sheets
+    def result_sheets(self) -> dict[str, ResultSheet]:
+        """Every result sheet (name -> ResultSheet), for the results workbook, write-back and the Excel button."""
+        from planner.writers.sheets import plan_sheets
+
+        return plan_sheets(self)
 
 
 Progress = Callable[[str], None]
 
 
 def build_plan(inputs: PlanInputs, options: PlanOptions = PlanOptions(), progress: Progress | None = None) -> Plan:
-    """Value, segment and optimise. Pure computation: no files, no printing."""
+    """Value, segment and optimise. Pure computation: no files, no printing.
+
+    The options are applied to the inputs first (:func:`planner.options.apply_options`): the
+    plan's inputs carry the budget, mode, solver and time limit the run used.
+    """
     from planner.optimization import optimize
     from planner.segmentation import segment
-    from planner.valuation import valuation_report
+    from planner.valuation import valuation
 
-    options.check()
+    inputs = apply_options(inputs, options)
     step = progress or (lambda name: None)
-    step("Valuing services")
-    valuation = valuation_report(inputs)
     step("Tiering accounts")
     seg = segment(inputs)
-    valuation = valuation_report(inputs, seg.tiers)
+    step("Valuing services")
+    value = valuation(inputs, seg.tiers)
     step("Optimising intervals and headcount")
-    opt = optimize(
-        inputs,
-        seg.tier_stats(),
-        mode=options.mode,
-        solver=options.solver,
-        budget=options.budget,
-        time_limit=options.time_limit,
-    )
-    return Plan(inputs=inputs, options=options, valuation=valuation, segmentation=seg, optimization=opt)
+    opt = optimize(inputs, seg.tier_stats())
+    return Plan(inputs=inputs, options=options.check(), valuation=value, segmentation=seg, optimization=opt)
 
 
 def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -186,15 +158,16 @@ def segment_and_write(inputs: PlanInputs, out_dir: Path, protected: Iterable[Pat
 
     out_dir = Path(out_dir)
     guard_outputs(out_dir, protected, ("csv", "xlsx"))
+    from planner.writers.plan_json import segmentation_json
+    from planner.writers.segmentation_sheets import segmentation_sheets
+
     seg = segment(inputs)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [
         write_crm_csv(seg, out_dir / FILE_NAMES["csv"]),
-        write_results_workbook(out_dir / FILE_NAMES["xlsx"], seg.result_sheets()),
+        write_results_workbook(out_dir / FILE_NAMES["xlsx"], segmentation_sheets(seg)),
     ]
-    from planner.plan_json import jsonable
-
-    summary = jsonable(seg.to_dict())
+    summary = segmentation_json(seg)
     summary["accounts"] = int(len(seg.tiers))
     summary["files"] = [p.name for p in files]
     return summary
@@ -202,7 +175,7 @@ def segment_and_write(inputs: PlanInputs, out_dir: Path, protected: Iterable[Pat
 
 def write_back_results(plan: Plan, book: Path, out_dir: Path):
     """`plan --write-back`: put the result sheets into the user's workbook (with a verified backup)."""
-    from planner.workbook.writeback import write_back as patch_book
+    from planner.writers.writeback import write_back as patch_book
 
     try:
         return patch_book(book, plan.result_sheets())

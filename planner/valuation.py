@@ -16,10 +16,13 @@ Per service and tier:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
 from planner.inputs import PlanInputs
+
+MARGIN_READING = "Assessed Service Value = annual cost x (1 + profit margin)"
 
 
 def value_multiplier(margin: float) -> float:
@@ -109,33 +112,49 @@ def tier_summary(
     return pd.DataFrame(rows)
 
 
-def valuation_report(inputs: PlanInputs, tier_of_account: pd.Series | None = None) -> dict:
-    """JSON-ready valuation: the service matrix, the tier summary and totals."""
+@dataclass(frozen=True)
+class ValuationTotals:
+    accounts: int
+    arr: float
+    cost_to_serve: float
+    assessed_value: float
+    cost_share_of_arr: float | None
+    budget_used_share: float | None
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """Cost and Assessed Service Value at the negotiated intervals: per service and tier, per tier, in total."""
+
+    currency: str
+    margin: float
+    value_multiplier: float
+    budget: float
+    services: pd.DataFrame  # service_matrix
+    tiers: pd.DataFrame  # tier_summary
+    totals: ValuationTotals
+
+
+def valuation(inputs: PlanInputs, tier_of_account: pd.Series | None = None) -> Valuation:
+    """The service matrix, the tier summary and totals (accounts by ``tier_of_account``, else by previous tier)."""
     matrix = service_matrix(inputs)
     tiers = tier_summary(inputs, tier_of_account)
     total_cost = float(tiers["cost_to_serve"].sum())
     total_arr = float(tiers["arr"].sum())
-    return {
-        "currency": inputs.finance.currency,
-        "margin": inputs.finance.margin,
-        "value_multiplier": value_multiplier(inputs.finance.margin),
-        "margin_reading": "Assessed Service Value = annual cost x (1 + profit margin)",
-        "budget": inputs.finance.budget,
-        "services": _records(matrix),
-        "tiers": _records(tiers),
-        "totals": {
-            "accounts": int(tiers["accounts"].sum()),
-            "arr": total_arr,
-            "cost_to_serve": total_cost,
-            "assessed_value": float(tiers["assessed_value"].sum()),
-            "cost_share_of_arr": total_cost / total_arr if total_arr > 0 else None,
-            "budget_used_share": total_cost / inputs.finance.budget if inputs.finance.budget else None,
-        },
-    }
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    out = []
-    for row in frame.to_dict(orient="records"):
-        out.append({k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()})
-    return out
+    budget = inputs.finance.budget
+    return Valuation(
+        currency=inputs.finance.currency,
+        margin=inputs.finance.margin,
+        value_multiplier=value_multiplier(inputs.finance.margin),
+        budget=budget,
+        services=matrix,
+        tiers=tiers,
+        totals=ValuationTotals(
+            accounts=int(tiers["accounts"].sum()),
+            arr=total_arr,
+            cost_to_serve=total_cost,
+            assessed_value=float(tiers["assessed_value"].sum()),
+            cost_share_of_arr=total_cost / total_arr if total_arr > 0 else None,
+            budget_used_share=total_cost / budget if budget else None,
+        ),
+    )

@@ -26,6 +26,8 @@ compile_all() {
         --output-file "$out_dir/product.lock"
   "$uv" pip compile "${common[@]}" pyproject.toml requirements/build.in --extra test \
         --constraint "$out_dir/product.lock" --output-file "$out_dir/test.lock"
+  # the test lock's annotations name the constraint file: always by its place in the repository
+  sed -i "s#$out_dir/product.lock#requirements/product.lock#g" "$out_dir/test.lock"
 }
 
 if [ "${1:-}" = "--check" ]; then

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.valuation import valuation_report
+from planner.writers.plan_json import valuation_report
 from planner.workbook.reader import read_inputs
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,6 +7,7 @@ import pytest
 from planner.optimization import optimize
 from planner.segmentation import segment
 from planner.workbook.reader import read_inputs
+from planner.writers.plan_json import optimization_json
 
 DEMO = Path(__file__).resolve().parents[1] / "workbooks" / "tierplan_demo.xlsx"
 
@@ -29,6 +30,6 @@ def test_negotiated_plan_costs_more_than_the_budget(demo):
     inputs, stats = demo
     r = optimize(inputs, stats, mode="min_cost", sensitivity=False)
     assert r.status == "infeasible"
-    assert r.infeasibility["smallest_budget"] > inputs.finance.budget
+    assert optimization_json(r)["infeasibility"]["smallest_budget"] > inputs.finance.budget
     # ...but not absurdly more: the negotiation is about trade-offs, not a different company
-    assert r.infeasibility["smallest_budget"] < 1.25 * inputs.finance.budget
+    assert optimization_json(r)["infeasibility"]["smallest_budget"] < 1.25 * inputs.finance.budget

@@ -17,7 +17,7 @@ from xlwings import main as xlwings_main
 
 import fake_xlwings as fake
 from planner.excel import adapter
-from planner.workbook.writeback import is_stamp
+from planner.writers.writeback import is_stamp
 from planner.writers.results import Formula, header_label
 
 NOW = dt.datetime(2027, 2, 1, 10, 30, 0)

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from planner import schema
-from planner.valuation import service_matrix, tier_summary, valuation_report
+from planner.valuation import service_matrix, tier_summary
+from planner.writers.plan_json import valuation_report
 from planner.workbook.defaults import default_content
 from planner.workbook.demo import demo_accounts, write_demo
 from planner.workbook.reader import read_inputs

@@ -26,6 +26,8 @@ from planner.optimization.sensitivity import lp_objective, lp_rates
 from planner.optimization.staffing import agents_for_targets, rostered_agents
 from planner.schema import RESULT_SHEETS
 from planner.writers.results import write_results_workbook
+from planner.writers.sheets import optimization_sheets
+from planner.writers.plan_json import optimization_json
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -78,12 +80,12 @@ def test_min_cost_over_budget_answers_with_the_hand_computed_smallest_budget():
     assert not r.proven_optimal
     assert r.within_budget is False
     assert r.total_cost == pytest.approx(220_000)
-    assert r.infeasibility["smallest_budget"] == pytest.approx(220_000)
-    assert r.infeasibility["budget_shortfall"] == pytest.approx(20_000)
+    assert optimization_json(r)["infeasibility"]["smallest_budget"] == pytest.approx(220_000)
+    assert optimization_json(r)["infeasibility"]["budget_shortfall"] == pytest.approx(20_000)
     # keeping 200,000: one free Pool person (100,000 + 20,000 + 50,000) or one free CSM (20,000 + 100,000) both do
-    assert r.infeasibility["extra_headcount_total"] == 1
-    assert "budget" in [c["requirement"] for c in r.infeasibility["conflicts"]]
-    assert "220,000" in r.infeasibility["summary"]
+    assert optimization_json(r)["infeasibility"]["extra_headcount_total"] == 1
+    assert "budget" in [c["requirement"] for c in optimization_json(r)["infeasibility"]["conflicts"]]
+    assert "220,000" in optimization_json(r)["infeasibility"]["summary"]
     assert list(r.intervals["chosen"]) == [4, 2]  # the plan it would take is shown
 
 
@@ -91,14 +93,14 @@ def test_min_cost_within_budget_is_optimal_and_delivers_the_negotiated_intervals
     inputs, ts = one_tier(budget=250_000)
     r = optimize(inputs, ts)
     assert r.status == "optimal" and r.proven_optimal
-    assert r.infeasibility is None
+    assert r.diagnosis is None
     assert list(r.intervals["chosen"]) == [4, 2]
     assert r.total_cost == pytest.approx(220_000)
     assert r.budget_used_share == pytest.approx(220_000 / 250_000)
     people = dict(zip(r.headcount["role"], r.headcount["people"]))
     assert people == {"CSM": 1, "Pool": 2}
-    assert r.cost_breakdown["people_by_role"] == {"CSM": 100_000, "Pool": 100_000}
-    assert r.cost_breakdown["direct_services"] == pytest.approx(20_000)
+    assert optimization_json(r)["cost_breakdown"]["people_by_role"] == {"CSM": 100_000, "Pool": 100_000}
+    assert optimization_json(r)["cost_breakdown"]["direct_services"] == pytest.approx(20_000)
 
 
 def test_max_value_below_the_mandatory_floor_reports_the_smallest_budget():
@@ -106,7 +108,7 @@ def test_max_value_below_the_mandatory_floor_reports_the_smallest_budget():
     inputs, ts = one_tier(budget=100_000, mode="max_value")
     r = optimize(inputs, ts)
     assert r.status == "infeasible"
-    assert r.infeasibility["smallest_budget"] == pytest.approx(120_000)
+    assert optimization_json(r)["infeasibility"]["smallest_budget"] == pytest.approx(120_000)
     assert r.plan_kind.startswith("cheapest plan")
     assert list(r.intervals["chosen"]) == [4, 0]
 
@@ -116,12 +118,12 @@ def test_guardrail_conflict_names_the_guardrail_and_says_no_budget_fixes_it():
     inputs, ts = one_tier(budget=10_000_000, mode="max_value", guardrail=0.05)
     r = optimize(inputs, ts)
     assert r.status == "infeasible"
-    groups = [c["requirement"] for c in r.infeasibility["conflicts"]]
+    groups = [c["requirement"] for c in optimization_json(r)["infeasibility"]["conflicts"]]
     assert "guardrail:Gold" in groups and "budget" not in groups
-    assert r.infeasibility["smallest_budget"] is None
-    assert "No budget alone" in r.infeasibility["summary"]
+    assert optimization_json(r)["infeasibility"]["smallest_budget"] is None
+    assert "No budget alone" in optimization_json(r)["infeasibility"]["summary"]
     # that guardrail alone would have to allow 12% (100,000 CSM + 20,000 direct)
-    fix = [x for x in r.infeasibility["relaxations"] if x["requirement"] == "guardrail:Gold"]
+    fix = [x for x in optimization_json(r)["infeasibility"]["relaxations"] if x["requirement"] == "guardrail:Gold"]
     assert fix and fix[0]["amount"] == pytest.approx(70_000)
     assert "12.0%" in fix[0]["description"]
     assert r.plan_kind == "none" and r.intervals["chosen"].isna().all()
@@ -132,7 +134,7 @@ def test_unreachable_sla_makes_the_plan_infeasible_and_is_named():
     inputs, ts = one_tier(budget=1_000_000, slas=slas)
     r = optimize(inputs, ts, sensitivity=False)
     assert r.status == "infeasible"
-    assert r.infeasibility["unreachable_slas"][0]["channel"] == "Phone"
+    assert optimization_json(r)["infeasibility"]["unreachable_slas"][0]["channel"] == "Phone"
 
 
 # ------------------------------------------------------------------ max_value
@@ -226,16 +228,16 @@ def test_shadow_prices_match_finite_differences_of_the_lp(solver, mode):
 def test_sensitivity_tables_binding_constraints_and_trade_offs_are_filled():
     inputs, ts = example_inputs(2_000, 5_000_000)
     r = optimize(inputs, ts, mode="max_value")
-    sp = r.shadow_prices.set_index("constraint")
+    sp = pd.DataFrame(optimization_json(r)["shadow_prices"]).set_index("constraint")
     assert sp.loc["Annual CS budget", "marginal"] > 0
     # one more Named CSM funded outside the budget frees its loaded cost for other services: it cannot lose value
     steps = r.shadow_prices[r.shadow_prices["kind"] == "role hours"]
     assert (steps["step_gain"] >= 0).all()
-    kinds = {b["kind"] for b in r.binding_constraints}
+    kinds = {b["kind"] for b in optimization_json(r)["binding_constraints"]}
     assert "budget" in kinds
-    assert len(r.trade_offs) == 3
-    assert all(t.endswith(".") and (t[0].isupper() or t[0].isdigit()) for t in r.trade_offs)
-    assert len(set(r.trade_offs)) == 3
+    assert len(optimization_json(r)["trade_offs"]) == 3
+    assert all(t.endswith(".") and (t[0].isupper() or t[0].isdigit()) for t in optimization_json(r)["trade_offs"])
+    assert len(set(optimization_json(r)["trade_offs"])) == 3
 
 
 # ------------------------------------------------------------------ support in the plan
@@ -257,7 +259,7 @@ def test_support_agents_enter_the_plan_as_people_of_the_handling_role():
     pool = r.headcount.set_index("role").loc["Pool"]
     assert pool["support_hours"] == pytest.approx(hours)
     assert pool["people"] == math.ceil((1_200 + hours) / 1_000)
-    assert r.cost_breakdown["support"] > 0
+    assert optimization_json(r)["cost_breakdown"]["support"] > 0
 
 
 # ------------------------------------------------------------------ scale, determinism, options
@@ -280,15 +282,15 @@ def test_a_100k_account_plan_solves_to_optimality_with_the_same_model():
     small = optimize(small_inputs, small_ts, mode="max_value", sensitivity=False)
     assert r.status == "optimal"
     assert int(ts["accounts"].sum()) == 100_000
-    assert r.model_size["variables"] == small.model_size["variables"]
-    assert r.model_size["constraints"] == small.model_size["constraints"]
+    assert r.model_size.variables == small.model_size.variables
+    assert r.model_size.constraints == small.model_size.constraints
 
 
 def test_same_input_same_plan():
     inputs, ts = example_inputs(2_000, 4_600_000)
     a = optimize(inputs, ts, mode="max_value")
     b = optimize(inputs, ts, mode="max_value")
-    assert json.dumps(a.to_dict(), sort_keys=True) == json.dumps(b.to_dict(), sort_keys=True)
+    assert json.dumps(optimization_json(a), sort_keys=True) == json.dumps(optimization_json(b), sort_keys=True)
 
 
 def test_highs_and_cbc_give_the_same_plan_through_optimize():
@@ -322,7 +324,7 @@ def test_a_solve_cut_short_by_its_time_limit_says_so_and_never_claims_infeasible
     if r.status == "time limit, no plan":
         assert r.plan_kind == "none" and r.total_cost is None
         assert r.intervals["chosen"].isna().all()
-        assert r.frontier.empty and r.infeasibility is None
+        assert r.frontier.empty and r.diagnosis is None
     else:
         assert r.gap > 0
 
@@ -342,13 +344,13 @@ def test_fractional_intervals_are_planned_in_steps_of_the_sheet():
     r = optimize(inputs, ts, sensitivity=False)
     assert list(r.intervals["chosen"]) == [4, 1.5]
     assert r.total_cost == pytest.approx(100_000 + 20_000 + 50_000)
-    assert r.notes == []
+    assert optimization_json(r)["notes"] == []
     # a third of a year is not on any step the planner uses: it is rounded up to 0.34 and said so
     iv = replace(inputs.intervals[1], minimum=0.0, negotiated=1 / 3, maximum=1.0)
     inputs = replace(inputs, intervals=(inputs.intervals[0], iv))
     r = optimize(inputs, ts, sensitivity=False)
     assert r.intervals["chosen"].iloc[1] == pytest.approx(0.34)
-    assert any("steps of 0.01" in n for n in r.notes)
+    assert any("steps of 0.01" in n for n in optimization_json(r)["notes"])
 
 
 def test_keep_tier_order_raises_a_higher_tier_in_min_cost_and_says_so():
@@ -360,7 +362,7 @@ def test_keep_tier_order_raises_a_higher_tier_in_min_cost_and_says_so():
     inputs = PlanInputs(tiers, roles, services, intervals, (), (), finance, accounts_frame({"T1": [1.0] * 5, "T2": [1.0] * 5}))
     r = optimize(inputs, tier_stats_from({"T1": 5, "T2": 5}, {"T1": 5e5, "T2": 5e5}))
     assert list(r.intervals["chosen"]) == [3, 3]
-    assert any(b["kind"] == "keep order" for b in r.binding_constraints)
+    assert any(b["kind"] == "keep order" for b in optimization_json(r)["binding_constraints"])
 
 
 # ------------------------------------------------------------------ outputs
@@ -377,7 +379,7 @@ def test_assessed_service_value_uses_the_chosen_intervals():
 def test_result_sheets_are_the_declared_names_and_write_to_a_workbook(tmp_path):
     inputs, ts = example_inputs(2_000, 5_000_000)
     r = optimize(inputs, ts, mode="max_value")
-    sheets = r.result_sheets()
+    sheets = optimization_sheets(r)
     assert list(sheets) == ["Plan", "Headcount", "Support", "Sensitivity", "Frontier"]
     assert set(sheets) <= set(RESULT_SHEETS)
     path = write_results_workbook(tmp_path / "r.xlsx", sheets)
@@ -392,7 +394,7 @@ def test_result_sheets_are_the_declared_names_and_write_to_a_workbook(tmp_path):
 def test_to_dict_is_json_and_every_key_is_documented():
     inputs, ts = one_tier(budget=200_000)
     r = optimize(inputs, ts)
-    d = r.to_dict()
+    d = optimization_json(r)
     text = json.dumps(d)
     assert "NaN" not in text
     doc = (DOCS / "plan-json.md").read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ import json
 import pytest
 
 from planner.optimization import optimize
+from planner.writers.plan_json import optimization_json
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +29,11 @@ def demo(tmp_path_factory):
 
 def _check(r, budget):
     assert r.status in ("optimal", "feasible, not proven optimal", "infeasible")
-    json.dumps(r.to_dict())
+    json.dumps(optimization_json(r))
     if r.status != "infeasible":
         assert r.within_budget and r.total_cost <= budget * (1 + 1e-9)
         return
-    inf = r.infeasibility
+    inf = optimization_json(r)["infeasibility"]
     assert inf["summary"]
     assert inf["conflicts"] or inf["unreachable_slas"]
     if inf["smallest_budget"] is not None and inf["budget_shortfall"]:
@@ -60,4 +61,4 @@ def test_demo_plan_is_the_same_twice(demo):
     inputs, ts = demo
     a = optimize(inputs, ts, sensitivity=False)
     b = optimize(inputs, ts, sensitivity=False)
-    assert json.dumps(a.to_dict(), sort_keys=True) == json.dumps(b.to_dict(), sort_keys=True)
+    assert json.dumps(optimization_json(a), sort_keys=True) == json.dumps(optimization_json(b), sort_keys=True)

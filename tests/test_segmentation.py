@@ -15,6 +15,8 @@ from planner.segmentation import Segmentation, segment
 from planner.segmentation.retier import CHURN, KEPT, LOCKED, SCORE_CUTOFF, STRATEGIC, place
 from planner.segmentation.scoring import percentile_rank
 from planner.writers.results import Formula
+from planner.writers.segmentation_sheets import segmentation_sheets
+from planner.writers.plan_json import segmentation_json
 from seg_helpers import ARR_ONLY, DEFAULT_TIERS, accounts, make_inputs, tiers
 
 # Ten accounts ranked by ARR alone; bands on the number of accounts: 20% / 30% / 50%.
@@ -302,7 +304,7 @@ def test_breakdown_counts_and_arr_by_dimension_and_size_band():
 
 def test_result_sheets_carry_a_formula_per_account_that_reproduces_the_score_tier():
     seg = segment(make_inputs(ten(), tier_defs=ACCOUNT_BANDS))
-    sheets = seg.result_sheets()
+    sheets = segmentation_sheets(seg)
     assert list(sheets) == ["Account tiers", "Tier rules", "Movers", "Data gaps", "Breakdown"]
     assert set(sheets) <= set(RESULT_SHEETS)
     table = sheets["Account tiers"].table
@@ -320,7 +322,7 @@ def test_to_dict_is_strict_json_and_caps_lists():
     acc = accounts(arr=[float(i + 1) for i in range(n)], previous_tier=["Tier 3"] * n,
                    previous_score=[0.0] * n, account_id=[f"X{i:03d}" for i in range(n)])
     seg = segment(make_inputs(acc))
-    summary = seg.to_dict()
+    summary = segmentation_json(seg)
     json.dumps(summary, allow_nan=False)
     assert summary["accounts"] == n
     assert summary["movers"]["up"] == int((seg.movers["direction"] == "up").sum()) > 50
@@ -335,8 +337,8 @@ def test_an_empty_export_gives_empty_tiers_not_an_error():
     seg = segment(make_inputs(accounts(arr=[])))
     assert isinstance(seg, Segmentation)
     assert seg.tier_stats().to_dict("list") == {"tier": ["Tier 1", "Tier 2", "Tier 3"], "accounts": [0, 0, 0], "arr": [0.0, 0.0, 0.0]}
-    json.dumps(seg.to_dict(), allow_nan=False)
-    assert len(seg.result_sheets()["Account tiers"].table) == 0
+    json.dumps(segmentation_json(seg), allow_nan=False)
+    assert len(segmentation_sheets(seg)["Account tiers"].table) == 0
 
 
 def test_one_tier_and_a_base_with_nothing_filled_in(tmp_path):
@@ -363,9 +365,9 @@ def test_an_account_scoring_zero_names_no_largest_contribution():
 
 
 def test_account_sheet_stops_at_the_sheet_row_limit_and_says_so(monkeypatch):
-    from planner.segmentation import sheets
+    from planner.writers import segmentation_sheets as sheets
 
     monkeypatch.setattr(sheets, "EXCEL_ROWS", 10)  # 4 rows above the data leave room for 6 accounts
-    sheet = segment(make_inputs(ten(), tier_defs=ACCOUNT_BANDS)).result_sheets()["Account tiers"]
+    sheet = segmentation_sheets(segment(make_inputs(ten(), tier_defs=ACCOUNT_BANDS)))["Account tiers"]
     assert sheet.table["account_id"].tolist() == ["A00", "A01", "A02", "A03", "A04", "A05"]
     assert "The last 4 accounts do not fit in a sheet" in sheet.note

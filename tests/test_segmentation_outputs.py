@@ -16,6 +16,8 @@ from planner.inputs import ScoringRule
 from planner.segmentation import segment
 from planner.writers.crm import HEADERS, write_crm_csv
 from planner.writers.results import write_results_workbook
+from planner.writers.segmentation_sheets import segmentation_sheets
+from planner.writers.plan_json import segmentation_json
 from seg_helpers import accounts, make_inputs
 
 RULES = (
@@ -134,7 +136,7 @@ def test_the_tier_formula_in_the_results_workbook_reproduces_every_score_tier(tm
     )
     seg = segment(make_inputs(acc, rules=RULES))
     src = tmp_path / "in" / "results.xlsx"
-    write_results_workbook(src, seg.result_sheets())
+    write_results_workbook(src, segmentation_sheets(seg))
     converted = _libreoffice(src, tmp_path, recalc_always=True)
     ws = openpyxl.load_workbook(converted, data_only=True)["Account tiers"]
     assert [c.value for c in ws[4][:6]] == ["Account ID", "Name", "ARR", "Score", "Tier by score", "Tier"]

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from planner.inputs import ScoringRule
 from planner.segmentation import segment
+from planner.writers.segmentation_sheets import segmentation_sheets
+from planner.writers.plan_json import segmentation_json
 from seg_helpers import accounts, make_inputs, tiers
 
 BANDS = tiers((0.1, 0.3), (0.2, 0.5), (0.3, 0.7), basis="Accounts")
@@ -42,7 +44,7 @@ def test_without_previous_scores_cut_offs_are_fitted_afresh_as_before():
     # A07 (77.78) was Tier 1; the fresh Tier 1 cut-off of 88.89 is 11.11 above it, more than the margin
     assert seg.tiers.iloc[7] == "Tier 2"
     assert seg.accounts["reason"].iloc[7].startswith("Moved down from Tier 1: score 77.78 is 11.11 points below the Tier 1 cut-off of 88.89")
-    assert len(seg.cutoff_changes) == 0 and seg.to_dict()["previous_cutoffs"] is None
+    assert len(seg.cutoff_changes) == 0 and segmentation_json(seg)["previous_cutoffs"] is None
 
 
 def test_previous_cut_offs_are_read_back_and_kept_while_every_band_holds():
@@ -87,11 +89,11 @@ def test_a_broken_band_moves_only_the_cut_off_it_needs_and_only_as_far_as_needed
     # accounts the move did not affect do not carry the sentence
     assert not seg.accounts["reason"].drop(index=6).str.contains("cut-off moved").any()
     assert seg.band_message == f"Every tier is inside its band. {sentence}"
-    summary = seg.to_dict()
+    summary = segmentation_json(seg)
     assert summary["cutoff_method"] == "previous-moved"
     assert summary["previous_cutoffs"] == {"Tier 1": 66.67, "Tier 2": 44.44, "Tier 3": 0.0}
     assert summary["cutoff_changes"][0] == {"tier": "Tier 1", "previous_cutoff": 66.67, "cutoff": 77.78, "moved_by": 11.11, "why": why}
-    rules = seg.result_sheets()["Tier rules"]
+    rules = segmentation_sheets(seg)["Tier rules"]
     table = rules.table
     assert table["previous_cutoff"].tolist()[:2] == [66.67, 44.44]
     assert table["cutoff_change"].tolist()[:3] == [why, "kept: the bands did not need it to move", ""]
@@ -106,7 +108,7 @@ def test_previous_tiers_that_no_single_cut_off_explains_are_not_trusted():
     assert seg.cutoff_method == "standard" and seg.previous_cutoffs is None
     assert seg.cutoffs.to_dict() == {"Tier 1": 88.89, "Tier 2": 44.44, "Tier 3": 0.0}
     assert any(n.startswith("Previous tiers do not follow from previous scores by one cut-off per tier") for n in seg.notes)
-    gaps = seg.result_sheets()["Data gaps"].table
+    gaps = segmentation_sheets(seg)["Data gaps"].table
     assert gaps["assumed"].str.startswith("Previous tiers do not follow").any()
 
 

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from planner.inputs import Finance, Interval, PlanInputs, Role, Service, Tier
-from planner.valuation import service_matrix, tier_summary, valuation_report, value_multiplier
+from planner.valuation import service_matrix, tier_summary, value_multiplier
+from planner.writers.plan_json import valuation_report
 
 
 def _inputs(margin=0.30):

@@ -20,8 +20,8 @@ from python_calamine import CalamineWorkbook
 from planner.errors import UserInputError
 from planner.excel.vba import shipped_vba_project
 from planner.schema import MONEY_FORMAT, PERCENT_FORMAT
-from planner.workbook import writeback
-from planner.workbook.writeback import WriteBackResult, write_back
+from planner.writers import writeback
+from planner.writers.writeback import WriteBackResult, write_back
 from planner.writers.results import Formula, ResultSheet
 
 NOW = dt.datetime(2027, 3, 4, 5, 6, 7)

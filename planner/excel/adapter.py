@@ -9,8 +9,8 @@ docs/excel.md). Both:
    as the command line (planner.workbook.reader.inputs_from_grids);
 2. compute the plan with planner.pipeline.build_plan, the CLI's core;
 3. write the result sheets into the open workbook through Excel, laid out as
-   the headless write-back lays them out (planner.workbook.writeback.result_layout,
-   the same "Written by TierPlan" stamp, the same refusal to overwrite a
+   the results workbook and the headless write-back lay them out (planner.writers.layout.sheet_rows,
+   the same "Written by TierPlan" stamp (planner.writers.layout), the same refusal to overwrite a
    sheet of the user's that happens to carry a result-sheet name);
 4. write files into a ``reports`` folder beside the workbook through
    planner.pipeline.write_outputs: the CRM upload file and plan.json for
@@ -42,8 +42,8 @@ from pathlib import Path
 from planner import schema
 from planner.errors import Problem, UserInputError
 from planner.pipeline import ALL_FORMATS, Plan, PlanOptions, build_plan, write_outputs
-from planner.workbook.writeback import ResultLayout, is_stamp, result_layout, stale_layout, STAMP_PREFIX, STAMP_ROWS
-from planner.writers.results import Formula
+from planner.writers.layout import STAMP_PREFIX, Formula, SheetRows, is_stamp, sheet_rows, stale_rows
+from planner.writers.writeback import STAMP_ROWS
 
 #: Where the status line goes on the Guide sheet (unlocked by planner.excel.build).
 STATUS_SHEET = schema.GUIDE_SHEET
@@ -199,13 +199,13 @@ def write_result_sheets(book, sheets: Mapping, now: _dt.datetime) -> list[str]:
                 target = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
             else:
                 target.clear()
-            _write_layout(target, result_layout(name, sheet, now))
+            _write_rows(target, sheet_rows(sheet, now))
             written.append(name)
         produced = {n.casefold() for n in sheets}
         for sheet in list(book.sheets):
             if sheet.name.casefold() in {n.casefold() for n in schema.RESULT_SHEETS} - produced and _has_stamp(sheet):
                 sheet.clear()
-                _write_layout(sheet, stale_layout(sheet.name, now))
+                _write_rows(sheet, stale_rows(sheet.name, now))
         guide = _find_sheet(book, STATUS_SHEET)
         if guide is not None:
             guide.activate()
@@ -214,7 +214,7 @@ def write_result_sheets(book, sheets: Mapping, now: _dt.datetime) -> list[str]:
         app.screen_updating = True
 
 
-def _write_layout(sheet, layout: ResultLayout) -> None:
+def _write_rows(sheet, layout: SheetRows) -> None:
     width = max(len(r) for r in layout.rows)
     rows = [[_excel_value(v) for v in r] + [None] * (width - len(r)) for r in layout.rows]
     sheet.range("A1").value = rows

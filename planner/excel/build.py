@@ -17,6 +17,7 @@ RunPython imports, so it must be a valid Python identifier.
 
 from __future__ import annotations
 
+from planner.schema import Direction
 import io
 import keyword
 import math
@@ -154,7 +155,7 @@ def content_from_inputs(inputs):
                      "service_level": s.service_level, "role": s.role})
     scoring = [
         {"pillar": r.pillar, "column": r.header or r.column, "weight": r.weight,
-         "direction": "Higher raises tier" if r.direction > 0 else "Lower raises tier"}
+         "direction": Direction.HIGHER if r.direction > 0 else Direction.LOWER}
         for r in inputs.scoring
     ]
     f = inputs.finance

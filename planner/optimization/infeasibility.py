@@ -20,6 +20,9 @@ that one requirement alone would have to move).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+from planner.schema import PlanningMode
 
 from planner.optimization.model import (
     BUDGET,
@@ -36,62 +39,104 @@ from planner.optimization.solve import INFEASIBLE, guard_seconds, run_parallel
 FEASIBLE_STATES = ("optimal", "feasible")  # internal statuses with a plan
 
 
+class FloorReason(StrEnum):
+    """Why a service has a floor in a tier."""
+
+    MANDATORY = "mandatory service, negotiated interval"
+    NEGOTIATED = "negotiated interval"
+    MINIMUM = "minimum interval"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A requirement group of the model (docs/model.md, "Requirement groups"), with its figures.
+
+    ``kind`` is the group's prefix: budget, support, floor, coverage, order or guardrail.
+    """
+
+    group: str
+    kind: str
+    budget: float | None = None  # budget
+    service: str | None = None  # floor, order
+    tier: str | None = None  # floor, guardrail
+    floor: float | None = None  # floor: at least this many per year
+    reason: FloorReason | None = None  # floor
+    role: str | None = None  # coverage
+    max_accounts: float | None = None  # coverage
+    share: float | None = None  # guardrail: CS cost at most this share of the tier's ARR
+    limit: float | None = None  # guardrail: that share in money
+    refs: tuple[str, ...] = ()  # workbook cells it concerns ("Intervals!F12")
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """How far one conflicting requirement alone would have to move for a plan to exist."""
+
+    requirement: Requirement
+    amount: float | None
+    unit: str  # "money", "occurrences per year", "people", ""
+    new_share: float | None = None  # guardrail: the share that would do (None: cannot be met)
+
+
+@dataclass(frozen=True)
+class UnreachableSLA:
+    tier: str
+    channel: str
+    severities: tuple[str, ...]
+    note: str
+
+
 @dataclass
 class Diagnosis:
-    conflicts: list[dict] = field(default_factory=list)  # {"requirement": group, "description": str}
+    """Why no plan meets every requirement, and what would make one possible."""
+
+    conflicts: list[Requirement] = field(default_factory=list)
     smallest_budget: float | None = None
     budget_shortfall: float | None = None
     smallest_budget_proven: bool = False
     extra_headcount: dict[str, int] | None = None  # "Role (tier)" -> people
     extra_headcount_total: int | None = None
-    relaxations: list[dict] = field(default_factory=list)  # {"requirement", "amount", "unit", "description"}
-    unreachable_slas: list[dict] = field(default_factory=list)
+    relaxations: list[Relaxation] = field(default_factory=list)
+    unreachable_slas: list[UnreachableSLA] = field(default_factory=list)
     cheapest_plan: PlanSolution | None = None  # meets every requirement but the budget
     undecided: bool = False  # a solve ran out of time: the answer is partial
-    summary: str = ""
+    budget: float = 0.0  # the budget the plan was asked to fit
+    mode: str = PlanningMode.MIN_COST
+    largest_items: list[tuple[str, float]] = field(default_factory=list)  # the cheapest plan's three largest costs
 
-    def to_dict(self) -> dict:
-        return {
-            "summary": self.summary,
-            "conflicts": self.conflicts,
-            "smallest_budget": self.smallest_budget,
-            "budget_shortfall": self.budget_shortfall,
-            "smallest_budget_proven": self.smallest_budget_proven,
-            "extra_headcount": self.extra_headcount,
-            "extra_headcount_total": self.extra_headcount_total,
-            "relaxations": self.relaxations,
-            "unreachable_slas": self.unreachable_slas,
-            "partial": self.undecided,
-        }
+    @property
+    def only_the_budget(self) -> bool:
+        """The budget alone conflicts: every other requirement holds together."""
+        return [c.group for c in self.conflicts] == [BUDGET]
 
 
-def describe_group(data: ModelData, mode: str, group: str) -> str:
-    """Plain-language name of a requirement group."""
+def requirement(data: ModelData, mode: str, group: str) -> Requirement:
+    """The facts of a requirement group, with the workbook cells it comes from."""
     kind, _, rest = group.partition(":")
+    refs = data.refs_for(group)
     if group == BUDGET:
-        return f"the annual CS budget of {data.budget:,.0f}"
+        return Requirement(group, BUDGET, budget=data.budget, refs=refs)
     if group == SUPPORT:
-        return "the support SLAs (agents the chat, phone and ticket queues need)"
+        return Requirement(group, SUPPORT, refs=refs)
     if kind == "floor":
         service, _, tier = rest.partition("|")
         cell = next(c for c in data.cells if c.service == service and c.tier == tier)
         lo = cell.floor(mode)
         if cell.mandatory and lo > cell.floor_min:
-            why = "mandatory service, negotiated interval"
-        elif mode == "min_cost" and lo > cell.floor_min:
-            why = "negotiated interval"
+            why = FloorReason.MANDATORY
+        elif mode == PlanningMode.MIN_COST and lo > cell.floor_min:
+            why = FloorReason.NEGOTIATED
         else:
-            why = "minimum interval"
-        return f"{service} in {tier} at least {lo:g} per year ({why})"
+            why = FloorReason.MINIMUM
+        return Requirement(group, kind, service=service, tier=tier, floor=lo, reason=why, refs=refs)
     if kind == "coverage":
-        role = data.roles[rest]
-        return f"{rest} coverage ratio (at most {role.max_accounts:g} accounts per person)"
+        return Requirement(group, kind, role=rest, max_accounts=data.roles[rest].max_accounts, refs=refs)
     if kind == "order":
-        return f"{rest}: a higher tier never receives less than a lower tier (keep tier order)"
+        return Requirement(group, kind, service=rest, refs=refs)
     if kind == "guardrail":
         share = data.guardrails[rest]
-        return f"{rest}: CS cost at most {share:.1%} of the tier's ARR ({share * data.arr[rest]:,.0f})"
-    return group
+        return Requirement(group, kind, tier=rest, share=share, limit=share * data.arr[rest], refs=refs)
+    return Requirement(group, kind, refs=refs)
 
 
 def _status(runner: Runner, data: ModelData, spec: Spec, purpose: str):
@@ -104,17 +149,10 @@ def diagnose(data: ModelData, mode: str, budget: float, runner: Runner, known_ch
     ``known_cheapest`` is the cheapest plan meeting every requirement but the
     budget when the caller already has it (min_cost does).
     """
-    diag = Diagnosis()
+    diag = Diagnosis(budget=budget, mode=mode)
     for q in data.queues:
         if not q.achievable:
-            diag.unreachable_slas.append(
-                {
-                    "tier": q.tier,
-                    "channel": q.channel,
-                    "severities": list(q.severities),
-                    "description": f"{q.tier} {q.channel}: {q.note}",
-                }
-            )
+            diag.unreachable_slas.append(UnreachableSLA(q.tier, q.channel, tuple(q.severities), q.note))
 
     def feasible(drop: set[str]) -> bool | None:
         out = _status(runner, data, Spec(mode=mode, objective="none", budget=budget, drop=frozenset(drop)), "conflict search")
@@ -144,7 +182,7 @@ def diagnose(data: ModelData, mode: str, budget: float, runner: Runner, known_ch
                 dropped = dropped | {g}
             else:
                 conflict.append(g)
-    diag.conflicts = [{"requirement": g, "description": describe_group(data, mode, g)} for g in conflict]
+    diag.conflicts = [requirement(data, mode, g) for g in conflict]
 
     # 2-4 are independent solves: run them side by side
     jobs: list[tuple[str, object]] = []
@@ -192,13 +230,16 @@ def diagnose(data: ModelData, mode: str, budget: float, runner: Runner, known_ch
             continue
         if g == SUPPORT:
             if found[g].has_plan:
-                diag.relaxations.append({"requirement": g, "amount": None, "unit": "", "description": "without the support SLAs the plan would be possible"})
+                diag.relaxations.append(Relaxation(requirement(data, mode, g), None, ""))
             continue
         status, amount = found[g]
         if status in FEASIBLE_STATES:  # else moving this one alone is not enough
-            diag.relaxations.append(_relaxation_text(data, mode, g, g.partition(":")[0], amount))
-
-    diag.summary = _summary(data, mode, budget, diag)
+            diag.relaxations.append(_relaxation(data, mode, g, amount))
+    if diag.only_the_budget and diag.cheapest_plan is not None:
+        ev = diag.cheapest_plan.evaluation
+        items = [(f"{u.role} ({u.label})", ev.people_cost[unit_id(data, u)]) for u in data.units]
+        items.append(("direct service costs", ev.direct_cost))
+        diag.largest_items = sorted((i for i in items if i[1] > 0), key=lambda i: -i[1])[:3]
     return diag
 
 
@@ -234,62 +275,17 @@ def _extra_people(data: ModelData, mode: str, budget: float, runner: Runner) -> 
 
 def cheapest_plan(data: ModelData, mode: str, runner: Runner) -> PlanSolution:
     """Lowest-cost plan meeting every requirement of ``mode`` except the budget."""
-    return solve_plan(data, "min_cost", None, runner, purpose="cheapest plan meeting every requirement", floors=tuple((c.index, c.floor(mode)) for c in data.cells))
+    return solve_plan(data, PlanningMode.MIN_COST, None, runner, purpose="cheapest plan meeting every requirement", floors=tuple((c.index, c.floor(mode)) for c in data.cells))
 
 
-def _relaxation_text(data: ModelData, mode: str, group: str, kind: str, amount: float) -> dict:
-    rest = group.partition(":")[2]
-    if kind == "guardrail":
-        share = data.guardrails[rest]
-        arr = data.arr[rest]
-        new = (share * arr + amount) / arr if arr > 0 else None
-        text = f"{rest}: allow CS cost up to {new:.1%} of ARR (now {share:.1%})" if new is not None else f"{rest}: the guardrail cannot be met"
-        return {"requirement": group, "amount": amount, "unit": "money", "description": text}
-    if kind == "floor":
-        service, _, tier = rest.partition("|")
-        n = round(amount, 6)
-        return {"requirement": group, "amount": n, "unit": "occurrences per year", "description": f"{service} in {tier}: {n:g} fewer per year would do"}
-    if kind == "order":
-        n = round(amount, 6)
-        return {"requirement": group, "amount": n, "unit": "occurrences per year", "description": f"{rest}: letting a higher tier receive up to {n:g} fewer per year than the tier below would do"}
-    if kind == "coverage":
-        return {"requirement": group, "amount": amount, "unit": "people", "description": f"{rest}: coverage would have to stretch by {amount:.1f} people's worth of accounts"}
-    return {"requirement": group, "amount": amount, "unit": "", "description": group}
-
-
-def _summary(data: ModelData, mode: str, budget: float, diag: Diagnosis) -> str:
-    parts = []
-    if [c["requirement"] for c in diag.conflicts] == [BUDGET] and diag.cheapest_plan is not None:
-        ev = diag.cheapest_plan.evaluation
-        items = [(f"{u.role} ({u.label})", ev.people_cost[unit_id(data, u)]) for u in data.units]
-        items.append(("direct service costs", ev.direct_cost))
-        items = sorted((i for i in items if i[1] > 0), key=lambda i: -i[1])[:3]
-        parts.append(
-            f"The budget of {budget:,.0f} is below the cheapest plan that meets every requirement "
-            f"({ev.total_cost:,.0f}; largest items: " + ", ".join(f"{k} {v:,.0f}" for k, v in items) + ")."
-        )
-    elif diag.conflicts:
-        names = [c["description"] for c in diag.conflicts]
-        shown = names if len(names) <= 6 else names[:5] + [f"and {len(names) - 5} more (see the list of conflicts)"]
-        parts.append("These requirements cannot all be met together: " + "; ".join(shown) + ".")
-    if diag.unreachable_slas:
-        parts.append("Unreachable SLAs: " + "; ".join(s["description"] for s in diag.unreachable_slas) + ".")
-    if diag.smallest_budget is not None and diag.budget_shortfall and diag.budget_shortfall > 0:
-        parts.append(
-            f"The smallest budget that makes the plan possible is {diag.smallest_budget:,.0f}, "
-            f"{diag.budget_shortfall:,.0f} more than {budget:,.0f}."
-        )
-    elif diag.smallest_budget is None and any(c["requirement"] != BUDGET for c in diag.conflicts):
-        parts.append("No budget alone makes the plan possible.")
-    if diag.extra_headcount:
-        people = ", ".join(f"{n} {k}" for k, n in diag.extra_headcount.items())
-        parts.append(f"Alternatively, keeping the budget, {diag.extra_headcount_total} more people funded elsewhere would do: {people}.")
-    elif diag.extra_headcount is None and diag.smallest_budget is not None and diag.budget_shortfall:
-        parts.append("No extra headcount alone fixes it at this budget (direct costs or guardrails are in the way).")
-    if mode == "min_cost" and diag.budget_shortfall:
-        parts.append("max_value mode shows what to give up to stay within the budget.")
-    if diag.relaxations:
-        parts.append("Or change one requirement alone: " + "; ".join(r["description"] for r in diag.relaxations[:4]) + ".")
-    if diag.undecided:
-        parts.append("Some checks hit the time limit, so this explanation may be incomplete.")
-    return " ".join(parts)
+def _relaxation(data: ModelData, mode: str, group: str, amount: float) -> Relaxation:
+    req = requirement(data, mode, group)
+    if req.kind == "guardrail":
+        arr = data.arr[req.tier]
+        new = (req.share * arr + amount) / arr if arr > 0 else None
+        return Relaxation(req, amount, "money", new_share=new)
+    if req.kind in ("floor", "order"):
+        return Relaxation(req, round(amount, 6), "occurrences per year")
+    if req.kind == "coverage":
+        return Relaxation(req, amount, "people")
+    return Relaxation(req, amount, "")

@@ -11,6 +11,7 @@ round-off.
 
 from __future__ import annotations
 
+from planner.schema import PlanningMode, Staffing
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,11 +19,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pulp
 
-from planner.errors import Problem, UserInputError
-from planner.inputs import PlanInputs, Role
+from planner import schema
+from planner.inputs import CellRefs, PlanInputs, Role
 from planner.optimization.staffing import SupportQueue, support_queues
 
-MODES = ("min_cost", "max_value")
+MODES = (PlanningMode.MIN_COST, PlanningMode.MAX_VALUE)
 ALL_TIERS = "All tiers"
 _EPS_EMPTY = 1e-6  # tie-break weight per occurrence (money / value units): far below any real price
 
@@ -90,7 +91,7 @@ class Cell:
     def floor(self, mode: str) -> int:
         """Lower bound in a mode: min_cost delivers at least the negotiated interval;
         max_value never goes below the minimum, nor below negotiated for a mandatory service."""
-        if mode == "min_cost" or self.mandatory:
+        if mode == PlanningMode.MIN_COST or self.mandatory:
             return max(self.floor_min, grid_up(self.negotiated, self.step))
         return self.floor_min
 
@@ -121,7 +122,7 @@ class Cell:
     def variable_rate(self) -> float:
         """Money per occurrence per account paid outside headcount: direct cost, plus
         the hourly rate when the role has no people (Automated)."""
-        return self.direct_cost + (self.hourly_rate * self.hours if self.staffing == "Automated" else 0.0)
+        return self.direct_cost + (self.hourly_rate * self.hours if self.staffing == Staffing.AUTOMATED else 0.0)
 
 
 @dataclass(frozen=True)
@@ -160,11 +161,32 @@ class ModelData:
     guardrails: dict[str, float]  # tier -> max CS cost share of tier ARR
     budget: float
     margin: float
+    refs: CellRefs = field(default_factory=CellRefs)  # where the inputs sit in the workbook
+
+    def refs_for(self, group: str) -> tuple[str, ...]:
+        """The workbook cells a requirement group comes from (empty for inputs built in code)."""
+        kind, _, rest = group.partition(":")
+        r = self.refs
+        if group == BUDGET:
+            return r.of(schema.FINANCE.name, (), "budget")
+        if group == SUPPORT:
+            return tuple(ref for q in self.queues for sev in q.severities
+                         for ref in r.of(schema.SLAS.name, (q.tier, sev, q.channel), "service_level", "tickets"))
+        if kind == "floor":
+            service, _, tier = rest.partition("|")
+            return r.of(schema.INTERVALS.name, (service, tier), "minimum", "negotiated")
+        if kind == "coverage":
+            return r.of(schema.ROLES.name, (rest,), "max_accounts")
+        if kind == "order":
+            return r.of(schema.SERVICES.name, (rest,), "keep_order")
+        if kind == "guardrail":
+            return r.of(schema.TIERS.name, (rest,), "max_cost_share")
+        return ()
 
     def unit_of(self, role: str, tier: str) -> Unit | None:
         r = self.roles[role]
         for u in self.units:
-            if u.role == role and (u.tier == tier if r.staffing == "Named" else u.tier == ""):
+            if u.role == role and (u.tier == tier if r.staffing == Staffing.NAMED else u.tier == ""):
                 return u
         return None
 
@@ -204,7 +226,7 @@ def _int_stats(tier_stats: pd.DataFrame, tiers: tuple[str, ...]) -> tuple[dict[s
     return accounts, arr
 
 
-def prepare(inputs: PlanInputs, tier_stats: pd.DataFrame, budget: float | None = None) -> ModelData:
+def prepare(inputs: PlanInputs, tier_stats: pd.DataFrame) -> ModelData:
     """Aggregate inputs per tier; compute support queues. Sized by tiers x services x roles."""
     tiers = inputs.tier_names
     rank = {t: i for i, t in enumerate(tiers)}
@@ -264,9 +286,9 @@ def prepare(inputs: PlanInputs, tier_stats: pd.DataFrame, budget: float | None =
         if r.name not in served or not r.staffed:
             continue
         tiers_served = sorted(served[r.name], key=lambda t: rank[t])
-        if r.staffing == "Named":
+        if r.staffing == Staffing.NAMED:
             for t in tiers_served:
-                units.append(Unit(r.name, t, "Named", r.loaded_cost, r.productive_hours, r.max_accounts, accounts[t], (t,)))
+                units.append(Unit(r.name, t, Staffing.NAMED, r.loaded_cost, r.productive_hours, r.max_accounts, accounts[t], (t,)))
         else:
             units.append(Unit(r.name, "", r.staffing, r.loaded_cost, r.productive_hours, r.max_accounts,
                               sum(accounts[t] for t in tiers_served), tuple(tiers_served)))
@@ -293,8 +315,9 @@ def prepare(inputs: PlanInputs, tier_stats: pd.DataFrame, budget: float | None =
         support_hours=support_hours,
         order_pairs=tuple(pairs),
         guardrails=guardrails,
-        budget=float(inputs.finance.budget if budget is None else budget),
+        budget=float(inputs.finance.budget),
         margin=float(inputs.finance.margin),
+        refs=inputs.refs,
     )
 
 
@@ -471,14 +494,14 @@ def build(data: ModelData, spec: Spec) -> Built:
         rate = c.variable_rate * c.accounts
         if rate:
             cost_terms.append((x[c.index], rate))
-        attributed = (c.direct_cost + (c.hours * c.hourly_rate if c.staffing != "Named" else 0.0)) * c.accounts
+        attributed = (c.direct_cost + (c.hours * c.hourly_rate if c.staffing != Staffing.NAMED else 0.0)) * c.accounts
         if attributed:
             tier_cost[c.tier].append((x[c.index], attributed))
     for (role, tier), hours in sup_hours.items():
         r = data.roles[role]
-        if r.staffing == "Automated":
+        if r.staffing == Staffing.AUTOMATED:
             const += hours * r.hourly_rate
-        if r.staffing != "Named":
+        if r.staffing != Staffing.NAMED:
             tier_const[tier] += hours * r.hourly_rate
     cost = _expr(cost_terms) + const
     tier_exprs = {t: _expr(tier_cost[t]) + tier_const[t] for t in data.tiers}
@@ -612,16 +635,16 @@ def evaluate(data: ModelData, x: Mapping[int, float], people: Mapping[str, float
     for c in data.cells:
         xc = float(x[c.index])
         direct += c.direct_cost * c.accounts * xc
-        if c.staffing == "Automated":
+        if c.staffing == Staffing.AUTOMATED:
             automated += c.hours * c.hourly_rate * c.accounts * xc
-        tier_cost[c.tier] += (c.direct_cost + (c.hours * c.hourly_rate if c.staffing != "Named" else 0.0)) * c.accounts * xc
+        tier_cost[c.tier] += (c.direct_cost + (c.hours * c.hourly_rate if c.staffing != Staffing.NAMED else 0.0)) * c.accounts * xc
         value += c.value(xc)
     if include_support:
         for (role, tier), hours in data.support_hours.items():
             r = data.roles[role]
-            if r.staffing == "Automated":
+            if r.staffing == Staffing.AUTOMATED:
                 automated += hours * r.hourly_rate
-            if r.staffing != "Named":
+            if r.staffing != Staffing.NAMED:
                 tier_cost[tier] += hours * r.hourly_rate
     total = sum(people_cost.values()) + direct + automated
     return Evaluation(total, people_cost, direct, automated, value, tier_cost, load, sload, pload)
@@ -646,15 +669,8 @@ def min_people(data: ModelData, x: Mapping[int, float], include_support: bool = 
     return out
 
 
-def check_mode(mode: str | None) -> str:
-    key = (mode or "").strip().lower()
-    if key not in MODES:
-        raise UserInputError(Problem("mode option", f"{mode!r} is not a planning mode", "use min_cost or max_value"))
-    return key
-
-
 __all__ = [
     "ALL_TIERS", "BUDGET", "SUPPORT", "Built", "Cell", "Evaluation", "ModelData", "Spec", "Unit", "build",
-    "check_mode", "coverage_group", "evaluate", "floor_group", "guard_group", "min_people", "model_size",
+    "coverage_group", "evaluate", "floor_group", "guard_group", "min_people", "model_size",
     "order_group", "prepare", "requirement_groups", "unit_id",
 ]

@@ -14,6 +14,7 @@ constraint satisfied.
 
 from __future__ import annotations
 
+from planner.schema import PlanningMode
 from dataclasses import dataclass, field, replace
 
 from planner.optimization.model import (
@@ -94,7 +95,7 @@ def solve_plan(
     **spec_extra,
 ) -> PlanSolution:
     """Best plan in ``mode`` under ``budget`` (None: no budget constraint)."""
-    objective = "value" if mode == "max_value" else "cost"
+    objective = "value" if mode == PlanningMode.MAX_VALUE else "cost"
     spec = Spec(mode=mode, objective=objective, budget=budget, **spec_extra)
     built = build(data, spec)
     first = runner.run(built, f"{purpose}: {'most value' if objective == 'value' else 'lowest cost'}")
@@ -161,7 +162,7 @@ def solve_plans(data: ModelData, jobs: list[dict], runner: Runner) -> list[PlanS
     out = []
     for job, res in zip(jobs, results):
         if res is None:
-            spec = Spec(mode=job["mode"], objective="value" if job["mode"] == "max_value" else "cost", budget=job.get("budget"))
+            spec = Spec(mode=job["mode"], objective="value" if job["mode"] == PlanningMode.MAX_VALUE else "cost", budget=job.get("budget"))
             runner.log.append({"purpose": job.get("purpose", "plan"), "status": NO_SOLUTION, "gap": None, "guard_stopped": True})
             out.append(PlanSolution(NO_SOLUTION, spec, message="stopped by the wall-clock guard"))
             continue

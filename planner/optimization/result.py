@@ -1,24 +1,48 @@
-"""OptimizationResult: the plan as tables, numbers and sentences; JSON and result sheets.
+"""What the optimizer returns: numbers and facts, typed; no sentences.
 
-docs/plan-json.md documents every key of :meth:`OptimizationResult.to_dict`.
+Every finding (a binding constraint, a trade-off, a note, a conflicting requirement and the
+ways out) is a small frozen dataclass holding amounts and the workbook cells it concerns.
+Sentences are written where they are shown: :mod:`planner.report.words` turns these facts
+into the report's, the result sheets' and plan.json's text. docs/plan-json.md documents the
+JSON (:mod:`planner.writers.plan_json`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import pandas as pd
 
-from planner.schema import MONEY_FORMAT, NUMBER_FORMAT, PERCENT_FORMAT
+from planner.optimization.infeasibility import Diagnosis
+from planner.schema import PlanningMode, SolverName
 
-# The words a status can take (docs/model.md explains each)
-STATUS_OPTIMAL = "optimal"
-STATUS_FEASIBLE = "feasible, not proven optimal"
-STATUS_INFEASIBLE = "infeasible"
-STATUS_TIME_LIMIT = "time limit, no plan"
-STATUS_FAILED = "solver failed, no plan"
-STATUSES = (STATUS_OPTIMAL, STATUS_FEASIBLE, STATUS_INFEASIBLE, STATUS_TIME_LIMIT, STATUS_FAILED)
+
+class Status(StrEnum):
+    """The status words of a plan (docs/model.md explains each)."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible, not proven optimal"
+    INFEASIBLE = "infeasible"
+    TIME_LIMIT = "time limit, no plan"
+    FAILED = "solver failed, no plan"
+
+
+STATUS_OPTIMAL = Status.OPTIMAL
+STATUS_FEASIBLE = Status.FEASIBLE
+STATUS_INFEASIBLE = Status.INFEASIBLE
+STATUS_TIME_LIMIT = Status.TIME_LIMIT
+STATUS_FAILED = Status.FAILED
+STATUSES = tuple(Status)
+
+
+class PlanKind(StrEnum):
+    """Which plan the result's tables show."""
+
+    PLAN = "plan"
+    CHEAPEST = "cheapest plan meeting the requirements (over budget)"
+    NONE = "none"
+
 
 INTERVAL_COLUMNS = [
     "service", "tier", "minimum", "negotiated", "maximum", "chosen", "change", "role", "mandatory",
@@ -33,51 +57,281 @@ SUPPORT_COLUMNS = [
     "agents_needed", "rostered_agents", "hours_per_year", "service_level_target", "service_level_achieved",
     "wait_probability", "binding_severity", "cost", "note",
 ]
+# the shadow prices' columns: key and subject (role, pool, tier, service) say what a row is about; the
+# sheets and plan.json name it ("constraint") and say what it means ("meaning") with planner.report.words
 SHADOW_COLUMNS = [
-    "constraint", "kind", "per", "marginal", "meaning", "step", "step_unit", "step_gain", "step_status", "step_basis",
+    "key", "role", "pool", "tier", "service", "kind", "per", "marginal", "step", "step_unit", "step_gain", "step_status",
+    "step_basis",
 ]
 FRONTIER_COLUMNS = ["budget_share", "budget", "status", "value", "cost", "budget_used_share", "negotiated_plan_fits", "re_solved"]
 
 
-def _clean(v):
-    """JSON-safe scalar: NaN/inf -> None, numpy -> Python."""
-    if v is None:
-        return None
-    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
-        v = v.item()
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-        return None
-    return v
+# ------------------------------------------------------------------ figures
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
-    return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+@dataclass(frozen=True)
+class CostBreakdown:
+    people_by_role: dict[str, float]
+    people: float
+    direct_services: float
+    automated: float
+    support: float  # share of people cost (by hours) spent on support queues, plus automated support; inside people
+    total: float
 
 
-def _deep_clean(obj):
-    if isinstance(obj, dict):
-        return {str(k): _deep_clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_deep_clean(v) for v in obj]
-    if isinstance(obj, pd.DataFrame):
-        return records(obj)
-    return _clean(obj)
+@dataclass(frozen=True)
+class ModelSize:
+    variables: int
+    constraints: int
+    tiers: int
+    services_x_tiers: int
+    people_pools: int
+
+
+@dataclass(frozen=True)
+class SolveRecord:
+    """One solve made for the plan (no timings: they are not reproducible)."""
+
+    purpose: str
+    status: str
+    gap: float | None
+    guard_stopped: bool
+    output: str = ""  # what the solver printed; kept only when the solve failed
+
+
+# ------------------------------------------------------------------ binding constraints
+
+
+@dataclass(frozen=True)
+class BudgetBinds:
+    used: float
+    budget: float
+    step: float
+    gain: float
+    refs: tuple[str, ...] = ()  # workbook cells it concerns ("Intervals!F12")
+
+
+@dataclass(frozen=True)
+class CoverageBinds:
+    role: str
+    pool: str  # the pool's tier, or "All tiers"
+    people: int
+    accounts: int
+    max_accounts: float
+    refs: tuple[str, ...] = ()  # workbook cells it concerns ("Intervals!F12")
+
+
+@dataclass(frozen=True)
+class HoursBind:
+    role: str
+    pool: str
+    hours_needed: float
+    people: int
+    capacity: float
+    refs: tuple[str, ...] = ()  # workbook cells it concerns ("Intervals!F12")
+
+
+@dataclass(frozen=True)
+class GuardrailBinds:
+    tier: str
+    share: float
+    tier_cost: float
+    limit: float
+    refs: tuple[str, ...] = ()  # workbook cells it concerns ("Intervals!F12")
+
+
+@dataclass(frozen=True)
+class OrderRuleCosts:
+    """A keep-tier-order rule the plan would gain from dropping (max_value steps)."""
+
+    service: str
+    gain: float
+    refs: tuple[str, ...] = ()  # workbook cells it concerns ("Intervals!F12")
+
+
+@dataclass(frozen=True)
+class MandatoryCosts:
+    service: str
+    gain: float
+    refs: tuple[str, ...] = ()  # workbook cells it concerns ("Intervals!F12")
+
+
+@dataclass(frozen=True)
+class OrderRaisesTier:
+    """min_cost: a higher tier gets more than its negotiated interval to match the tier below."""
+
+    service: str
+    tier: str
+    chosen: float
+    negotiated: float
+    lower_tier: str
+    refs: tuple[str, ...] = ()  # workbook cells it concerns ("Intervals!F12")
+
+
+@dataclass(frozen=True)
+class AtMaximum:
+    """max_value: a service delivered at its maximum, and what one more a year would add."""
+
+    service: str
+    tier: str
+    maximum: float
+    next_gain: float
+    refs: tuple[str, ...] = ()  # workbook cells it concerns ("Intervals!F12")
+
+
+Binding = BudgetBinds | CoverageBinds | HoursBind | GuardrailBinds | OrderRuleCosts | MandatoryCosts | OrderRaisesTier | AtMaximum
+
+
+# ------------------------------------------------------------------ trade-offs (ranked by the money at stake)
+
+
+@dataclass(frozen=True)
+class BudgetShortfall:
+    smallest_budget: float
+    shortfall: float
+    extra_people: int | None
+
+
+@dataclass(frozen=True)
+class MoreBudget:
+    step: float  # 10% of the budget
+    gain: float
+    if_intervals_move: bool  # min_cost: the frontier is max_value
+
+
+@dataclass(frozen=True)
+class LessBudget:
+    step: float
+    loss: float
+    if_intervals_move: bool
+    worst_service: str | None = None
+    worst_tier: str | None = None
+    worst_fewer: float | None = None
+
+
+@dataclass(frozen=True)
+class LessBudgetInfeasible:
+    budget: float  # 90% of the budget
+    if_intervals_move: bool
+
+
+@dataclass(frozen=True)
+class OneMorePerson:
+    role: str
+    pool: str
+    gain: float
+    mode: PlanningMode
+
+
+@dataclass(frozen=True)
+class LooserGuardrail:
+    tier: str
+    gain: float
+
+
+@dataclass(frozen=True)
+class MandatoryFloor:
+    service: str
+    gain: float
+
+
+@dataclass(frozen=True)
+class KeepOrderCost:
+    service: str
+    gain: float
+
+
+@dataclass(frozen=True)
+class SpareBudget:
+    cost: float
+    budget: float
+    spare: float
+
+
+@dataclass(frozen=True)
+class CoverageIdle:
+    role: str
+    pool: str
+    people: int
+    max_accounts: float
+    utilisation: float
+    idle_cost: float
+
+
+TradeOff = (BudgetShortfall | MoreBudget | LessBudget | LessBudgetInfeasible | OneMorePerson | LooserGuardrail | MandatoryFloor
+            | KeepOrderCost | SpareBudget | CoverageIdle)
+
+
+# ------------------------------------------------------------------ notes
+
+
+@dataclass(frozen=True)
+class OffGrid:
+    """An interval planned in steps its minimum, negotiated and maximum are not all multiples of."""
+
+    service: str
+    tier: str
+    step: float
+    minimum: float
+    negotiated: float
+    maximum: float
+    floor: float
+    cap: float
+
+
+@dataclass(frozen=True)
+class FloorAboveMaximum:
+    service: str
+    tier: str
+    floor: float
+    maximum: float
+
+
+@dataclass(frozen=True)
+class GuardStopped:
+    time_limit: float
+
+
+@dataclass(frozen=True)
+class SolverError:
+    message: str
+
+
+@dataclass(frozen=True)
+class FrontierLevelsOff:
+    """From this share of the budget on, the best plan without a budget limit fits (more budget buys nothing more)."""
+
+    share: float
+    unconstrained_cost: float
+
+
+@dataclass(frozen=True)
+class FailedSolveOutput:
+    purpose: str
+    status: str
+    output: str
+
+
+Note = OffGrid | FloorAboveMaximum | GuardStopped | SolverError | FrontierLevelsOff | FailedSolveOutput
+
+
+# ------------------------------------------------------------------ the result
 
 
 @dataclass
 class OptimizationResult:
     """Everything the optimizer decided and why, for writers and the report."""
 
-    status: str
+    status: Status
     proven_optimal: bool
     gap: float | None
-    solver: str
-    mode: str
+    solver: SolverName
+    mode: PlanningMode
     budget: float
     time_limit: float
     currency: str
     total_cost: float | None
-    cost_breakdown: dict
+    cost_breakdown: CostBreakdown | None
     value: float | None  # expected ARR impact of the chosen plan
     assessed_service_value: float | None
     budget_used_share: float | None
@@ -85,122 +339,25 @@ class OptimizationResult:
     intervals: pd.DataFrame
     headcount: pd.DataFrame
     support: pd.DataFrame
+    tiers: pd.DataFrame  # per tier: accounts, ARR, service cost, Assessed Service Value, expected impact, hours per account
     shadow_prices: pd.DataFrame
-    binding_constraints: list[dict]
+    binding: list[Binding]
     frontier: pd.DataFrame
-    infeasibility: dict | None
-    trade_offs: list[str]
-    notes: list[str] = field(default_factory=list)
+    diagnosis: Diagnosis | None
+    trade_offs: list[TradeOff] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     cost_gap: float | None = None
-    plan_kind: str = "plan"  # "plan" | "cheapest plan meeting the requirements (over budget)" | "none"
-    model_size: dict = field(default_factory=dict)
-    solves: list[dict] = field(default_factory=list)
+    plan_kind: PlanKind = PlanKind.PLAN
+    model_size: ModelSize | None = None
+    solves: list[SolveRecord] = field(default_factory=list)
 
     @property
     def has_plan(self) -> bool:
-        return self.plan_kind != "none"
+        """A plan is shown: the plan, or the cheapest one meeting every requirement (over budget)."""
+        return self.plan_kind != PlanKind.NONE
 
-    def to_dict(self) -> dict:
-        return _deep_clean(
-            {
-                "status": self.status,
-                "proven_optimal": self.proven_optimal,
-                "gap": self.gap,
-                "cost_gap": self.cost_gap,
-                "solver": self.solver,
-                "mode": self.mode,
-                "budget": self.budget,
-                "time_limit": self.time_limit,
-                "currency": self.currency,
-                "plan_kind": self.plan_kind,
-                "within_budget": self.within_budget,
-                "total_cost": self.total_cost,
-                "budget_used_share": self.budget_used_share,
-                "cost_breakdown": self.cost_breakdown,
-                "value": self.value,
-                "assessed_service_value": self.assessed_service_value,
-                "intervals": records(self.intervals),
-                "headcount": records(self.headcount),
-                "support": records(self.support),
-                "shadow_prices": records(self.shadow_prices),
-                "binding_constraints": self.binding_constraints,
-                "frontier": records(self.frontier),
-                "infeasibility": self.infeasibility,
-                "trade_offs": list(self.trade_offs),
-                "notes": list(self.notes),
-                "model_size": self.model_size,
-                "solves": self.solves,
-            }
-        )
+    @property
+    def fits(self) -> bool:
+        """The plan fits the budget and every requirement (the CLI's exit code 0)."""
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE) and bool(self.within_budget)
 
-    def result_sheets(self) -> dict:
-        """Result sheets "Plan", "Headcount", "Support", "Sensitivity", "Frontier" (see schema.RESULT_SHEETS)."""
-        from planner.writers.results import ResultSheet
-
-        cur = self.currency
-        headline = self.headline()
-        plan = ResultSheet(
-            self.intervals,
-            title=f"Plan: service intervals per tier ({self.mode}, {self.status})",
-            note=headline,
-            formats={
-                "minimum": NUMBER_FORMAT, "negotiated": NUMBER_FORMAT, "maximum": NUMBER_FORMAT,
-                "chosen": NUMBER_FORMAT, "change": NUMBER_FORMAT, "hours_per_account": NUMBER_FORMAT,
-            },
-        )
-        headcount = ResultSheet(
-            self.headcount,
-            title="Headcount per role and tier",
-            note=f"People are whole; cost is loaded annual cost x people ({cur}). Set by: what decides the number (hours or coverage ratio).",
-            formats={"people": "0", "hours_needed": "#,##0", "service_hours": "#,##0", "support_hours": "#,##0",
-                     "hours_capacity": "#,##0", "utilisation": PERCENT_FORMAT},
-        )
-        support = ResultSheet(
-            self.support,
-            title="Support staffing from the SLAs",
-            note="Chat and phone by Erlang C (agents on shift, rostered after shrinkage); email/ticket by throughput. Arrival rate per open hour.",
-            formats={"arrival_rate": "#,##0.00", "traffic": "#,##0.00", "agents_needed": "#,##0.##",
-                     "rostered_agents": "0", "hours_per_year": "#,##0", "service_level_target": PERCENT_FORMAT,
-                     "service_level_achieved": PERCENT_FORMAT, "wait_probability": PERCENT_FORMAT,
-                     "tickets_per_month": "#,##0.#", "handle_minutes": "#,##0.#"},
-        )
-        sens_rows = [dict(r) for r in records(self.shadow_prices)]
-        for b in self.binding_constraints:
-            sens_rows.append({"constraint": b["constraint"], "kind": "binding constraint", "meaning": b["detail"]})
-        for i, t in enumerate(self.trade_offs, 1):
-            sens_rows.append({"constraint": f"Trade-off {i}", "kind": "trade-off", "meaning": t})
-        if self.infeasibility:
-            sens_rows.append({"constraint": "Why infeasible", "kind": "infeasibility", "meaning": self.infeasibility.get("summary", "")})
-            for c in self.infeasibility.get("conflicts", []):
-                sens_rows.append({"constraint": c["description"], "kind": "conflicting requirement", "meaning": ""})
-            for r in self.infeasibility.get("relaxations", []):
-                sens_rows.append({"constraint": r["requirement"], "kind": "way out", "meaning": r["description"]})
-        sens = pd.DataFrame(sens_rows, columns=SHADOW_COLUMNS)
-        sensitivity = ResultSheet(
-            sens,
-            title="Sensitivity: shadow prices, binding constraints, trade-offs",
-            note=("Marginal: from the LP relaxation, per extra dollar or hour; "
-                  + ("value gained (expected ARR impact)." if self.mode == "max_value" else "cost saved.")
-                  + " Step: the whole plan re-solved with that one change."),
-            formats={"marginal": "#,##0.0000", "step": "#,##0.##", "step_gain": MONEY_FORMAT},
-        )
-        frontier = ResultSheet(
-            self.frontier,
-            title="Budget frontier: best expected impact at each budget (max_value)",
-            note=f"Budgets from 60% to 140% of {self.budget:,.0f} {cur}.",
-            formats={"budget_share": PERCENT_FORMAT, "budget_used_share": PERCENT_FORMAT},
-        )
-        return {"Plan": plan, "Headcount": headcount, "Support": support, "Sensitivity": sensitivity, "Frontier": frontier}
-
-    def headline(self) -> str:
-        cur = self.currency
-        if self.plan_kind == "none":
-            return f"Status: {self.status}. " + ((self.infeasibility or {}).get("summary") or "")
-        parts = [f"Status: {self.status}."]
-        if self.total_cost is not None:
-            parts.append(f"Cost {self.total_cost:,.0f} {cur} of a {self.budget:,.0f} budget ({self.budget_used_share:.1%}).")
-        if self.value is not None:
-            parts.append(f"Expected ARR impact {self.value:,.0f} {cur}.")
-        if self.gap is not None and not self.proven_optimal:
-            parts.append(f"Not proven optimal: gap {self.gap:.2%}.")
-        return " ".join(parts)

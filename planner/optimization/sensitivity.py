@@ -40,6 +40,9 @@ Every step row says how its answer was obtained (``Step.basis``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+from planner.schema import PlanningMode
 
 from planner.optimization.model import (
     BUDGET,
@@ -54,11 +57,21 @@ from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, solve_plans
 
 FRONTIER_SHARES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4)
 
-# how a step's answer was obtained (the `step_basis` column of the shadow prices)
-BASIS_SOLVED = "re-solved"
-BASIS_JOINT = "not re-solved alone: switched off together with the other rules not binding in the LP, the plan gains nothing"
-BASIS_BUDGET = "equal to the plan re-solved with the budget raised by this person's loaded cost (exact)"
-BASIS_LOADED_COST = "the person's loaded cost: the plan employs someone in this pool (exact, no re-solve needed)"
+
+
+class StepBasis(StrEnum):
+    """How a step's answer was obtained (the ``step_basis`` column; planner.report.words says each in full)."""
+
+    SOLVED = "re-solved"
+    JOINT = "joint"  # switched off together with the other rules not binding in the LP: the plan gains nothing
+    BUDGET = "budget"  # equal to the plan re-solved with the budget raised by the person's loaded cost
+    LOADED_COST = "loaded cost"  # the person's loaded cost: the plan employs someone in the pool
+
+
+BASIS_SOLVED = StepBasis.SOLVED
+BASIS_JOINT = StepBasis.JOINT
+BASIS_BUDGET = StepBasis.BUDGET
+BASIS_LOADED_COST = StepBasis.LOADED_COST
 
 
 # ------------------------------------------------------------------ LP relaxation rates
@@ -74,7 +87,7 @@ class LPRates:
 
 
 def lp_spec(data: ModelData, mode: str, budget: float, shifts: tuple = ()) -> Spec:
-    if mode == "max_value":
+    if mode == PlanningMode.MAX_VALUE:
         return Spec(mode=mode, objective="value", budget=budget, relax=True, shifts=shifts)
     return Spec(mode=mode, objective="cost", budget=None, relax=True, shifts=shifts)
 
@@ -85,7 +98,7 @@ def lp_objective(data: ModelData, mode: str, budget: float, runner: Runner, shif
     out = runner.run(built, "LP relaxation")
     if not out.has_plan:
         return None
-    return out.objective + (built.value_constant if mode == "max_value" else 0.0)
+    return out.objective + (built.value_constant if mode == PlanningMode.MAX_VALUE else 0.0)
 
 
 def lp_rates(data: ModelData, mode: str, budget: float, runner: Runner) -> LPRates:
@@ -95,9 +108,9 @@ def lp_rates(data: ModelData, mode: str, budget: float, runner: Runner) -> LPRat
     if not out.has_plan:
         return LPRates(out.status, None, None)
     # d(objective)/d(rhs): for max_value a gain; for min_cost a cost change (negative = saving)
-    sign = 1.0 if mode == "max_value" else -1.0
+    sign = 1.0 if mode == PlanningMode.MAX_VALUE else -1.0
     budget_rate = 0.0
-    if mode == "max_value":
+    if mode == PlanningMode.MAX_VALUE:
         r = out.rate("budget")
         budget_rate = max(0.0, r) if r is not None else None
     hours = {}
@@ -110,7 +123,7 @@ def lp_rates(data: ModelData, mode: str, budget: float, runner: Runner) -> LPRat
         r = out.rate(f"order_{i:03d}")
         # a missing dual is treated as binding: no shortcut is taken on it
         order[service] = max(order.get(service, 0.0), float("inf") if r is None else abs(r))
-    obj = out.objective + (built.value_constant if mode == "max_value" else 0.0)
+    obj = out.objective + (built.value_constant if mode == PlanningMode.MAX_VALUE else 0.0)
     return LPRates(out.status, obj, budget_rate, hours, order)
 
 
@@ -126,12 +139,15 @@ def budget_step(data: ModelData, budget: float) -> float:
 @dataclass
 class Step:
     key: str  # budget | people:<uid> | guardrail:<tier> | order:<service> | mandatory:<service>
-    label: str
     size: float
     unit: str
     gain: float | None  # value gained (max_value) or cost saved (min_cost) by the step; None: not solved
     status: str
-    basis: str = BASIS_SOLVED
+    basis: StepBasis = StepBasis.SOLVED
+    role: str = ""  # people: the pool's role and tier label
+    pool: str = ""
+    tier: str = ""  # guardrail
+    service: str = ""  # order, mandatory
 
 
 def _objective(sol: PlanSolution, mode: str) -> float | None:
@@ -143,7 +159,7 @@ def _objective(sol: PlanSolution, mode: str) -> float | None:
 def _gain(mode: str, base: float, new: float | None) -> float | None:
     if new is None:
         return None
-    g = new - base if mode == "max_value" else base - new
+    g = new - base if mode == PlanningMode.MAX_VALUE else base - new
     # solver round-off on a ~1e7 objective is not a gain
     return 0.0 if abs(g) <= 1e-7 * max(1.0, abs(base)) else g
 
@@ -156,11 +172,14 @@ def _guardrail_counts(data: ModelData, unit) -> bool:
 @dataclass
 class _Todo:
     key: str
-    label: str
     size: float
     unit: str
     extra: dict  # spec extras of its own re-solve
     how: tuple = ("alone",)  # ("alone",) | ("budget", amount, uid) | ("joint",) | ("known", gain)
+    subject: dict = field(default_factory=dict)  # role, pool, tier, service of the Step
+
+    def step(self, gain: float | None, status: str, basis: StepBasis = StepBasis.SOLVED) -> Step:
+        return Step(self.key, self.size, self.unit, gain, status, basis, **self.subject)
 
 
 class StepPlan:
@@ -172,7 +191,7 @@ class StepPlan:
 
     def __init__(self, data: ModelData, mode: str, budget: float, base: PlanSolution, rates: LPRates | None = None):
         self.data, self.mode, self.base = data, mode, base
-        self.plan_budget = budget if mode == "max_value" else None
+        self.plan_budget = budget if mode == PlanningMode.MAX_VALUE else None
         self.todo: list[_Todo] = []
         self.jobs: list[dict] = []
         self._budget_job: dict[float, int] = {}
@@ -180,9 +199,9 @@ class StepPlan:
         if not base.has_plan:
             return
         todo = self.todo
-        if mode == "max_value":
+        if mode == PlanningMode.MAX_VALUE:
             delta = budget_step(data, budget)
-            todo.append(_Todo(BUDGET, "Annual CS budget", delta, "money", {"shifts": ((BUDGET, delta),)}, ("budget", delta, None)))
+            todo.append(_Todo(BUDGET, delta, "money", {"shifts": ((BUDGET, delta),)}, ("budget", delta, None)))
         # pools sharing a loaded cost share one budget re-solve (max_value)
         shared: dict[float, int] = {}
         for u in data.units:
@@ -192,22 +211,21 @@ class StepPlan:
             uid = unit_id(data, u)
             how: tuple = ("alone",)
             if not _guardrail_counts(data, u) and u.loaded_cost > 0:
-                if mode == "min_cost":
+                if mode == PlanningMode.MIN_COST:
                     if base.people.get(uid, 0) >= 1:
                         how = ("known", u.loaded_cost)
                 elif shared[u.loaded_cost] >= 2 or u.loaded_cost == todo[0].size:
                     how = ("budget", u.loaded_cost, uid)
-            todo.append(_Todo(f"people:{uid}", f"One more {u.role} ({u.label}), funded outside the budget", 1.0, "person",
-                              {"shifts": ((f"people:{uid}", 1.0),)}, how))
-        if mode == "max_value":
+            todo.append(_Todo(f"people:{uid}", 1.0, "person", {"shifts": ((f"people:{uid}", 1.0),)}, how,
+                              {"role": u.role, "pool": u.label}))
+        if mode == PlanningMode.MAX_VALUE:
             ev = base.evaluation
             for t, share in data.guardrails.items():
                 limit = share * data.arr[t]
                 if limit <= 0 or ev.tier_cost[t] < 0.9 * limit:
                     continue
                 delta = 0.01 * data.arr[t]
-                todo.append(_Todo(guard_group(t), f"{t}: CS cost cap one point of ARR higher", delta, "money",
-                                  {"shifts": ((f"guardrail:{t}", delta),)}))
+                todo.append(_Todo(guard_group(t), delta, "money", {"shifts": ((f"guardrail:{t}", delta),)}, subject={"tier": t}))
             seen = set()
             order_todo = []
             for service, hi, lo in data.order_pairs:
@@ -215,8 +233,8 @@ class StepPlan:
                     continue
                 if base.x[hi] == base.x[lo] and base.x[hi] > data.cells[hi].floor(mode):
                     seen.add(service)
-                    order_todo.append(_Todo(order_group(service), f"{service}: keep tier order switched off", 1.0, "rule",
-                                            {"drop": frozenset({order_group(service)})}))
+                    order_todo.append(_Todo(order_group(service), 1.0, "rule", {"drop": frozenset({order_group(service)})},
+                                            subject={"service": service}))
             if rates is not None and rates.order and rates.objective is not None:
                 zero = 1e-9 * max(1.0, abs(rates.objective))
                 quiet = [t for t in order_todo if rates.order.get(t.key[len("order:"):], float("inf")) <= zero]
@@ -229,8 +247,8 @@ class StepPlan:
                 if c.mandatory and c.floor(mode) > c.floor_min and base.x[c.index] == c.floor(mode):
                     mandatory.setdefault(c.service, []).append(c)
             for service, cells in mandatory.items():
-                todo.append(_Todo(f"mandatory:{service}", f"{service}: allowed below the negotiated interval (down to the minimum)", 1.0, "rule",
-                                  {"floors": tuple((c.index, c.floor_min) for c in cells)}))
+                todo.append(_Todo(f"mandatory:{service}", 1.0, "rule", {"floors": tuple((c.index, c.floor_min) for c in cells)},
+                                  subject={"service": service}))
 
         for t in todo:
             kind = t.how[0]
@@ -264,16 +282,16 @@ class StepPlan:
             step = None
             if kind == "alone" or (kind == "budget" and t.how[2] is None):
                 sol = sols[t.how[1]]
-                step = Step(t.key, t.label, t.size, t.unit, _gain(mode, base_obj, _objective(sol, mode)), sol.status)
+                step = t.step(_gain(mode, base_obj, _objective(sol, mode)), sol.status)
             elif kind == "budget":
                 sol = sols[t.how[1]]
                 if sol.status == OPTIMAL and sol.people.get(t.how[2], 0) >= 1:
-                    step = Step(t.key, t.label, t.size, t.unit, _gain(mode, base_obj, _objective(sol, mode)), sol.status, BASIS_BUDGET)
+                    step = t.step(_gain(mode, base_obj, _objective(sol, mode)), sol.status, StepBasis.BUDGET)
             elif kind == "joint":
                 if joint_holds:
-                    step = Step(t.key, t.label, t.size, t.unit, 0.0, joint.status, BASIS_JOINT)
+                    step = t.step(0.0, joint.status, StepBasis.JOINT)
             elif kind == "known":
-                step = Step(t.key, t.label, t.size, t.unit, t.how[1], self.base.status, BASIS_LOADED_COST)
+                step = t.step(t.how[1], self.base.status, StepBasis.LOADED_COST)
             out.append(step)
             if step is None:
                 again.append(i)
@@ -282,7 +300,7 @@ class StepPlan:
                     for i in again]
             for i, sol in zip(again, solve_plans(self.data, jobs, runner)):
                 t = self.todo[i]
-                out[i] = Step(t.key, t.label, t.size, t.unit, _gain(mode, base_obj, _objective(sol, mode)), sol.status)
+                out[i] = t.step(_gain(mode, base_obj, _objective(sol, mode)), sol.status)
         return [s for s in out if s is not None]
 
 
@@ -321,7 +339,7 @@ class FrontierPlan:
         ok = unconstrained is not None and unconstrained.status == OPTIMAL and unconstrained.evaluation is not None
         self.unconstrained = unconstrained if ok else None
         self.todo = [s for s in shares if s not in self.known and not self.fits(s)]
-        self.jobs = [dict(mode="max_value", budget=budget * s, purpose=f"frontier {s:.0%}") for s in self.todo]
+        self.jobs = [dict(mode=PlanningMode.MAX_VALUE, budget=budget * s, purpose=f"frontier {s:.0%}") for s in self.todo]
 
     def fits(self, share: float) -> bool:
         """Whether the plan without a budget limit fits this share of the budget."""
@@ -351,7 +369,7 @@ def unconstrained_plan(data: ModelData, runner: Runner) -> PlanSolution:
     """The max_value plan with no budget limit (most value, then cheapest at that value)."""
     from planner.optimization.plan import solve_plan
 
-    return solve_plan(data, "max_value", None, runner, purpose="frontier without a budget limit")
+    return solve_plan(data, PlanningMode.MAX_VALUE, None, runner, purpose="frontier without a budget limit")
 
 
 def frontier(data: ModelData, budget: float, runner: Runner, known: dict[float, PlanSolution] | None = None) -> list[FrontierPoint]:
@@ -362,6 +380,6 @@ def frontier(data: ModelData, budget: float, runner: Runner, known: dict[float, 
 
 __all__ = [
     "BASIS_BUDGET", "BASIS_JOINT", "BASIS_LOADED_COST", "BASIS_SOLVED", "FRONTIER_SHARES", "FrontierPlan", "FrontierPoint",
-    "LPRates", "Step", "StepPlan", "budget_step", "frontier", "integer_steps", "lp_objective", "lp_rates", "lp_spec",
+    "LPRates", "Step", "StepBasis", "StepPlan", "budget_step", "frontier", "integer_steps", "lp_objective", "lp_rates", "lp_spec",
     "unconstrained_plan",
 ]

@@ -31,6 +31,7 @@ zero-padded indices so PuLP's name-sorted column order is the build order.
 
 from __future__ import annotations
 
+from planner.schema import SolverName
 import os
 import pickle
 import re
@@ -49,9 +50,9 @@ from dataclasses import dataclass, field
 
 import pulp
 
-from planner.errors import Problem, UserInputError
+from planner.options import check_solver
 
-SOLVERS = ("highs", "cbc")
+SOLVERS = tuple(SolverName)
 # Relative and absolute optimality gaps asked of both solvers: tight enough that
 # the brute-force tests see exact optima, loose enough to stop on ties.
 REL_GAP = 1e-7
@@ -119,17 +120,9 @@ def objective_rate(raw_dual: float, solver: str, sense: int) -> float:
     d(objective)/d(rhs) and CBC returns it as is (tests check both against a
     finite difference, so a changed convention in a later PuLP fails loudly).
     """
-    if solver == "highs" and sense == pulp.LpMaximize:
+    if solver == SolverName.HIGHS and sense == pulp.LpMaximize:
         return -raw_dual
     return raw_dual
-
-
-def check_solver(name: str | None) -> str:
-    """Validate a solver option; UserInputError names the choices."""
-    key = (name or "").strip().lower()
-    if key not in SOLVERS:
-        raise UserInputError(Problem("solver option", f"{name!r} is not a solver", "use highs or cbc"))
-    return key
 
 
 def _cbc_class():
@@ -143,7 +136,7 @@ def _cbc_class():
 
 def make_solver(name: str, *, time_limit: float, mip: bool, workdir: str | None = None, log_path: str | None = None):
     """The PuLP solver object for ``name`` with our fixed options."""
-    if name == "highs":
+    if name == SolverName.HIGHS:
         return pulp.HiGHS(
             mip=mip,
             msg=False,
@@ -156,7 +149,7 @@ def make_solver(name: str, *, time_limit: float, mip: bool, workdir: str | None 
             # time on our models and changed no optimum (benchmarks/bench_sensitivity.py)
             mip_allow_restart=False,
         )
-    if name == "cbc":
+    if name == SolverName.CBC:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             solver = _cbc_class()(
@@ -264,12 +257,12 @@ def _solve_quietly(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bo
     """Solve in this process and translate the result. Never raises for solver outcomes."""
     workdir = tempfile.mkdtemp(prefix="tierplan-solve-")
     try:
-        log_path = os.path.join(workdir, "cbc.log") if solver == "cbc" else None
+        log_path = os.path.join(workdir, "cbc.log") if solver == SolverName.CBC else None
         engine = make_solver(solver, time_limit=time_limit, mip=mip, workdir=workdir, log_path=log_path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             prob.solve(engine)
-        if solver == "highs":
+        if solver == SolverName.HIGHS:
             out = _read_highs(prob, mip)
         else:
             log = ""
@@ -341,7 +334,7 @@ def _read_highs(prob: pulp.LpProblem, mip: bool) -> SolveOutcome:
         status = FEASIBLE if has_primal else NO_SOLUTION
     else:
         status = ERROR
-    out = SolveOutcome(status, "highs", sense=prob.sense, message=str(ms))
+    out = SolveOutcome(status, SolverName.HIGHS, sense=prob.sense, message=str(ms))
     _collect(prob, out)
     is_mip = mip and _has_integers(prob)
     if out.has_plan:
@@ -384,7 +377,7 @@ def _read_cbc(prob: pulp.LpProblem, mip: bool, log: str) -> SolveOutcome:
     # "Optimal" from PuLP but the log says the run stopped: not proven.
     if status == OPTIMAL and result.lower().startswith("stopped"):
         status = FEASIBLE
-    out = SolveOutcome(status, "cbc", sense=prob.sense, message=result or pulp.LpStatus.get(st, str(st)))
+    out = SolveOutcome(status, SolverName.CBC, sense=prob.sense, message=result or pulp.LpStatus.get(st, str(st)))
     _collect(prob, out)
     if out.has_plan:
         if status == OPTIMAL:
@@ -401,7 +394,7 @@ def _read_cbc(prob: pulp.LpProblem, mip: bool, log: str) -> SolveOutcome:
 
 def solve(
     prob: pulp.LpProblem,
-    solver: str = "highs",
+    solver: str = SolverName.HIGHS,
     *,
     time_limit: float = DEFAULT_TIME_LIMIT,
     mip: bool = True,

@@ -15,6 +15,7 @@ SVG strings marked safe (matplotlib escapes their text).
 
 from __future__ import annotations
 
+from planner.schema import Direction, PlanningMode, SolverName, Staffing
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -257,9 +258,26 @@ def account_detail(plan) -> dict:
     }
 
 
+def _budget_source(inputs: PlanInputs) -> str:
+    """Where the budget of this run comes from: the Finance sheet, or what replaced it."""
+    o = inputs.overridden("budget")
+    return "Finance sheet" if o is None else f"set on the {o.source}" if o.source == "command line" else f"from {o.source}"
+
+
+def _setting_text(key: str, value, currency: str) -> str:
+    kind = schema.FINANCE.setting(key).kind
+    if kind == schema.CURRENCY:
+        return fmt.money(value, currency)
+    if kind == schema.PERCENT:
+        return fmt.percent(value, 1)
+    if isinstance(value, float):
+        return fmt.quantity(value, 2)
+    return str(value)
+
+
 def _solver_label(opt: Mapping) -> str:
     solver = (opt.get("solver") or "").lower()
-    return {"highs": "HiGHS", "cbc": "CBC"}.get(solver, solver.upper() or "the optimizer")
+    return {SolverName.HIGHS: "HiGHS", SolverName.CBC: "CBC"}.get(solver, solver.upper() or "the optimizer")
 
 
 # ----------------------------------------------------------------- 1 summary
@@ -311,7 +329,7 @@ def _summary(p: _Plan) -> dict:
             )
         elif shortfall and "extra_headcount" in inf and inf.get("extra_headcount") is None:
             details.append("Extra people alone cannot close the gap at this budget: direct costs or guardrails stand in the way.")
-        if p.mode == "min_cost" and shortfall:
+        if p.mode == PlanningMode.MIN_COST and shortfall:
             ways_out.append("Run in max_value mode, where intervals may move between their minimum and maximum, to see what to give "
                             "up to stay within the budget.")
         for r in inf.get("relaxations") or ():
@@ -329,7 +347,7 @@ def _summary(p: _Plan) -> dict:
 
     n_tiers = len(p.tiers)
     kpis = [
-        {"label": "Annual CS budget", "value": fmt.money(p.budget, cur), "note": "Finance sheet" if not (p.d.get("options") or {}).get("budget") else "set on the command line"},
+        {"label": "Annual CS budget", "value": fmt.money(p.budget, cur), "note": _budget_source(p.inputs)},
         {"label": "Planned cost", "value": fmt.money(p.total_cost, cur), "note": fmt.of_budget(p.budget_used) if p.budget_used is not None else "no plan"},
         {"label": "Expected ARR impact", "value": fmt.money(p.value, cur), "note": "retention and expansion the services buy"},
         {"label": "Assessed Service Value", "value": fmt.money(p.asv, cur), "note": f"service time and direct cost + {fmt.percent(p.margin, 0)} margin"},
@@ -529,7 +547,7 @@ def _engagement(p: _Plan) -> dict:
         named = []
         for r in p.inputs.roles:
             n = people.get((r.name, t.name), 0)
-            if n and r.staffing == "Named":
+            if n and r.staffing == Staffing.NAMED:
                 named.append(f"{r.name}: {fmt.people(n)}" + (f" (up to {fmt.count(r.max_accounts)} accounts each)" if r.max_accounts else ""))
         ivs = [iv for iv in p.inputs.intervals if iv.tier == t.name]
         delivered = sum(1 for iv in ivs if (p.planned(iv.service, t.name) or 0) > 0)
@@ -776,7 +794,7 @@ def _frontier(p: _Plan) -> dict:
     shrows = []
     for r in p.opt.get("shadow_prices") or ():
         shrows.append(_row(r.get("constraint"), _marginal(r), _step(r, cur), fmt.amount(r.get("step_gain")), r.get("meaning") or ""))
-    gain = "value gained" if p.mode == "max_value" else "cost saved"
+    gain = "value gained" if p.mode == PlanningMode.MAX_VALUE else "cost saved"
     stable = _table(
         "Shadow prices and tested changes",
         [("Limit", False), ("Shadow price", True), ("Change tested", True), (f"Re-solved: {gain}", True), ("What it means", False)],
@@ -796,7 +814,7 @@ def _frontier(p: _Plan) -> dict:
     )
     return {
         "frontier_text": (
-            "The plan was re-solved for the most expected ARR impact at budgets from 60% to 140% of the budget on the Finance sheet. "
+            f"The plan was re-solved for the most expected ARR impact at budgets from 60% to 140% of the budget ({_budget_source(p.inputs)}). "
             "The curve shows what each extra dollar buys and where spending more stops paying; where it is missing, no plan meets the "
             "requirements at that budget. The diamond is this plan, at what it costs."
         ),
@@ -950,13 +968,14 @@ def _assumptions(p: _Plan) -> dict:
         else:
             text = str(v)
         frows.append(_row(st.label, text, st.unit))
-    opts = p.d.get("options") or {}
-    overrides = [k for k in ("mode", "solver", "budget", "time_limit") if opts.get(k) is not None]
+    overrides = [o for o in inputs.overrides if o.sheet == schema.FINANCE.name]
     tables = [
         _table(
             "Finance and planning settings (Finance sheet)", [("Setting", False), ("Value", True), ("Unit", False)], frows,
             widths=[45, 25, 30],
-            note=("Set on the command line for this run, in place of the sheet: " + ", ".join(f"{k} = {opts[k]}" for k in overrides)) if overrides else "",
+            note=("Set for this run in place of the sheet: " + "; ".join(
+                f"{o.label} {_setting_text(o.key, o.value, cur)} ({o.source}; the sheet has {_setting_text(o.key, o.sheet_value, cur)})"
+                for o in overrides) + ".") if overrides else "",
         ),
         _table(
             "Tiers (Tiers sheet)",
@@ -997,7 +1016,7 @@ def _assumptions(p: _Plan) -> dict:
         _table(
             "Scoring rules (Scoring sheet)",
             [("Pillar", False), ("Account column", False), ("Weight", True), ("Direction", False)],
-            [_row(r.pillar, r.header or r.column, fmt.quantity(r.weight), "Higher raises tier" if r.direction > 0 else "Lower raises tier")
+            [_row(r.pillar, r.header or r.column, fmt.quantity(r.weight), Direction.HIGHER if r.direction > 0 else Direction.LOWER)
              for r in inputs.scoring],
             widths=[28, 32, 12, 28],
         ),
@@ -1059,7 +1078,7 @@ def _method(p: _Plan) -> list[dict]:
                 "cost stays under its guardrail. Support queues add their hours to the role that staffs them.",
                 (
                     "In min_cost mode the model delivers the negotiated intervals at the lowest total cost."
-                    if p.mode == "min_cost" else
+                    if p.mode == PlanningMode.MIN_COST else
                     "In max_value mode the model buys the most expected ARR impact the budget allows, each further occurrence of a service in a "
                     "year being worth a little less than the one before; among plans of equal impact it takes the cheapest."
                 ),

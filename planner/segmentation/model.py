@@ -64,16 +64,6 @@ class Segmentation:
         counts = self.accounts["rule"].str.replace(r"^locked: .*$", "locked", regex=True).value_counts()
         return {str(k): int(v) for k, v in sorted(counts.items())}
 
-    def to_dict(self) -> dict:
-        from planner.segmentation.sheets import summary_dict
-
-        return summary_dict(self)
-
-    def result_sheets(self) -> dict:
-        from planner.segmentation.sheets import result_sheets
-
-        return result_sheets(self)
-
 
 # ------------------------------------------------------------------ helpers
 

@@ -29,6 +29,7 @@ numbers typed as text ("$12,000", "30%"), and choices are accepted in any case
 
 from __future__ import annotations
 
+from planner.schema import Direction, Staffing
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -62,8 +63,7 @@ from planner.workbook.accounts import (
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
-# The sheets a workbook must have, in workbook order (Guide and Summary are for people, not read).
-INPUT_SHEET_ORDER = tuple(n for n in schema.SHEET_ORDER if n not in (schema.GUIDE_SHEET, schema.SUMMARY_SHEET))
+INPUT_SHEET_ORDER = schema.READ_SHEETS
 
 # Other ways users write a choice (after lower-casing and dropping spaces and punctuation).
 CHOICE_ALIASES = {
@@ -75,7 +75,6 @@ CHOICE_ALIASES = {
     "high": "High touch", "mid": "Mid touch", "medium": "Mid touch", "mediumtouch": "Mid touch", "low": "Low touch",
     "tech": "Low touch", "techtouch": "Low touch", "digital": "Low touch",
 }
-SECONDS_PER = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0}
 ENTITY = {"Tiers": "tier", "Roles": "role", "Services": "service"}
 
 
@@ -556,7 +555,7 @@ class _Validator:
                     self.add(sheet, locs[i], f'"{texts.values.iat[i]}" is not one of the choices', expected)
                     out.append(INVALID)
                 else:
-                    out.append(v)
+                    out.append(spec.enum(v) if spec.enum is not None else v)
             else:
                 out.append(texts.values.iat[i])
         return out
@@ -767,12 +766,12 @@ class _Validator:
             name, staffing = row["name"], row["staffing"]
             if isinstance(name, str):
                 names_seen.add(name)
-            if staffing == "Named" and row.get("max_accounts") is None:
+            if staffing == Staffing.NAMED and row.get("max_accounts") is None:
                 self.add("Roles", t.cell(r, "max_accounts"), f'Named role "{name}" has no Max accounts per person',
                          "a Named role carries a book of accounts: how many can one person own?")
                 continue
             cost, hours = row["loaded_cost"], row["productive_hours"]
-            if staffing in ("Named", "Pooled") and isinstance(cost, float) and isinstance(hours, float) and cost > 0 and hours == 0:
+            if staffing in (Staffing.NAMED, Staffing.POOLED) and isinstance(cost, float) and isinstance(hours, float) and cost > 0 and hours == 0:
                 self.add("Roles", t.cell(r, "productive_hours"), f'role "{name}" costs {fmt_number(cost)} a year but has 0 productive hours',
                          "Productive hours per year must be more than 0 unless the role is Automated")
                 continue
@@ -918,7 +917,7 @@ class _Validator:
             if any(v is INVALID for v in row.values()) or row["role"] not in roles:
                 continue
             out.append(SLA(tier=row["tier"], severity=row["severity"], channel=row["channel"],
-                           target_seconds=row["target"] * SECONDS_PER[row["target_unit"]],
+                           target_seconds=row["target"] * row["target_unit"].seconds,
                            tickets_per_account_month=row["tickets"], handle_minutes=row["handle_minutes"],
                            service_level=row["service_level"], role=row["role"]))
         # A tier without SLA rows is legitimate (a purely digital tier) but gets no support staffing: say so.
@@ -967,7 +966,7 @@ class _Validator:
             if any(v is INVALID for v in row.values()) or "_name" not in row:
                 continue
             out.append(ScoringRule(pillar=row["pillar"], column=row["_name"], weight=row["weight"],
-                                   direction=1 if row["direction"] == "Higher raises tier" else -1, header=row["column"]))
+                                   direction=row["direction"].sign, header=row["column"]))
         return out
 
     # ------------------------------------------------------------ Accounts

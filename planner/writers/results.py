@@ -1,14 +1,10 @@
 """The results workbook: one sheet per result table, formatted for a finance reader.
 
-Every result writer hands this module a mapping of sheet name -> table. A
-table is a pandas DataFrame; cells holding a :class:`Formula` are written as
-formulas, every other string is written as text (never interpreted, so an
-account named ``=HYPERLINK(...)`` stays text).
-
-Column formats come from the column name: names ending in ``_share``,
-``_pct`` or ``share`` are percentages, names containing ``cost``, ``arr``,
-``budget``, ``value``, ``price`` or ``asv`` are money. Callers may also pass
-explicit formats.
+Callers hand this module a mapping of sheet name -> :class:`ResultSheet` (the declared result
+sheets come from planner.writers.sheets). Each is laid out by planner.writers.layout, the
+layout write-back and the Excel button use too. Cells holding a :class:`Formula` are written
+as formulas; every other string is written as text (never interpreted, so an account named
+``=HYPERLINK(...)`` stays text).
 """
 
 from __future__ import annotations
@@ -22,71 +18,10 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from planner.schema import MONEY_FORMAT, PERCENT_FORMAT
+from planner.schema import header_label
+from planner.writers.layout import Formula, ResultSheet, default_format, layout
 
-
-class Formula:
-    """A cell value to be written as an Excel formula (text starting with '=').
-
-    Deliberately not a str subclass: pandas 3 turns columns of strings into
-    its string dtype, which would silently drop the marker.
-    """
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str):
-        if not text.startswith("="):
-            raise ValueError(f"a formula starts with '=': {text!r}")
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return f"Formula({self.text!r})"
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Formula) and other.text == self.text
-
-    def __hash__(self) -> int:
-        return hash(("Formula", self.text))
-
-
-@dataclass
-class ResultSheet:
-    """A table plus how to present it."""
-
-    table: pd.DataFrame
-    title: str = ""
-    note: str = ""
-    formats: dict[str, str] = field(default_factory=dict)  # column -> Excel number format
-
-
-_MONEY_HINTS = ("cost", "arr", "budget", "value", "asv", "price", "spend", "rate", "impact")
-_PERCENT_HINTS = ("_share", "_pct", "share", "percent", "gap")
-
-
-def default_format(column: str) -> str | None:
-    name = column.lower()
-    if any(h in name for h in _PERCENT_HINTS):
-        return PERCENT_FORMAT
-    if any(h in name for h in _MONEY_HINTS):
-        return MONEY_FORMAT
-    return None
-
-
-# words shown in capitals (or their usual spelling) in headers made from snake_case names
-_HEADER_WORDS = {"id": "ID", "arr": "ARR", "asv": "ASV", "cs": "CS", "csm": "CSM", "sla": "SLA", "slas": "SLAs",
-                 "crm": "CRM", "tam": "TAM", "pct": "%", "cutoff": "cut-off", "cutoffs": "cut-offs"}
-
-
-def header_label(column: str) -> str:
-    """snake_case -> 'Snake case' for display ('account_id' -> 'Account ID'); other names unchanged."""
-    if not column or column != column.lower():
-        return column
-    words = [_HEADER_WORDS.get(w, w) for w in column.split("_")]
-    text = " ".join(words)
-    return text[0].upper() + text[1:]
+__all__ = ["Formula", "ResultSheet", "default_format", "header_label", "write_results_workbook"]
 
 
 def write_results_workbook(path: str | Path, sheets: Mapping[str, ResultSheet | pd.DataFrame]) -> Path:
@@ -126,43 +61,31 @@ def _write_sheet(book, formats: _Formats, name: str, sheet: ResultSheet) -> None
     ws = book.add_worksheet(name[:31])
     ws.set_tab_color("#70AD47")
     table = sheet.table
-    first = 0
-    if sheet.title:
-        ws.write_string(0, 0, sheet.title, formats.title)
-        first = 1
-    if sheet.note:
-        ws.write_string(first, 0, sheet.note, formats.note)
-        first += 1
-    if sheet.title or sheet.note:
-        first += 1
-    columns = [str(c) for c in table.columns]
+    lay = layout(sheet)
+    if lay.title_row is not None:
+        ws.write_string(lay.title_row, 0, sheet.title, formats.title)
+    if lay.note_row is not None:
+        ws.write_string(lay.note_row, 0, sheet.note, formats.note)
     n = len(table)
-    col_formats = [sheet.formats.get(c, default_format(c)) for c in columns]
     values = table.to_numpy(dtype=object)
-    for j, col in enumerate(columns):
-        fmt = formats.number(col_formats[j])
-        _write_column(ws, first + 1, j, table.iloc[:, j], values[:, j], fmt)
-    if columns:
+    for j in range(len(lay.columns)):
+        _write_column(ws, lay.first_data_row, j, table.iloc[:, j], values[:, j], formats.number(lay.formats[j]))
+    if lay.columns:
         ws.add_table(
-            first,
+            lay.header_row,
             0,
-            first + max(n, 1),
-            len(columns) - 1,
+            lay.header_row + max(n, 1),
+            len(lay.columns) - 1,
             {
                 "name": _table_name(name),
-                "columns": [{"header": header_label(c)} for c in columns],
+                "columns": [{"header": h} for h in lay.headers],
                 "style": "Table Style Light 9",
                 "autofilter": True,
             },
         )
-        for j, col in enumerate(columns):
-            width = max(len(header_label(col)) + 2, 10)
-            if n:
-                sample = [str(v) for v in values[: min(n, 200), j] if isinstance(v, str)]
-                if sample:
-                    width = max(width, min(60, max(len(s) for s in sample) + 2))
+        for j, width in enumerate(lay.widths):
             ws.set_column(j, j, width)
-        ws.freeze_panes(first + 1, 0)
+        ws.freeze_panes(lay.first_data_row, 0)
 
 
 def _write_column(ws, first_row: int, col: int, series: pd.Series, values, fmt) -> None:

@@ -1,9 +1,9 @@
-"""The workbook, declared once.
+"""The input sheets of the workbook, declared once.
 
 Every input sheet, its columns (type, unit, allowed values, whether required,
 help text) and the Finance settings are declared here. The template writer,
-the reader/validator, the Guide sheet and the result writer all read this
-module; adding a column is one edit here, not five elsewhere.
+the reader/validator and the Guide sheet read this module; adding a column is
+one edit here, not five elsewhere.
 
 Layout convention for table sheets: the sheet title is in A1, a one-line
 purpose in A2, the header row is row ``HEADER_ROW`` (1-based) and data starts
@@ -14,7 +14,23 @@ not break anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
+
+from planner.schema.choices import (
+    BandBasis,
+    Channel,
+    Direction,
+    EngagementModel,
+    Pillar,
+    PlanningMode,
+    Severity,
+    SolverName,
+    Staffing,
+    TargetUnit,
+    YesNo,
+    values,
+)
 
 HEADER_ROW = 4  # 1-based row of table headers in the template
 HEADER_SEARCH_ROWS = 12
@@ -29,25 +45,18 @@ CHOICE = "choice"
 BOOL = "bool"
 FORMULA = "formula"
 
-YES_NO = ("Yes", "No")
-
-PILLARS = (
-    "Revenue",
-    "Growth potential",
-    "Strategic value",
-    "Engagement complexity",
-    "Health and maturity",
-)
-ENGAGEMENT_MODELS = ("High touch", "Mid touch", "Low touch")
-BAND_BASES = ("ARR", "Accounts")
-STAFFING = ("Named", "Pooled", "Automated")
-CHANNELS = ("Chat", "Phone", "Email/ticket")
-LIVE_CHANNELS = ("Chat", "Phone")
-SEVERITIES = ("Urgent", "High", "Normal", "Low")
-TARGET_UNITS = ("seconds", "minutes", "hours")
-DIRECTIONS = ("Higher raises tier", "Lower raises tier")
-PLANNING_MODES = ("min_cost", "max_value")
-SOLVERS = ("highs", "cbc")
+YES_NO = values(YesNo)
+PILLARS = values(Pillar)
+ENGAGEMENT_MODELS = values(EngagementModel)
+BAND_BASES = values(BandBasis)
+STAFFING = values(Staffing)
+CHANNELS = values(Channel)
+LIVE_CHANNELS = tuple(c.value for c in Channel if c.live)
+SEVERITIES = values(Severity)
+TARGET_UNITS = values(TargetUnit)
+DIRECTIONS = values(Direction)
+PLANNING_MODES = values(PlanningMode)
+SOLVERS = values(SolverName)
 
 MIN_TIERS = 2
 MAX_TIERS = 6
@@ -70,6 +79,7 @@ class Column:
     width: int = 14
     unique: bool = False
     number_format: str = ""  # Excel number format; blank = the default for the kind (see planner.workbook.template)
+    enum: type[StrEnum] | None = None  # for CHOICE: the enum whose members the reader stores
 
     @property
     def is_input(self) -> bool:
@@ -118,6 +128,7 @@ class Setting:
     ref: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    enum: type[StrEnum] | None = None  # for CHOICE: the enum whose members the reader stores
 
 
 @dataclass(frozen=True)
@@ -147,8 +158,8 @@ TIERS = Sheet(
     max_rows=MAX_TIERS,
     columns=(
         Column("name", "Tier", TEXT, "Name of the tier as it will appear in the CRM. Row order is rank: the first row is the highest tier.", unique=True, width=12),
-        Column("engagement", "Engagement model", CHOICE, "How the tier is served: High touch (named CSM, TAM, executive sponsor), Mid touch (pooled CSMs, tailored digital content), Low touch (automated and self-service).", choices=ENGAGEMENT_MODELS, width=18),
-        Column("band_basis", "Band basis", CHOICE, "Whether the band below is a share of total ARR or a share of the number of accounts.", choices=BAND_BASES, width=12),
+        Column("engagement", "Engagement model", CHOICE, "How the tier is served: High touch (named CSM, TAM, executive sponsor), Mid touch (pooled CSMs, tailored digital content), Low touch (automated and self-service).", choices=ENGAGEMENT_MODELS, enum=EngagementModel, width=18),
+        Column("band_basis", "Band basis", CHOICE, "Whether the band below is a share of total ARR or a share of the number of accounts.", choices=BAND_BASES, enum=BandBasis, width=12),
         Column("band_min", "Band min", PERCENT, "Smallest share this tier should hold.", unit="%", minimum=0, maximum=1, width=11),
         Column("band_max", "Band max", PERCENT, "Largest share this tier should hold.", unit="%", minimum=0, maximum=1, width=11),
         Column("max_cost_share", "Max CS cost % of ARR", PERCENT, "Guardrail for the optimizer: customer success cost of the tier may not exceed this share of the tier's ARR. Leave blank for no guardrail.", unit="%", required=False, minimum=0, maximum=1, width=14),
@@ -163,7 +174,7 @@ ROLES = Sheet(
     purpose="Who delivers the services and what an hour of their time costs.",
     columns=(
         Column("name", "Role", TEXT, "Name of the role.", unique=True, width=18),
-        Column("staffing", "Staffing", CHOICE, "Named: people are assigned to one tier and carry a book of accounts. Pooled: people are shared across tiers. Automated: no people, only direct costs.", choices=STAFFING, width=12),
+        Column("staffing", "Staffing", CHOICE, "Named: people are assigned to one tier and carry a book of accounts. Pooled: people are shared across tiers. Automated: no people, only direct costs.", choices=STAFFING, enum=Staffing, width=12),
         Column("loaded_cost", "Loaded annual cost", CURRENCY, "Fully loaded yearly cost of one person (salary, benefits, taxes, tools). 0 for Automated.", unit="per person per year", minimum=0, maximum=2_000_000, width=16),
         Column("productive_hours", "Productive hours per year", NUMBER, "Customer-facing hours one person delivers in a year after admin, meetings and time off. 0 for Automated.", unit="hours", minimum=0, maximum=3_000, width=16, number_format="#,##0"),
         Column("max_accounts", "Max accounts per person", NUMBER, "Coverage ratio for Named roles: the most accounts one person can own. Leave blank when the role carries no book.", unit="accounts", required=False, minimum=1, maximum=100_000, width=14, number_format="#,##0"),
@@ -215,10 +226,10 @@ SLAS = Sheet(
     purpose="Support commitments per tier and severity, and the ticket volume they must absorb.",
     columns=(
         Column("tier", "Tier", TEXT, "Tier from the Tiers sheet.", ref="Tiers", width=10),
-        Column("severity", "Severity", CHOICE, "Severity of the request.", choices=SEVERITIES, width=10),
-        Column("channel", "Channel", CHOICE, "Chat and Phone are live queues (staffed with Erlang C); Email/ticket is a backlog cleared within the response target.", choices=CHANNELS, width=13),
+        Column("severity", "Severity", CHOICE, "Severity of the request.", choices=SEVERITIES, enum=Severity, width=10),
+        Column("channel", "Channel", CHOICE, "Chat and Phone are live queues (staffed with Erlang C); Email/ticket is a backlog cleared within the response target.", choices=CHANNELS, enum=Channel, width=13),
         Column("target", "First response target", NUMBER, "Time within which the first response must arrive.", minimum=0, maximum=100_000, width=12),
-        Column("target_unit", "Target unit", CHOICE, "Unit of the response target.", choices=TARGET_UNITS, width=10),
+        Column("target_unit", "Target unit", CHOICE, "Unit of the response target.", choices=TARGET_UNITS, enum=TargetUnit, width=10),
         Column("tickets", "Tickets per account per month", NUMBER, "Requests of this severity one account raises in a month.", unit="per account per month", minimum=0, maximum=1_000, width=14),
         Column("handle_minutes", "Handle time", NUMBER, "Average handling time of one request.", unit="minutes", minimum=0, maximum=10_000, width=10),
         Column("service_level", "Service-level target", PERCENT, "Share of requests answered within the target.", unit="%", minimum=0, maximum=1, width=11),
@@ -232,10 +243,10 @@ SCORING = Sheet(
     title="Scoring",
     purpose="Which account columns feed which pillar, with what weight and direction.",
     columns=(
-        Column("pillar", "Pillar", CHOICE, "Revenue, or one of the four pillars: growth potential, strategic value, engagement complexity (cost to serve), health and maturity.", choices=PILLARS, width=22),
+        Column("pillar", "Pillar", CHOICE, "Revenue, or one of the four pillars: growth potential, strategic value, engagement complexity (cost to serve), health and maturity.", choices=PILLARS, enum=Pillar, width=22),
         Column("column", "Account column", TEXT, "Header of the Accounts column this signal comes from.", width=24),
         Column("weight", "Weight", NUMBER, "Relative weight in the composite score.", minimum=0, maximum=100, width=9),
-        Column("direction", "Direction", CHOICE, "Whether a higher value of the signal pushes an account towards a higher tier or a lower one.", choices=DIRECTIONS, width=18),
+        Column("direction", "Direction", CHOICE, "Whether a higher value of the signal pushes an account towards a higher tier or a lower one.", choices=DIRECTIONS, enum=Direction, width=18),
         Column("note", "Note", TEXT, "Why this signal is here.", required=False, width=50),
     ),
 )
@@ -273,8 +284,8 @@ FINANCE = SettingsSheet(
         Setting("margin", "Profit margin", PERCENT, "Margin applied to cost to give Assessed Service Value: value = annual cost x (1 + margin). 30% makes a 1,000 cost worth 1,300.", "ProfitMargin", unit="%", minimum=0, maximum=5),
         Setting("currency", "Currency", TEXT, "ISO code of the currency every money cell is in.", "Currency"),
         Setting("fiscal_year", "Fiscal year", INTEGER, "Year the plan is for.", "FiscalYear", minimum=2000, maximum=2100),
-        Setting("planning_mode", "Planning mode", CHOICE, "min_cost: deliver the negotiated intervals at the lowest cost. max_value: choose intervals that buy the most expected ARR impact within the budget.", "PlanningMode", choices=PLANNING_MODES),
-        Setting("solver", "Solver", CHOICE, "Optimisation engine: highs (default) or cbc.", "Solver", choices=SOLVERS),
+        Setting("planning_mode", "Planning mode", CHOICE, "min_cost: deliver the negotiated intervals at the lowest cost. max_value: choose intervals that buy the most expected ARR impact within the budget.", "PlanningMode", choices=PLANNING_MODES, enum=PlanningMode),
+        Setting("solver", "Solver", CHOICE, "Optimisation engine: highs (default) or cbc.", "Solver", choices=SOLVERS, enum=SolverName),
         Setting("time_limit", "Solver time limit", NUMBER, "Longest the solver may search, in seconds.", "TimeLimit", unit="seconds", minimum=1, maximum=3_600),
         Setting("live_hours", "Live support hours per month", NUMBER, "Hours per month the chat and phone queues are open; ticket arrivals are spread over them.", "LiveHours", unit="hours per month", minimum=1, maximum=744),
         Setting("shrinkage", "Support shrinkage", PERCENT, "Share of paid support time lost to breaks, meetings, training and absence.", "Shrinkage", unit="%", minimum=0, maximum=0.9),
@@ -288,28 +299,10 @@ INPUT_SHEETS: tuple[Sheet, ...] = (TIERS, ROLES, SERVICES, INTERVALS, SLAS, SCOR
 GUIDE_SHEET = "Guide"
 SUMMARY_SHEET = "Summary"
 SHEET_ORDER = (GUIDE_SHEET, FINANCE.name, TIERS.name, SERVICES.name, ROLES.name, INTERVALS.name, SUMMARY_SHEET, SLAS.name, SCORING.name, ACCOUNTS.name)
-
-# Sheets the tool writes results into (results workbook and write-back). Their
-# names are reserved: write-back replaces them and touches nothing else.
-RESULT_SHEETS = (
-    "Plan",
-    "Headcount",
-    "Support",
-    "Tier summary",
-    "Account tiers",
-    "Sensitivity",
-    "Frontier",
-    "Tier rules",
-    "Movers",
-    "Data gaps",
-    "Breakdown",
-)
-
-# Formats the money and percent cells use (Excel number formats)
-MONEY_FORMAT = '#,##0;[Red]-#,##0'
-MONEY2_FORMAT = '#,##0.00;[Red]-#,##0.00'
-PERCENT_FORMAT = '0.0%'
-NUMBER_FORMAT = '#,##0.##'
+#: The sheets the reader reads, in workbook order (Guide and Summary are for people, not read).
+READ_SHEETS = tuple(n for n in SHEET_ORDER if n not in (GUIDE_SHEET, SUMMARY_SHEET))
+#: Sheets protected without a password so formulas are not overwritten by accident; inputs on them stay editable.
+PROTECTED_SHEETS = (GUIDE_SHEET, FINANCE.name, ROLES.name, INTERVALS.name, SUMMARY_SHEET)
 
 # Guide colours: what each cell colour means (fill hex, meaning)
 COLOURS = {

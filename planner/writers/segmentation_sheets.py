@@ -1,20 +1,19 @@
-"""Result sheets and the JSON summary of a Segmentation."""
+"""The segmentation's result sheets: Account tiers, Tier rules, Movers, Data gaps, Breakdown (declared in planner.schema)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from planner.schema import MONEY_FORMAT, PERCENT_FORMAT, PILLARS
+from planner import schema
+from planner.errors import col_letter
+from planner.schema import PILLARS, YesNo
+from planner.segmentation import Segmentation
 from planner.segmentation.scoring import pillar_key
-from planner.writers.results import Formula, ResultSheet
+from planner.writers.layout import Formula, ResultSheet, first_data_row
 
-TOP_LIST = 50
 SHEET_ROW_CAP = 100_000  # rows per list sheet (Movers); the CRM file and Account tiers always hold every account
-SCORE_FORMAT = "0.00"
-COUNT_FORMAT = "#,##0"
-
-ACCOUNT_TITLE = "Account tiers"
+EXCEL_ROWS = 1_048_576
 
 
 def excel_text(value: str) -> str:
@@ -32,24 +31,7 @@ def tier_formula(score_ref: str, cutoffs: pd.Series) -> str:
     return "=" + text
 
 
-def data_start_row(sheet: ResultSheet) -> int:
-    """1-based Excel row of the first data row, as planner.writers.results lays a sheet out."""
-    first = (1 if sheet.title else 0) + (1 if sheet.note else 0)
-    if sheet.title or sheet.note:
-        first += 1
-    return first + 2
-
-
-def _col_letter(index: int) -> str:
-    from planner.errors import col_letter
-
-    return col_letter(index)
-
-
-EXCEL_ROWS = 1_048_576
-
-
-def account_sheet(seg) -> ResultSheet:
+def account_sheet(seg: Segmentation) -> ResultSheet:
     acc = seg.accounts
     room = EXCEL_ROWS - 4  # title, note, blank row and header above the data
     left_off = max(len(acc) - room, 0)
@@ -64,7 +46,7 @@ def account_sheet(seg) -> ResultSheet:
             "tier_by_score": None,
             "tier": acc["tier"].to_numpy(dtype=object),
             "previous_tier": acc["previous_tier"].to_numpy(dtype=object),
-            "changed": np.where(acc["changed"].to_numpy(), "Yes", "No"),
+            "changed": np.where(acc["changed"].to_numpy(), YesNo.YES.value, YesNo.NO.value),
             "rule": acc["rule"].to_numpy(dtype=object),
             "reason": acc["reason"].to_numpy(dtype=object),
             "points_to_next_tier_up": acc["points_to_next_tier_up"].to_numpy(),
@@ -75,31 +57,23 @@ def account_sheet(seg) -> ResultSheet:
     for p in PILLARS:
         table[f"{pillar_key(p)}_contribution"] = acc[f"{pillar_key(p)}_contribution"].to_numpy()
     rule = tier_formula("[score]", seg.cutoffs).replace("[score]", "score")
-    sheet = ResultSheet(
-        table,
-        title=ACCOUNT_TITLE,
-        note=(
+    title = schema.ACCOUNT_TIERS.name
+    note = (
             "Tier by score is a live formula on the Score cell and the cut-offs ("
             + rule
             + "); Tier is the final tier after hysteresis and the sheet's overrides (see Rule and Reason)."
             + (f" The last {left_off:,} accounts do not fit in a sheet (Excel's row limit); every account is in crm_tiers.csv."
                if left_off else "")
-        ),
     )
-    first = data_start_row(sheet)
-    score_col = _col_letter(list(table.columns).index("score"))
+    first = first_data_row(title, note)
+    score_col = col_letter(list(table.columns).index("score"))
     template = tier_formula("\x00", seg.cutoffs)
     pieces = template.split("\x00")
     table["tier_by_score"] = [Formula(f"{score_col}{first + i}".join(pieces)) for i in range(len(table))]
-    fmt = {"arr": MONEY_FORMAT, "score": SCORE_FORMAT, "points_to_next_tier_up": SCORE_FORMAT,
-           "points_to_next_tier_down": SCORE_FORMAT, "score_change": SCORE_FORMAT}
-    for p in PILLARS:
-        fmt[f"{pillar_key(p)}_contribution"] = SCORE_FORMAT
-    sheet.formats = fmt
-    return sheet
+    return ResultSheet.of(schema.ACCOUNT_TIERS, table, title, note)
 
 
-def rules_table(seg) -> pd.DataFrame:
+def rules_table(seg: Segmentation) -> pd.DataFrame:
     acc = seg.accounts
     rule = acc["rule"]
     rows = []
@@ -126,7 +100,7 @@ def rules_table(seg) -> pd.DataFrame:
                 "target_share": r.target_share,
                 "score_rule_share": r.score_rule_share,
                 "final_share": r.share,
-                "band_met": "Yes" if r.met else "No",
+                "band_met": YesNo.YES if r.met else YesNo.NO,
                 "accounts": int((acc["score_tier"] == r.tier).sum()),
             }
         )
@@ -149,7 +123,7 @@ def rules_table(seg) -> pd.DataFrame:
                                        "accounts"])
 
 
-def rules_sheet(seg) -> ResultSheet:
+def rules_sheet(seg: Segmentation) -> ResultSheet:
     formula = tier_formula("score", seg.cutoffs)
     method = {
         "standard": "standard targets",
@@ -159,12 +133,10 @@ def rules_sheet(seg) -> ResultSheet:
     }.get(seg.cutoff_method, seg.cutoff_method)
     note = (f"Cut-offs ({method}) are set on scores so each tier's share lands in its band; hysteresis and overrides come after, "
             f"and the band columns show both. CRM rule: {formula}. {seg.band_message}")
-    fmt = {"cutoff": SCORE_FORMAT, "previous_cutoff": SCORE_FORMAT, "band_min": PERCENT_FORMAT, "band_max": PERCENT_FORMAT, "target_share": PERCENT_FORMAT,
-           "score_rule_share": PERCENT_FORMAT, "final_share": PERCENT_FORMAT, "accounts": COUNT_FORMAT}
-    return ResultSheet(rules_table(seg), title="Tier rules", note=note, formats=fmt)
+    return ResultSheet.of(schema.TIER_RULES, rules_table(seg), "Tier rules", note)
 
 
-def movers_table(seg) -> tuple[pd.DataFrame, int]:
+def movers_table(seg: Segmentation) -> tuple[pd.DataFrame, int]:
     mv = seg.movers
     cols = ["account_id", "name", "arr", "previous_tier", "tier", "direction", "previous_score", "score", "score_change", "reason"]
     movers = mv[cols].copy()
@@ -180,7 +152,7 @@ def movers_table(seg) -> tuple[pd.DataFrame, int]:
     return table.iloc[:SHEET_ROW_CAP].reset_index(drop=True), left_off
 
 
-def movers_sheet(seg) -> ResultSheet:
+def movers_sheet(seg: Segmentation) -> ResultSheet:
     table, left_off = movers_table(seg)
     up = int((seg.movers["direction"] == "up").sum())
     down = int((seg.movers["direction"] == "down").sum())
@@ -188,90 +160,29 @@ def movers_sheet(seg) -> ResultSheet:
             f"{seg.drift_threshold:g} points or more (drift).")
     if left_off:
         note += f" {left_off:,} rows left off this sheet; every account is in Account tiers and the CRM file."
-    fmt = {"arr": MONEY_FORMAT, "previous_score": SCORE_FORMAT, "score": SCORE_FORMAT, "score_change": SCORE_FORMAT}
-    return ResultSheet(table, title="Movers and drift", note=note, formats=fmt)
+    return ResultSheet.of(schema.MOVERS, table, "Movers and drift", note)
 
 
-def gaps_sheet(seg) -> ResultSheet:
+def gaps_sheet(seg: Segmentation) -> ResultSheet:
     table = seg.data_gaps.copy()
     for text in seg.notes:
         table.loc[len(table)] = {"item": "Note", "pillar": "", "accounts": 0, "share_of_accounts": 0.0, "examples": "", "assumed": text}
     note = "Missing values are never read as zero: each account is scored on the signals it has, and the rest is listed here."
-    return ResultSheet(table, title="Data gaps", note=note, formats={"accounts": COUNT_FORMAT, "share_of_accounts": PERCENT_FORMAT})
+    return ResultSheet.of(schema.DATA_GAPS, table, "Data gaps", note)
 
 
-def breakdown_sheet(seg) -> ResultSheet:
-    table = seg.breakdown
-    fmt = {}
-    for col in table.columns:
-        if col == "accounts" or col.endswith(" accounts"):
-            fmt[col] = COUNT_FORMAT
-        elif col == "arr" or col.endswith(" ARR"):
-            fmt[col] = MONEY_FORMAT
-    return ResultSheet(table, title="Tiers by industry, company size, region and product",
-                       note="Counts and ARR of the final tiers; beyond the 20 largest values a dimension's rest is summed as Other.",
-                       formats=fmt)
+def breakdown_sheet(seg: Segmentation) -> ResultSheet:
+    return ResultSheet.of(schema.BREAKDOWN, seg.breakdown, "Tiers by industry, company size, region and product",
+                          "Counts and ARR of the final tiers; beyond the 20 largest values a dimension's rest is summed as Other.",
+                          tier_names=seg.tier_names)
 
 
-def result_sheets(seg) -> dict[str, ResultSheet]:
+def segmentation_sheets(seg: Segmentation) -> dict[str, ResultSheet]:
+    """The segmentation's result sheets (`tierplan segment`, and part of every plan)."""
     return {
-        "Account tiers": account_sheet(seg),
-        "Tier rules": rules_sheet(seg),
-        "Movers": movers_sheet(seg),
-        "Data gaps": gaps_sheet(seg),
-        "Breakdown": breakdown_sheet(seg),
+        schema.ACCOUNT_TIERS.name: account_sheet(seg),
+        schema.TIER_RULES.name: rules_sheet(seg),
+        schema.MOVERS.name: movers_sheet(seg),
+        schema.DATA_GAPS.name: gaps_sheet(seg),
+        schema.BREAKDOWN.name: breakdown_sheet(seg),
     }
-
-
-def _records(frame: pd.DataFrame, limit: int | None = None) -> list[dict]:
-    from planner.plan_json import jsonable
-
-    part = frame if limit is None else frame.head(limit)
-    return jsonable(part)
-
-
-def summary_dict(seg) -> dict:
-    from planner.plan_json import jsonable
-
-    acc = seg.accounts
-    mv = seg.movers
-    cols = ["account_id", "name", "arr", "previous_tier", "tier", "score", "previous_score", "score_change", "reason"]
-    flags = seg.drift["flag"].value_counts() if len(seg.drift) else pd.Series(dtype=int)
-    return jsonable(
-        {
-            "accounts": int(len(acc)),
-            "tiers": list(seg.tier_names),
-            "cutoffs": {k: float(v) for k, v in seg.cutoffs.items()},
-            "cutoff_method": seg.cutoff_method,
-            "previous_cutoffs": ({k: float(v) for k, v in seg.previous_cutoffs.items()}
-                                 if seg.previous_cutoffs is not None else None),
-            "cutoff_changes": _records(seg.cutoff_changes),
-            "bands_feasible": seg.bands_feasible,
-            "band_target_position": seg.lam,
-            "crm_rule": tier_formula("score", seg.cutoffs),
-            "margin": seg.margin,
-            "strategic_tier": seg.strategic_tier,
-            "bands": _records(seg.bands),
-            "band_message": seg.band_message,
-            "counts": {r.tier: int(r.accounts) for r in seg.bands.itertuples()},
-            "arr": {r.tier: float(r.arr) for r in seg.bands.itertuples()},
-            "rules": seg.rule_counts(),
-            "changed": int(acc["changed"].sum()),
-            "new_accounts": int(acc["previous_tier"].isna().sum()),
-            "pillar_weights": seg.pillar_weights,
-            "movers": {
-                "up": int((mv["direction"] == "up").sum()),
-                "down": int((mv["direction"] == "down").sum()),
-                "top_up": _records(mv.loc[mv["direction"] == "up", cols], TOP_LIST),
-                "top_down": _records(mv.loc[mv["direction"] == "down", cols], TOP_LIST),
-            },
-            "drift": {
-                "threshold": seg.drift_threshold,
-                "flagged": {str(k): int(v) for k, v in flags.items() if k},
-                "top": _records(seg.drift, TOP_LIST),
-            },
-            "data_gaps": _records(seg.data_gaps),
-            "breakdown": _records(seg.breakdown),
-            "notes": list(seg.notes),
-        }
-    )

@@ -61,7 +61,18 @@ import pandas as pd
 
 from planner.errors import Problem, UserInputError, col_letter as _col
 from planner.schema import MONEY2_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, RESULT_SHEETS
-from planner.writers.results import Formula, ResultSheet, default_format, header_label
+from planner.writers.layout import (
+    STAMP_PREFIX,
+    Formula,
+    ResultSheet,
+    SheetRows,
+    header_label,
+    is_stamp,
+    plain_value,
+    sheet_rows,
+    stale_rows,
+    stamp_text,
+)
 
 # ------------------------------------------------------------------ constants
 
@@ -77,7 +88,6 @@ REL_SHARED_STRINGS = DOC_REL_NS + "/sharedStrings"
 REL_STYLES = DOC_REL_NS + "/styles"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
-STAMP_PREFIX = "Written by TierPlan"
 STAMP_ROWS = 5  # the stamp is looked for in the first rows of a sheet, any column
 EXCEL_MAX_TEXT = 32767
 BOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -95,81 +105,6 @@ class WriteBackResult:
     replaced: tuple[str, ...] = ()  # result sheets of an earlier run, replaced
     stale: tuple[str, ...] = ()  # earlier result sheets the new run did not produce (now say so)
     dropped_calc_chain: bool = False
-
-
-# ------------------------------------------------------------------ layout shared with the Excel adapter
-
-
-def stamp_text(now: _dt.datetime) -> str:
-    return f"{STAMP_PREFIX} on {now:%Y-%m-%d %H:%M}. Replaced at each run: do not edit, your changes here would be lost."
-
-
-def is_stamp(value) -> bool:
-    return isinstance(value, str) and value.startswith(STAMP_PREFIX)
-
-
-@dataclass
-class ResultLayout:
-    """A result sheet as rows of plain cell values, the way both write paths lay it out."""
-
-    rows: list[list]  # row-major; None for blank cells
-    header_row: int  # 0-based index of the table's header row
-    formats: list[str | None]  # per table column: Excel number format or None
-    widths: list[float]
-    bold_rows: tuple[int, ...] = ()  # 0-based rows in bold (title, table header)
-
-
-def result_layout(name: str, sheet: ResultSheet | pd.DataFrame, now: _dt.datetime) -> ResultLayout:
-    """Title, note, the stamp in the blank row, then the table, on the rows planner.writers.results uses."""
-    if isinstance(sheet, pd.DataFrame):
-        sheet = ResultSheet(sheet)
-    table = sheet.table
-    columns = [str(c) for c in table.columns]
-    rows: list[list] = []
-    if sheet.title:
-        rows.append([sheet.title])
-    if sheet.note:
-        rows.append([sheet.note])
-    header_row = len(rows)
-    if rows:
-        rows.append([stamp_text(now)])  # the blank row of the results workbook's layout
-        header_row += 1
-    rows.append([header_label(c) for c in columns])
-    if header_row == 0:  # no title, no note: no free row above the table
-        rows[0] = rows[0] + [None, stamp_text(now)]
-    values = table.to_numpy(dtype=object)
-    for i in range(len(table)):
-        rows.append([plain_value(v) for v in values[i]])
-    formats = [sheet.formats.get(c, default_format(c)) for c in columns]
-    widths = []
-    for j, col in enumerate(columns):
-        width = max(len(header_label(col)) + 2, 10)
-        sample = [v for v in values[: min(len(table), 200), j] if isinstance(v, str)]
-        if sample:
-            width = max(width, min(60, max(len(s) for s in sample) + 2))
-        widths.append(float(width))
-    bold_rows = ((0,) if sheet.title else ()) + (header_row,)
-    return ResultLayout(rows=rows, header_row=header_row, formats=formats, widths=widths, bold_rows=bold_rows)
-
-
-def plain_value(value):
-    """A cell value as str / float / bool / Formula / None (numpy and pandas scalars unwrapped; "" and NaN are blank)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, Formula):
-        return value
-    if isinstance(value, str):
-        return value or None  # an empty text is a blank cell
-    if isinstance(value, bool):
-        return value
-    if hasattr(value, "item") and not isinstance(value, (_dt.date, _dt.datetime)):
-        return plain_value(value.item())
-    if isinstance(value, (int, float)):
-        v = float(value)
-        return None if math.isnan(v) or math.isinf(v) else v
-    if isinstance(value, (_dt.datetime, _dt.date, pd.Timestamp)):
-        return value.isoformat()
-    return str(value)
 
 
 # ------------------------------------------------------------------ public entry point
@@ -194,9 +129,9 @@ def write_back(
     styles = _StylePicker(package.read_styles())
     for name, (part, result) in plan.targets.items():
         if result is not None:
-            layout = result_layout(result, sheets[result], now)
+            layout = sheet_rows(sheets[result], now)
         else:  # an earlier run's sheet this run did not produce
-            layout = stale_layout(name, now)
+            layout = stale_rows(name, now)
         parts[part] = render_sheet_xml(layout, styles)
     folder = book.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".~tierplan-{book.stem}-", suffix=book.suffix, dir=folder)
@@ -546,16 +481,7 @@ def _backup(book: Path, now: _dt.datetime) -> Path:
 # ------------------------------------------------------------------ sheet XML
 
 
-def stale_layout(name: str, now: _dt.datetime) -> ResultLayout:
-    rows = [
-        [name],
-        [stamp_text(now)],
-        [f"The TierPlan run of {now:%Y-%m-%d %H:%M} did not produce this sheet; its earlier content was removed so it cannot be mistaken for current results."],
-    ]
-    return ResultLayout(rows=rows, header_row=-1, formats=[], widths=[], bold_rows=(0,))
-
-
-def render_sheet_xml(layout: ResultLayout, styles: "_StylePicker") -> bytes:
+def render_sheet_xml(layout: SheetRows, styles: "_StylePicker") -> bytes:
     """A complete worksheet part for one result sheet (inline strings, no shared strings)."""
     bold = styles.bold
     col_styles = [styles.for_format(f) for f in layout.formats]

@@ -1,0 +1,99 @@
+"""Overrides of the workbook's settings for one run, checked once and applied to the typed inputs once.
+
+A run may change the Finance sheet's planning mode, solver, budget and time limit (from the
+command line, the Excel button or a scenario). :func:`apply_options` puts them into
+``PlanInputs.finance`` before anything computes, and records each change in
+``PlanInputs.overrides``, so every figure downstream (valuation, optimisation, the report's
+sentences) reads one budget, and the report can say which budget it used and where it came from.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from planner.errors import Problem, UserInputError
+from planner.inputs import Override, PlanInputs
+from planner.schema import FINANCE, PlanningMode, SolverName, values
+
+PAGE_SIZES = ("A4", "Letter")
+COMMAND_LINE = "command line"
+
+
+def check_mode(mode: str | None, where: str = "mode option") -> PlanningMode:
+    """A planning mode from its name (any case, surrounding spaces ignored); UserInputError names the choices."""
+    key = (mode or "").strip().lower()
+    if key not in values(PlanningMode):
+        raise UserInputError(Problem(where, f"{mode!r} is not a planning mode", "use " + " or ".join(values(PlanningMode))))
+    return PlanningMode(key)
+
+
+def check_solver(name: str | None, where: str = "solver option") -> SolverName:
+    """A solver from its name (any case, surrounding spaces ignored); UserInputError names the choices."""
+    key = (name or "").strip().lower()
+    if key not in values(SolverName):
+        raise UserInputError(Problem(where, f"{name!r} is not a solver", "use " + " or ".join(values(SolverName))))
+    return SolverName(key)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Overrides of the Finance sheet for one run; None keeps the sheet's value."""
+
+    mode: PlanningMode | None = None
+    solver: SolverName | None = None
+    budget: float | None = None
+    time_limit: float | None = None
+    page_size: str = "A4"  # PDF: one of PAGE_SIZES
+
+    def check(self, where: str = COMMAND_LINE) -> PlanOptions:
+        """The same options with names turned into choices; UserInputError lists every problem.
+
+        ``where`` names the options' source in messages: on the command line they read as flags
+        (``--mode 'cheapest' is not a planning mode``).
+        """
+        flag = (lambda name: f"--{name}") if where == COMMAND_LINE else (lambda name: name.replace("-", " "))
+        problems: list[Problem] = []
+        mode, solver = self.mode, self.solver
+        if mode is not None and str(mode).strip().lower() not in values(PlanningMode):
+            problems.append(Problem(where, f"{flag('mode')} {str(self.mode)!r} is not a planning mode", "use " + " or ".join(values(PlanningMode))))
+        elif mode is not None:
+            mode = PlanningMode(str(mode).strip().lower())
+        if solver is not None and str(solver).strip().lower() not in values(SolverName):
+            problems.append(Problem(where, f"{flag('solver')} {str(self.solver)!r} is not a solver", "use " + " or ".join(values(SolverName))))
+        elif solver is not None:
+            solver = SolverName(str(solver).strip().lower())
+        if self.budget is not None and not (self.budget > 0 and math.isfinite(self.budget)):
+            problems.append(Problem(where, f"{flag('budget')} {self.budget:g} is not a usable budget", "a positive amount"))
+        if self.time_limit is not None and not (self.time_limit > 0 and math.isfinite(self.time_limit)):
+            problems.append(Problem(where, f"{flag('time-limit')} {self.time_limit:g} is not a usable time limit", "a positive number of seconds"))
+        if self.page_size not in PAGE_SIZES:
+            problems.append(Problem(where, f"{flag('page-size')} {self.page_size!r} is not a page size", "use " + " or ".join(PAGE_SIZES)))
+        if problems:
+            raise UserInputError(problems)
+        return replace(self, mode=mode, solver=solver)
+
+
+def apply_options(inputs: PlanInputs, options: PlanOptions, source: str = COMMAND_LINE) -> PlanInputs:
+    """The inputs with the options' overrides in ``finance``, each recorded in ``overrides``.
+
+    The options are checked first (UserInputError lists every problem). A value equal to the
+    sheet's is not an override.
+    """
+    options = options.check(source)
+    finance = inputs.finance
+    changes: dict[str, object] = {}
+    for key, value in (("planning_mode", options.mode), ("solver", options.solver), ("budget", options.budget),
+                       ("time_limit", options.time_limit)):
+        if value is None:
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = float(value)
+        if getattr(finance, key) != value:
+            changes[key] = value
+    if not changes:
+        return inputs
+    overrides = tuple(inputs.overrides) + tuple(
+        Override(FINANCE.name, key, FINANCE.setting(key).label, getattr(finance, key), value, source) for key, value in changes.items()
+    )
+    return replace(inputs, finance=replace(finance, **changes), overrides=overrides)

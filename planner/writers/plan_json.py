@@ -1,0 +1,245 @@
+"""plan.json: the one serialisation of a Plan (schema in docs/plan-json.md), made here and only here.
+
+Built from the typed objects (planner.valuation.Valuation, planner.segmentation.Segmentation,
+planner.optimization.OptimizationResult); every sentence in it comes from
+:mod:`planner.report.words`, so plan.json, the report and the result sheets say the same.
+The same plan always gives the same bytes: no timings, no dates, no absolute paths.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+import planner
+from planner.report import words
+from planner.valuation import MARGIN_READING, Valuation, valuation
+
+if TYPE_CHECKING:
+    from planner.inputs import PlanInputs
+    from planner.optimization import OptimizationResult
+    from planner.pipeline import Plan
+    from planner.segmentation import Segmentation
+
+SCHEMA_VERSION = 1
+TOP_LIST = 50  # movers and drift listed in plan.json; every account is in crm_tiers.csv
+
+
+def plan_to_dict(plan: Plan) -> dict:
+    inputs = plan.inputs
+    fin = inputs.finance
+    opt = plan.optimization
+    totals = plan.valuation.totals
+    summary = {
+        "status": opt.status,
+        "mode": opt.mode,
+        "budget": opt.budget,
+        "total_cost": opt.total_cost,
+        "budget_used": opt.budget_used_share,
+        "value": opt.value,
+        "accounts": totals.accounts,
+        "arr": totals.arr,
+    }
+    return jsonable(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "TierPlan", "version": planner.__version__},
+            "source": Path(inputs.source).name if inputs.source else "",
+            "fiscal_year": fin.fiscal_year,
+            "currency": fin.currency,
+            "options": asdict(plan.options),
+            "summary": summary,
+            "finance": asdict(fin),
+            "valuation": valuation_json(plan.valuation),
+            "segmentation": segmentation_json(plan.segmentation),
+            "optimization": optimization_json(opt),
+            "notes": [str(p) for p in inputs.notes],
+        }
+    )
+
+
+# ------------------------------------------------------------------ valuation
+
+
+def valuation_json(v: Valuation) -> dict:
+    t = v.totals
+    return jsonable({
+        "currency": v.currency,
+        "margin": v.margin,
+        "value_multiplier": v.value_multiplier,
+        "margin_reading": MARGIN_READING,
+        "budget": v.budget,
+        "services": v.services,
+        "tiers": v.tiers,
+        "totals": {
+            "accounts": t.accounts,
+            "arr": t.arr,
+            "cost_to_serve": t.cost_to_serve,
+            "assessed_value": t.assessed_value,
+            "cost_share_of_arr": t.cost_share_of_arr,
+            "budget_used_share": t.budget_used_share,
+        },
+    })
+
+
+def valuation_report(inputs: PlanInputs, tier_of_account: pd.Series | None = None) -> dict:
+    """The valuation as JSON (`tierplan value --json`, plan.json's ``valuation``)."""
+    return valuation_json(valuation(inputs, tier_of_account))
+
+
+# ------------------------------------------------------------------ segmentation
+
+
+def segmentation_json(seg: Segmentation) -> dict:
+    """The tiering summary (docs/segmentation.md): cut-offs, bands, counts, movers and drift (top lists), gaps, breakdowns."""
+    from planner.writers.segmentation_sheets import tier_formula
+
+    acc = seg.accounts
+    mv = seg.movers
+    cols = ["account_id", "name", "arr", "previous_tier", "tier", "score", "previous_score", "score_change", "reason"]
+    flags = seg.drift["flag"].value_counts() if len(seg.drift) else pd.Series(dtype=int)
+    return jsonable(
+        {
+            "accounts": int(len(acc)),
+            "tiers": list(seg.tier_names),
+            "cutoffs": {k: float(v) for k, v in seg.cutoffs.items()},
+            "cutoff_method": seg.cutoff_method,
+            "previous_cutoffs": ({k: float(v) for k, v in seg.previous_cutoffs.items()}
+                                 if seg.previous_cutoffs is not None else None),
+            "cutoff_changes": seg.cutoff_changes,
+            "bands_feasible": seg.bands_feasible,
+            "band_target_position": seg.lam,
+            "crm_rule": tier_formula("score", seg.cutoffs),
+            "margin": seg.margin,
+            "strategic_tier": seg.strategic_tier,
+            "bands": seg.bands,
+            "band_message": seg.band_message,
+            "counts": {r.tier: int(r.accounts) for r in seg.bands.itertuples()},
+            "arr": {r.tier: float(r.arr) for r in seg.bands.itertuples()},
+            "rules": seg.rule_counts(),
+            "changed": int(acc["changed"].sum()),
+            "new_accounts": int(acc["previous_tier"].isna().sum()),
+            "pillar_weights": seg.pillar_weights,
+            "movers": {
+                "up": int((mv["direction"] == "up").sum()),
+                "down": int((mv["direction"] == "down").sum()),
+                "top_up": mv.loc[mv["direction"] == "up", cols].head(TOP_LIST),
+                "top_down": mv.loc[mv["direction"] == "down", cols].head(TOP_LIST),
+            },
+            "drift": {
+                "threshold": seg.drift_threshold,
+                "flagged": {str(k): int(v) for k, v in flags.items() if k},
+                "top": seg.drift.head(TOP_LIST),
+            },
+            "data_gaps": seg.data_gaps,
+            "breakdown": seg.breakdown,
+            "notes": list(seg.notes),
+        }
+    )
+
+
+# ------------------------------------------------------------------ optimization
+
+
+def optimization_json(opt: OptimizationResult) -> dict:
+    cur = opt.currency
+    b = opt.cost_breakdown
+    diag = opt.diagnosis
+    return jsonable(
+        {
+            "status": opt.status,
+            "proven_optimal": opt.proven_optimal,
+            "gap": opt.gap,
+            "cost_gap": opt.cost_gap,
+            "solver": opt.solver,
+            "mode": opt.mode,
+            "budget": opt.budget,
+            "time_limit": opt.time_limit,
+            "currency": cur,
+            "plan_kind": opt.plan_kind,
+            "within_budget": opt.within_budget,
+            "total_cost": opt.total_cost,
+            "budget_used_share": opt.budget_used_share,
+            "cost_breakdown": {} if b is None else {
+                "people_by_role": b.people_by_role,
+                "people": b.people,
+                "direct_services": b.direct_services,
+                "automated": b.automated,
+                "support": b.support,
+                "support_note": "share of people cost (by hours) spent on support queues; already inside people",
+                "total": b.total,
+            },
+            "value": opt.value,
+            "assessed_service_value": opt.assessed_service_value,
+            "intervals": opt.intervals,
+            "headcount": opt.headcount,
+            "support": opt.support,
+            "tiers": opt.tiers,
+            "shadow_prices": words.shadow_rows(opt),
+            "binding_constraints": [dict(zip(("constraint", "kind", "detail"), words.binding_text(x, cur)), refs=list(x.refs))
+                                    for x in opt.binding],
+            "frontier": opt.frontier,
+            "infeasibility": None if diag is None else diagnosis_json(diag, cur),
+            "trade_offs": [words.trade_off_text(t, cur) for t in opt.trade_offs],
+            "notes": [words.note_text(n, cur) for n in opt.notes],
+            "model_size": opt.model_size,
+            "solves": [{k: v for k, v in asdict(r).items() if k != "output" or v} for r in opt.solves],
+        }
+    )
+
+
+def diagnosis_json(diag, currency: str) -> dict:
+    return {
+        "summary": words.diagnosis_summary(diag, currency),
+        "conflicts": [{"requirement": c.group, "description": words.requirement_text(c, currency), "refs": list(c.refs)}
+                      for c in diag.conflicts],
+        "smallest_budget": diag.smallest_budget,
+        "budget_shortfall": diag.budget_shortfall,
+        "smallest_budget_proven": diag.smallest_budget_proven,
+        "extra_headcount": diag.extra_headcount,
+        "extra_headcount_total": diag.extra_headcount_total,
+        "relaxations": [{"requirement": r.requirement.group, "amount": r.amount, "unit": r.unit,
+                         "description": words.relaxation_text(r, currency), "refs": list(r.requirement.refs)}
+                        for r in diag.relaxations],
+        "unreachable_slas": [{"tier": u.tier, "channel": u.channel, "severities": list(u.severities),
+                              "description": words.unreachable_sla_text(u)} for u in diag.unreachable_slas],
+        "partial": diag.undecided,
+    }
+
+
+# ------------------------------------------------------------------ plain JSON
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types only: numpy scalars unboxed, NaN/inf -> None, DataFrames -> records, dataclasses -> objects."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, pd.DataFrame):
+        return [jsonable(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, pd.Series):
+        return jsonable(value.tolist())
+    if is_dataclass(value) and not isinstance(value, type):
+        return jsonable(asdict(value))
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return None if math.isnan(v) or math.isinf(v) else v
+    if isinstance(value, str):
+        return str(value)  # a StrEnum member as its plain text
+    if value is None or isinstance(value, int):
+        return value
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
