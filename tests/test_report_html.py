@@ -258,9 +258,9 @@ def _money(value: float) -> str:
 
 
 def _summary_context(plan):
-    from planner.report.context import account_detail, build_context
+    from planner.report.context import build_context
 
-    return build_context(plan.to_dict(), plan.inputs, detail=account_detail(plan))
+    return build_context(plan)
 
 
 def _asv_sentence(plan_dict: dict, margin: float) -> str:

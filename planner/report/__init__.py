@@ -3,8 +3,8 @@
     html = render_html(plan)                       # str: inline CSS and SVG, no scripts, no network
     path = write_pdf(plan, "tier_plan.pdf", page_size="Letter", html=html)  # html: optional, saves rendering twice
 
-Numbers come from ``plan.to_dict()`` (what plan.json holds); the assumption
-tables come from ``plan.inputs``. Same plan, same HTML bytes.
+Numbers come from the typed plan (the objects plan.json is made from), the words from
+planner.report.words; the assumption tables come from ``plan.inputs``. Same plan, same HTML bytes.
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ def render_html(plan, page_size: str | None = None) -> str:
     """The report as one HTML document (printable at ``page_size``, default the plan's option)."""
     from markupsafe import Markup
 
-    from planner.report.context import account_detail, build_context
+    from planner.report.context import build_context
 
     size = _check_page_size(page_size or getattr(plan.options, "page_size", "A4") or "A4")
-    ctx = build_context(plan.to_dict(), plan.inputs, page_size=size, detail=account_detail(plan))
+    ctx = build_context(plan, page_size=size)
     ctx["css"] = Markup(_stylesheet())
     return _environment().get_template("report.html.j2").render(**ctx)
 

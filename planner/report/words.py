@@ -8,7 +8,7 @@ plan does not hold, and nothing anywhere reads a number back out of these senten
 
 from __future__ import annotations
 
-from planner.optimization.infeasibility import Diagnosis, FloorReason, Relaxation, Requirement, UnreachableSLA
+from planner.optimization.infeasibility import Diagnosis, Relaxation, Requirement, UnreachableSLA
 from planner.optimization.model import BUDGET, SUPPORT
 from planner.optimization.result import (
     AtMaximum,
@@ -43,6 +43,7 @@ from planner.optimization.result import (
 )
 from planner.optimization.sensitivity import StepBasis
 from planner.report import format as fmt
+from planner.report.view import records
 from planner.schema import PlanningMode
 
 
@@ -258,7 +259,7 @@ def shadow_meaning(row: dict, mode: str) -> str:
 def shadow_rows(opt: OptimizationResult) -> list[dict]:
     """The shadow prices as the sheets and plan.json show them: named, with what each means."""
     out = []
-    for row in opt.shadow_prices.to_dict(orient="records"):
+    for row in records(opt.shadow_prices):
         basis = row.get("step_basis")
         out.append({
             "constraint": shadow_label(row),
@@ -293,6 +294,3 @@ def headline(opt: OptimizationResult) -> str:
         parts.append(f"Not proven optimal: gap {fmt.percent(opt.gap, 2)}.")
     return " ".join(parts)
 
-
-def reason_text(reason: FloorReason) -> str:
-    return str(reason)
