@@ -25,14 +25,8 @@ import numpy as np
 import pulp
 
 from planner.optimization.examples import example_inputs
-from planner.optimization.model import (
-    BUDGET,
-    Spec,
-    build,
-    model_size,
-    prepare,
-    unit_id,
-)
+from planner.optimization.model import BUDGET, Spec, prepare, unit_id
+from planner.optimization.formulation import build, model_size
 from planner.optimization.solve import solve
 
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Refresh the lock files from pyproject.toml's ranges: the newest versions the ranges allow today.
-#   bash scripts/lock.sh            re-resolve everything (a deliberate refresh; run the suite after it)
-#   bash scripts/lock.sh --check    exit 1 if the locks no longer match pyproject.toml's ranges
+# Keep the lock files in step with pyproject.toml.
+#   bash scripts/lock.sh             after a dependency was added, removed or its range changed: only what must move moves,
+#                                    every other pin stays as it is
+#   bash scripts/lock.sh --upgrade   the deliberate refresh: the newest versions the ranges allow today (run the suite after it)
+#   bash scripts/lock.sh --check     exit 1 if the locks no longer match pyproject.toml's ranges
 #
 # Why uv: `uv pip compile --universal` resolves once for every platform (Linux, Windows, macOS),
 # writing environment markers, so the Excel machine's install (Windows/macOS) uses the same lock as CI;
@@ -45,6 +47,8 @@ if [ "${1:-}" = "--check" ]; then
   exit 0
 fi
 
-rm -f requirements/product.lock requirements/test.lock
+if [ "${1:-}" = "--upgrade" ]; then
+  rm -f requirements/product.lock requirements/test.lock  # without the old pins uv takes the newest allowed
+fi
 compile_all requirements
 echo "Wrote requirements/product.lock and requirements/test.lock; run bash scripts/test.sh, then commit them."

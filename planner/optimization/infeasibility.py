@@ -24,15 +24,8 @@ from enum import StrEnum
 
 from planner.schema import PlanningMode
 
-from planner.optimization.model import (
-    BUDGET,
-    SUPPORT,
-    ModelData,
-    Spec,
-    build,
-    requirement_groups,
-    unit_id,
-)
+from planner.optimization.model import BUDGET, SUPPORT, ModelData, Spec, requirement_groups, unit_id
+from planner.optimization.formulation import build
 from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, solve_plan
 from planner.optimization.solve import INFEASIBLE, guard_seconds, run_parallel
 

@@ -1,12 +1,13 @@
-"""The planning model over tier aggregates (see docs/model.md for the mathematics).
+"""The planning model's data over tier aggregates (see docs/model.md for the mathematics).
 
 Everything here is sized by tiers x services x roles, never by accounts: the
 accounts and ARR of a tier enter as coefficients. :func:`prepare` turns
 PlanInputs plus the segmentation's tier statistics into :class:`ModelData`;
-:func:`build` turns ModelData plus a :class:`Spec` (objective, budget, what to
-relax) into a PuLP problem with stable names; :func:`evaluate` recomputes cost
-and value of a plan in plain Python so reported figures never carry solver
-round-off.
+planner.optimization.formulation builds the PuLP problem from ModelData and a
+:class:`Spec`; :func:`evaluate` recomputes cost and value of a plan in plain
+Python so reported figures never carry solver round-off. The cost rules (what an
+occurrence costs outside headcount, what a tier's guardrail counts, what support
+costs) are written once, here, and both the formulation and :func:`evaluate` use them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
-import pulp
 
 from planner import schema
 from planner.inputs import CellRefs, PlanInputs, Role
@@ -25,7 +25,6 @@ from planner.optimization.staffing import SupportQueue, support_queues
 
 MODES = (PlanningMode.MIN_COST, PlanningMode.MAX_VALUE)
 ALL_TIERS = "All tiers"
-_EPS_EMPTY = 1e-6  # tie-break weight per occurrence (money / value units): far below any real price
 
 
 def _ceil(x: float) -> int:
@@ -124,6 +123,17 @@ class Cell:
         the hourly rate when the role has no people (Automated)."""
         return self.direct_cost + (self.hourly_rate * self.hours if self.staffing == Staffing.AUTOMATED else 0.0)
 
+    @property
+    def tier_cost_rate(self) -> float:
+        """Money per occurrence per account the tier's CS cost counts (its guardrail): direct cost, plus the
+        hourly rate unless the role is Named (a Named pool's people are counted whole, as the tier's)."""
+        return self.direct_cost + (self.hours * self.hourly_rate if self.staffing != Staffing.NAMED else 0.0)
+
+    @property
+    def load_per_occurrence(self) -> float:
+        """Hours the delivering role spends on one occurrence per year, for the whole tier."""
+        return self.hours * self.accounts
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -205,6 +215,19 @@ class ModelData:
 
     def unit_support_hours(self, unit: Unit) -> float:
         return sum(h for (r, t), h in self.support_hours.items() if r == unit.role and (unit.tier == "" or t == unit.tier))
+
+    def support_costs(self) -> tuple[float, dict[str, float]]:
+        """What the support queues cost outside headcount: (Automated roles' hours at their rate,
+        per tier the hours of roles that are not Named at their rate, for the guardrails)."""
+        automated = 0.0
+        tier = {t: 0.0 for t in self.tiers}
+        for (role, t), hours in self.support_hours.items():
+            r = self.roles[role]
+            if r.staffing == Staffing.AUTOMATED:
+                automated += hours * r.hourly_rate
+            if r.staffing != Staffing.NAMED:
+                tier[t] += hours * r.hourly_rate
+        return automated, tier
 
     @property
     def size(self) -> int:
@@ -394,212 +417,6 @@ def unit_id(data: ModelData, unit: Unit) -> str:
     return f"u{data.units.index(unit):02d}"
 
 
-@dataclass
-class Built:
-    prob: pulp.LpProblem
-    spec: Spec
-    x: dict[int, pulp.LpVariable]
-    people: dict[str, pulp.LpVariable]  # unit id -> var
-    extra: dict[str, pulp.LpVariable]
-    slacks: dict[str, list[pulp.LpVariable]]  # group -> slack vars
-    cost: pulp.LpAffineExpression
-    value: pulp.LpAffineExpression
-    value_constant: float
-    tier_cost: dict[str, pulp.LpAffineExpression]
-    floors: dict[int, int]
-    names: dict[str, str] = field(default_factory=dict)  # constraint name -> plain description
-
-
-def _expr(terms: list) -> pulp.LpAffineExpression:
-    """sum of coefficient x variable, written with lpSum (the API PuLP 3.3 and 4.x share)."""
-    return pulp.lpSum(coef * var for var, coef in terms)
-
-
-def build(data: ModelData, spec: Spec) -> Built:
-    if spec.mode not in MODES:
-        raise ValueError(spec.mode)
-    sense = pulp.LpMaximize if spec.objective == "value" else pulp.LpMinimize
-    prob = pulp.LpProblem("tierplan", sense)
-    cat = pulp.LpContinuous if spec.relax else pulp.LpInteger
-    names: dict[str, str] = {}
-    slacks: dict[str, list] = {}
-
-    def slack(group: str, tag: str):
-        v = prob.add_variable(f"s_{tag}", lowBound=0)
-        slacks.setdefault(group, []).append(v)
-        return v
-
-    # occurrences per account per year
-    x, floors = {}, {}
-    overrides = dict(spec.floors)
-    for c in data.cells:
-        g = floor_group(c)
-        lo = 0 if g in spec.drop else overrides.get(c.index, c.floor(spec.mode))
-        floors[c.index] = lo
-        up = max(c.cap, 0.0)
-        lb = 0 if g in spec.elastic else lo
-        if c.step == 1.0 or spec.relax:
-            x[c.index] = prob.add_variable(f"x_{c.index:03d}", lowBound=lb, upBound=up, cat=cat)
-        else:
-            # fractional intervals: x = step x k with k whole
-            x[c.index] = prob.add_variable(f"x_{c.index:03d}", lowBound=lb, upBound=up)
-            k = prob.add_variable(f"k_{c.index:03d}", lowBound=0, upBound=round(up / c.step), cat=pulp.LpInteger)
-            prob += (x[c.index] - c.step * k == 0, f"grid_{c.index:03d}")
-        if g in spec.elastic and lo > 0:
-            prob += (x[c.index] + slack(g, f"f{c.index:03d}") >= lo, f"floor_{c.index:03d}")
-            names[f"floor_{c.index:03d}"] = f"{c.service} in {c.tier}: at least {lo} per year"
-
-    # expected impact: concave piecewise-linear through increments y_k in [0, 1],
-    # one per unit segment (k-1, k] of occurrences; the weights fall with k, so a
-    # maximisation fills them in order and the sum is the value of x exactly
-    value_terms = []
-    value_constant = 0.0
-    need_value = spec.objective == "value" or spec.value_floor is not None
-    for c in data.cells:
-        if not need_value or c.cap <= 0 or c.impact <= 0 or c.arr <= 0:
-            continue  # no expected impact to count
-        ys = []
-        for k in range(1, math.ceil(c.cap - 1e-9) + 1):
-            y = prob.add_variable(f"y_{c.index:03d}_{k:03d}", lowBound=0, upBound=min(1.0, c.cap - (k - 1)))
-            ys.append(y)
-            value_terms.append((y, c.marginal_value(k)))
-        prob += (x[c.index] - pulp.lpSum(ys) == 0, f"link_{c.index:03d}")
-    value = _expr(value_terms)
-
-    # people
-    people, extra = {}, {}
-    for u in data.units:
-        uid = unit_id(data, u)
-        people[uid] = prob.add_variable(f"n_{uid}", lowBound=0, cat=cat)
-        if spec.extra_people:
-            extra[uid] = prob.add_variable(f"e_{uid}", lowBound=0, cat=cat)
-
-    include_support = SUPPORT not in spec.drop
-    sup_hours = data.support_hours if include_support else {}
-
-    # cost
-    cost_terms = []
-    tier_cost = {t: [] for t in data.tiers}
-    tier_const = {t: 0.0 for t in data.tiers}
-    const = 0.0
-    for u in data.units:
-        uid = unit_id(data, u)
-        cost_terms.append((people[uid], u.loaded_cost))
-        if u.tier:
-            tier_cost[u.tier].append((people[uid], u.loaded_cost))
-            if spec.extra_people:
-                # people funded outside the budget are still the tier's CS cost
-                tier_cost[u.tier].append((extra[uid], u.loaded_cost))
-    for c in data.cells:
-        rate = c.variable_rate * c.accounts
-        if rate:
-            cost_terms.append((x[c.index], rate))
-        attributed = (c.direct_cost + (c.hours * c.hourly_rate if c.staffing != Staffing.NAMED else 0.0)) * c.accounts
-        if attributed:
-            tier_cost[c.tier].append((x[c.index], attributed))
-    for (role, tier), hours in sup_hours.items():
-        r = data.roles[role]
-        if r.staffing == Staffing.AUTOMATED:
-            const += hours * r.hourly_rate
-        if r.staffing != Staffing.NAMED:
-            tier_const[tier] += hours * r.hourly_rate
-    cost = _expr(cost_terms) + const
-    tier_exprs = {t: _expr(tier_cost[t]) + tier_const[t] for t in data.tiers}
-
-    # role hours and coverage
-    for u in data.units:
-        uid = unit_id(data, u)
-        load = [(x[c.index], c.hours * c.accounts) for c in data.cells_of(u) if c.hours * c.accounts]
-        sup = sum(h for (r, t), h in sup_hours.items() if r == u.role and (u.tier == "" or t == u.tier))
-        capacity_people = people[uid] + (extra[uid] if spec.extra_people else 0) + spec.shift(f"people:{uid}")
-        free_hours = spec.shift(f"hours:{uid}")
-        name = f"hours_{uid}"
-        prob += (_expr(load) + sup - u.productive_hours * capacity_people <= free_hours, name)
-        names[name] = f"{u.role} hours ({u.label})"
-        if u.has_coverage and coverage_group(u.role) not in spec.drop:
-            # the ratio counts the accounts of the tiers the pool serves: a tier is
-            # served (z = 1) as soon as one of its services by this role happens
-            covered = []
-            for t in u.tiers:
-                if data.accounts[t] <= 0:
-                    continue
-                tid = data.tiers.index(t)
-                busy = include_support and data.support_hours.get((u.role, t), 0.0) > 0
-                z = prob.add_variable(f"z_{uid}_{tid:02d}", lowBound=1 if busy else 0, upBound=1, cat=cat)
-                for c in data.cells:
-                    if c.role == u.role and c.tier == t and c.cap > 0:
-                        prob += (x[c.index] - c.cap * z <= 0, f"serve_{uid}_{c.index:03d}")
-                covered.append((z, data.accounts[t]))
-            cname = f"cover_{uid}"
-            lhs = u.max_accounts * capacity_people - _expr(covered)
-            if coverage_group(u.role) in spec.elastic:
-                lhs = lhs + slack(coverage_group(u.role), f"c{uid}") * u.max_accounts
-            prob += (lhs >= 0, cname)
-            names[cname] = f"{u.role} coverage ({u.label}): {u.max_accounts:g} accounts per person"
-
-    # keep tier order
-    for i, (service, hi, lo) in enumerate(data.order_pairs):
-        g = order_group(service)
-        if g in spec.drop:
-            continue
-        name = f"order_{i:03d}"
-        lhs = x[hi] - x[lo]
-        if g in spec.elastic:
-            lhs = lhs + slack(g, f"o{i:03d}")
-        prob += (lhs >= 0, name)
-        names[name] = f"{service}: {data.cells[hi].tier} at least as often as {data.cells[lo].tier}"
-
-    # CS cost guardrail per tier
-    for t in data.tiers:
-        if t not in data.guardrails or guard_group(t) in spec.drop:
-            continue
-        limit = data.guardrails[t] * data.arr[t] + spec.shift(f"guardrail:{t}")
-        name = f"guard_{data.tiers.index(t):02d}"
-        lhs = tier_exprs[t]
-        if guard_group(t) in spec.elastic:
-            lhs = lhs - slack(guard_group(t), f"g{data.tiers.index(t):02d}")
-        prob += (lhs <= limit, name)
-        names[name] = f"{t}: CS cost at most {data.guardrails[t]:.1%} of ARR"
-
-    # budget
-    if spec.budget is not None and BUDGET not in spec.drop:
-        lhs = cost
-        if BUDGET in spec.elastic:
-            lhs = cost - slack(BUDGET, "budget")
-        prob += (lhs <= spec.budget + spec.shift(BUDGET), "budget")
-        names["budget"] = "Annual CS budget"
-
-    if spec.value_floor is not None:
-        prob += (value >= spec.value_floor - value_constant, "value_floor")
-    if spec.cost_ceiling is not None:
-        prob += (cost <= spec.cost_ceiling, "cost_ceiling")
-
-    # objective
-    empty_tiebreak = pulp.lpSum(x[c.index] for c in data.cells if c.accounts == 0)  # value objective: keep empty tiers at their floors
-    if spec.objective == "value":
-        prob += value - _EPS_EMPTY * empty_tiebreak
-    elif spec.objective == "cost":
-        # ties in cost go to fewer occurrences (a tiny weight; exact ties in
-        # min_cost are settled by the "occurrences" phase instead)
-        prob += cost + _EPS_EMPTY * pulp.lpSum(x.values())
-    elif spec.objective == "occurrences":
-        prob += pulp.lpSum(x.values()) + 0.0
-    elif spec.objective == "slack":
-        prob += pulp.lpSum(v for g in sorted(slacks) for v in slacks[g]) + 0.0
-    elif spec.objective == "extra_people":
-        prob += pulp.lpSum(extra.values()) + 0.0
-    elif spec.objective == "none":
-        prob += pulp.lpSum([]) + 0.0
-    else:
-        raise ValueError(spec.objective)
-    return Built(prob, spec, x, people, extra, slacks, cost, value, value_constant, tier_exprs, floors, names)
-
-
-def model_size(built: Built) -> tuple[int, int]:
-    """(variables, constraints) of a built model."""
-    return len(built.prob.variables()), len(built.prob.constraints())
-
-
 # ------------------------------------------------------------------ evaluating a plan
 
 
@@ -627,7 +444,7 @@ def evaluate(data: ModelData, x: Mapping[int, float], people: Mapping[str, float
         people_cost[uid] = n * u.loaded_cost
         if u.tier:
             tier_cost[u.tier] += n * u.loaded_cost
-        s_hours = sum(c.hours * c.accounts * float(x[c.index]) for c in data.cells_of(u))
+        s_hours = sum(c.load_per_occurrence * float(x[c.index]) for c in data.cells_of(u))
         p_hours = data.unit_support_hours(u) if include_support else 0.0
         sload[uid], pload[uid] = s_hours, p_hours
         load[uid] = s_hours + p_hours
@@ -635,17 +452,14 @@ def evaluate(data: ModelData, x: Mapping[int, float], people: Mapping[str, float
     for c in data.cells:
         xc = float(x[c.index])
         direct += c.direct_cost * c.accounts * xc
-        if c.staffing == Staffing.AUTOMATED:
-            automated += c.hours * c.hourly_rate * c.accounts * xc
-        tier_cost[c.tier] += (c.direct_cost + (c.hours * c.hourly_rate if c.staffing != Staffing.NAMED else 0.0)) * c.accounts * xc
+        automated += (c.variable_rate - c.direct_cost) * c.accounts * xc
+        tier_cost[c.tier] += c.tier_cost_rate * c.accounts * xc
         value += c.value(xc)
     if include_support:
-        for (role, tier), hours in data.support_hours.items():
-            r = data.roles[role]
-            if r.staffing == Staffing.AUTOMATED:
-                automated += hours * r.hourly_rate
-            if r.staffing != Staffing.NAMED:
-                tier_cost[tier] += hours * r.hourly_rate
+        support_automated, support_tier = data.support_costs()
+        automated += support_automated
+        for t, amount in support_tier.items():
+            tier_cost[t] += amount
     total = sum(people_cost.values()) + direct + automated
     return Evaluation(total, people_cost, direct, automated, value, tier_cost, load, sload, pload)
 
@@ -655,7 +469,7 @@ def min_people(data: ModelData, x: Mapping[int, float], include_support: bool = 
     out = {}
     for u in data.units:
         uid = unit_id(data, u)
-        hours = sum(c.hours * c.accounts * float(x[c.index]) for c in data.cells_of(u))
+        hours = sum(c.load_per_occurrence * float(x[c.index]) for c in data.cells_of(u))
         if include_support:
             hours += data.unit_support_hours(u)
         need = 0
@@ -670,7 +484,7 @@ def min_people(data: ModelData, x: Mapping[int, float], include_support: bool = 
 
 
 __all__ = [
-    "ALL_TIERS", "BUDGET", "SUPPORT", "Built", "Cell", "Evaluation", "ModelData", "Spec", "Unit", "build",
-    "coverage_group", "evaluate", "floor_group", "guard_group", "min_people", "model_size",
+    "ALL_TIERS", "BUDGET", "SUPPORT", "Cell", "Evaluation", "ModelData", "Spec", "Unit",
+    "coverage_group", "evaluate", "floor_group", "guard_group", "min_people",
     "order_group", "prepare", "requirement_groups", "unit_id",
 ]

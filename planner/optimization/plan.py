@@ -17,15 +17,8 @@ from __future__ import annotations
 from planner.schema import PlanningMode
 from dataclasses import dataclass, field, replace
 
-from planner.optimization.model import (
-    Built,
-    Evaluation,
-    ModelData,
-    Spec,
-    build,
-    evaluate,
-    min_people,
-)
+from planner.optimization.model import Evaluation, ModelData, Spec, evaluate, min_people
+from planner.optimization.formulation import Built, build
 from planner.optimization.solve import ERROR, FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SolveOutcome, StatusFlags, solve
 
 VALUE_TOLERANCE = 1e-6  # relative: plans within this share of the best value count as ties

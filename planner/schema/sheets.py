@@ -295,6 +295,9 @@ FINANCE = SettingsSheet(
     ),
 )
 
+#: The text columns of the Accounts sheet (ids, names, labels, tiers)
+ACCOUNT_TEXT_KEYS = tuple(c.key for c in ACCOUNTS.columns if c.kind == TEXT)
+
 INPUT_SHEETS: tuple[Sheet, ...] = (TIERS, ROLES, SERVICES, INTERVALS, SLAS, SCORING, ACCOUNTS)
 GUIDE_SHEET = "Guide"
 SUMMARY_SHEET = "Summary"

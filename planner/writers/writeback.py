@@ -42,7 +42,6 @@ and the temporary file is moved over BOOK with ``os.replace``.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import os
 import posixpath
 import re
@@ -71,7 +70,6 @@ from planner.writers.layout import (
     plain_value,
     sheet_rows,
     stale_rows,
-    stamp_text,
 )
 
 # ------------------------------------------------------------------ constants

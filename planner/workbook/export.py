@@ -1,0 +1,154 @@
+"""Reading a CRM export file (CSV or Parquet) as it is: headers as written, values not yet cleaned."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from planner import schema
+from planner.errors import Problem, UserInputError
+from planner.workbook.locators import MAX_ROW_PROBLEMS
+from planner.workbook.text import normalise_header, plural
+
+
+def read_accounts_file(path: Path | str) -> pd.DataFrame:
+    """Read a CSV or Parquet CRM export as it is (headers as written, values not yet cleaned).
+
+    Raises UserInputError (one clear problem) when the file is missing or unreadable.
+    ``df.attrs["source"]`` is the file name and ``df.attrs["kind"]`` "csv" or "parquet";
+    the reader uses them to name rows in messages.
+    """
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise UserInputError(Problem(str(path), "accounts file not found", "check the path given to --accounts"))
+    if path.is_dir():
+        raise UserInputError(Problem(str(path), "is a folder, not an accounts file", "give a .csv or .parquet file"))
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        df = _read_parquet(path)
+        df.attrs.update(source=name, kind="parquet")
+        return df
+    if suffix in (".csv", ".txt", ".tsv"):
+        df = _read_csv(path)
+        df.attrs.update(source=name, kind="csv")
+        return df
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        raise UserInputError(Problem(name, "is a workbook, not a CSV or Parquet file",
+                                     "put the accounts on the workbook's Accounts sheet, or export them as CSV"))
+    raise UserInputError(Problem(name, f"is not a CSV or Parquet file (it ends in {suffix or 'nothing'})",
+                                 "--accounts takes a .csv or .parquet file"))
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise UserInputError(Problem(path.name, "cannot be read as a Parquet file", _short(exc))) from None
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserInputError(Problem(path.name, "cannot be opened", exc.strerror or _short(exc))) from None
+    name = path.name
+    if not data.strip():
+        raise UserInputError(Problem(name, "is empty", "a CSV export with a header row and one row per account"))
+    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise UserInputError(Problem(name, "is a workbook saved with a .csv name, not a CSV file",
+                                     "export the accounts as CSV (comma-separated values)"))
+    encoding = "utf-8"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        encoding = "cp1252"
+        text = data.decode("cp1252", errors="replace")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    first_line = (text.splitlines() or [""])[0]
+    delimiter = max((",", ";", "\t", "|"), key=lambda d: _count_outside_quotes(first_line, d))
+    try:
+        headers = next(csv.reader([first_line], delimiter=delimiter))
+    except (csv.Error, StopIteration) as exc:
+        raise UserInputError(Problem(name, "cannot be read as CSV", _short(exc))) from None
+    seen: dict[str, int] = {}
+    problems = []
+    for j, h in enumerate(headers):
+        key = normalise_header(h)
+        if not key:
+            continue
+        if key in seen:
+            problems.append(Problem(f"{name} row 1", f'column "{h.strip()}" appears twice (columns {seen[key] + 1} and {j + 1})',
+                                    "keep one column per header"))
+        else:
+            seen[key] = j
+    if problems:
+        raise UserInputError(problems)
+    as_text = _text_headers(headers)
+    table, invalid = _pyarrow_csv(name, data, encoding, delimiter, as_text, threads=True)
+    if invalid:
+        # the rare path: read again on one thread, which is when pyarrow knows the line numbers
+        table, invalid = _pyarrow_csv(name, data, encoding, delimiter, as_text, threads=False)
+        problems = []
+        for number, expected, actual in invalid[:MAX_ROW_PROBLEMS]:
+            where = f"{name} row {number}" if number else name
+            problems.append(Problem(where, f"has {plural(actual, 'value')} but the header has {plural(expected, 'column')}",
+                                    "check for an unquoted separator or a missing value in this row"))
+        if len(invalid) > MAX_ROW_PROBLEMS:
+            problems.append(Problem(name, f"... and {len(invalid) - MAX_ROW_PROBLEMS:,} more rows with the same problem"))
+        raise UserInputError(problems)
+    df = table.to_pandas()
+    df.columns = [str(c) for c in df.columns]
+    return df
+
+
+def _pyarrow_csv(name: str, data: bytes, encoding: str, delimiter: str, as_text: set[str], threads: bool):
+    import pyarrow.csv as pacsv
+
+    invalid: list[tuple[int | None, int, int]] = []
+
+    def skip(row) -> str:
+        invalid.append((row.number, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(encoding=encoding, use_threads=threads),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=skip),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in as_text},
+                null_values=[""],  # "NA" is North America in a Region column; numeric blank words are handled when cleaning
+                strings_can_be_null=True,
+            ),
+        )
+    except Exception as exc:  # pyarrow.ArrowInvalid mostly; a user's file must never end in a traceback
+        raise UserInputError(Problem(name, "cannot be read as CSV", _short(exc))) from None
+    return table, invalid
+
+
+def _count_outside_quotes(line: str, delim: str) -> int:
+    return len(re.sub(r'"[^"]*"', "", line).split(delim)) - 1
+
+
+def _text_headers(headers: Iterable[str]) -> set[str]:
+    """Headers read as text, never guessed as numbers: the text columns (account id "007" stays
+    "007") and ARR, whose thousands separators must go through the rules of this module."""
+    keys = {}
+    for c in schema.ACCOUNTS.columns:
+        if c.key in schema.ACCOUNT_TEXT_KEYS or c.key == "arr":
+            keys[normalise_header(c.header)] = c.key
+            keys[normalise_header(c.key)] = c.key
+    return {h for h in headers if normalise_header(h) in keys}
