@@ -176,14 +176,20 @@ def sla_attainment(
     sla_map = {(s.tier, s.severity): s for s in slas}
     keys = list(sla_map)
     key_index = {k: i for i, k in enumerate(keys)}
-    tier = f["tier"].to_numpy(dtype=object)
-    sev = f["priority"].astype(str).to_numpy(dtype=object)
-    pair = pd.Series(list(zip(tier, sev)), dtype=object) if n else pd.Series([], dtype=object)
-    code = pair.map(key_index).fillna(-1).to_numpy(dtype=np.int64) if n else np.zeros(0, np.int64)
+    tier_cats = list(f["tier"].cat.categories)
+    sev_cats = list(f["priority"].cat.categories)
+    tier_codes = np.asarray(f["tier"].cat.codes, np.int64)
+    sev_codes = np.asarray(f["priority"].cat.codes, np.int64)
+    table = np.full((len(tier_cats) + 1, len(sev_cats) + 1), -1, np.int64)  # the last row and column: missing
+    for (t, sv), i in key_index.items():
+        if t in tier_cats and sv in sev_cats:
+            table[tier_cats.index(t), sev_cats.index(sv)] = i
+    code = table[tier_codes, sev_codes] if n else np.zeros(0, np.int64)
+    tier_name = np.array(tier_cats + [""], dtype=object)
+    sev_name = np.array(sev_cats + [""], dtype=object)
     target_min = np.array([sla_map[k].target_seconds / 60.0 for k in keys] + [np.nan])[code]
     business = np.array([is_business(business_hours, *k) for k in keys] + [False])[code]
 
-    as_of_col = pd.Series(pd.DatetimeIndex([as_of] * n)) if n else pd.Series([], dtype="datetime64[ns, UTC]")
     fr_at = f["first_response_at"]
     responded = (fr_at.notna() & (fr_at <= as_of)).to_numpy().copy() if n else np.zeros(0, bool)
     resolved = (f["resolved_at"].notna() & (f["resolved_at"] <= as_of)).to_numpy().copy() if n else np.zeros(0, bool)
@@ -194,8 +200,13 @@ def sla_attainment(
     if n:
         open_ = ~responded & ~resolved
         if open_.any():
-            w_cal = calendar_minutes_between(f["created_at"][open_], as_of_col[open_])
-            w_bus = business_minutes_between(f["created_at"][open_], as_of_col[open_], calendar)
+            opened = f["created_at"][open_]
+            now = np.full(int(open_.sum()), pd.Timestamp(as_of).as_unit("ns").value, np.int64).view("datetime64[ns]")
+            w_cal = calendar_minutes_between(opened, now)
+            if view.clock is not None and "created_business_mark" in f.columns:
+                w_bus = view.clock.minutes(now[:1])[0] - f["created_business_mark"].to_numpy()[open_]
+            else:
+                w_bus = business_minutes_between(opened, now, calendar)
             waiting[open_] = np.where(business[open_], w_bus, w_cal)
     status, late = first_response_status(np.nan_to_num(elapsed, nan=np.inf), target_min, responded, resolved, waiting)
     has_sla = code >= 0
@@ -228,18 +239,28 @@ def sla_attainment(
         for i in sub["i"].to_numpy():
             el = waiting[i] if not responded[i] else elapsed[i]
             worst_rows.append(Breach(
-                str(f["ticket_id"].iat[i]), str(f["account_id"].iat[i]), str(tier[i]), str(sev[i]), str(f["channel"].iat[i]),
+                str(f["ticket_id"].iat[i]), str(f["account_id"].iat[i]), str(tier_name[tier_codes[i]]), str(sev_name[sev_codes[i]]),
+                str(f["channel"].iat[i]),
                 f["created_at"].iat[i].isoformat(), float(target_min[i]), float(el), float(late[i]), bool(not responded[i]),
                 BUSINESS if business[i] else CALENDAR,
             ))
     without = []
     if n and (~has_sla).any():
-        grp = pd.Series(1, index=pd.MultiIndex.from_arrays([tier[~has_sla], sev[~has_sla]])).groupby(level=[0, 1]).sum()
-        without = [(str(t), str(s_), int(c)) for (t, s_), c in grp.items()]
+        combo = tier_codes[~has_sla] * (len(sev_cats) + 1) + sev_codes[~has_sla]
+        values, counts_ = np.unique(combo, return_counts=True)
+        without = [(str(tier_name[v // (len(sev_cats) + 1)]), str(sev_name[v % (len(sev_cats) + 1)]), int(c))
+                   for v, c in zip(values, counts_)]
     by_account = (pd.Series(f["account_pos"].to_numpy()[status == BREACHED]).value_counts().sort_index()
                   if n else pd.Series([], dtype=np.int64))
     checks = staffing_check(f, slas, period, staffing, accounts_per_tier or {}, planned_queues)
     return SlaAttainment(tuple(cells), tuple(worst_rows), checks, period.days, tuple(without), by_account)
+
+
+def _first_seen_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct codes in the order they first occur, and how often each occurs."""
+    values, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    return values[order], counts[order]
 
 
 def staffing_check(
@@ -255,9 +276,21 @@ def staffing_check(
     sla_map = {(s.tier, s.severity): s for s in slas}
     observed_rows: list[SLA] = []
     if len(frame) and months > 0:
-        vol = frame.groupby([frame["tier"], frame["priority"].astype(str), frame["channel"].astype(str)], sort=False,
-                            observed=True).size()
-        for (t, s, ch), count in vol.items():
+        tiers_ = list(frame["tier"].cat.categories)
+        sevs_ = list(frame["priority"].cat.categories)
+        chans_ = list(frame["channel"].cat.categories)
+        tc = np.asarray(frame["tier"].cat.codes, np.int64)
+        sc = np.asarray(frame["priority"].cat.codes, np.int64)
+        cc = np.asarray(frame["channel"].cat.codes, np.int64)
+        ok = (tc >= 0) & (sc >= 0) & (cc >= 0)
+        combo = (tc[ok] * len(sevs_) + sc[ok]) * len(chans_) + cc[ok]
+        first_seen, counts = _first_seen_counts(combo)
+        vol = []
+        for v, count in zip(first_seen, counts):
+            t_, rest = divmod(int(v), len(sevs_) * len(chans_))
+            s_, c_ = divmod(rest, len(chans_))
+            vol.append(((tiers_[t_], sevs_[s_], chans_[c_]), int(count)))
+        for (t, s, ch), count in vol:
             base = sla_map.get((t, s))
             if base is None:
                 continue  # no SLA row: not staffed for, reported by the attainment

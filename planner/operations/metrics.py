@@ -189,30 +189,57 @@ def is_business(business_hours: BusinessHours, tier: str, severity: str) -> bool
     return bool(business_hours)
 
 
+class GroupIndex:
+    """The rows of each group code 0..n-1 (code -1: in no group), found with one stable integer sort (a radix sort).
+
+    Quantiles are then taken per group with ``np.partition`` (linear time), so no column of a million
+    values is ever sorted as a whole.
+    """
+
+    def __init__(self, codes: np.ndarray, n_groups: int):
+        codes = np.asarray(codes, np.int64)
+        rows = np.flatnonzero(codes >= 0)
+        c = codes[rows]
+        by = np.argsort(c.astype(np.int16) if n_groups < 32_000 else c, kind="stable")
+        self.rows = rows[by]
+        self.sizes = np.bincount(c, minlength=n_groups)[:n_groups] if n_groups else np.zeros(0, np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]]).astype(np.int64) if n_groups else np.zeros(0, np.int64)
+        self.n = n_groups
+
+    def members(self, k: int) -> np.ndarray:
+        return self.rows[self.starts[k]: self.starts[k] + self.sizes[k]]
+
+    def quantiles(self, values: np.ndarray, qs: Sequence[float] = (0.5, 0.9),
+                  pick: np.ndarray | None = None, other: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(counts of non-NaN values, quantiles[n, len(qs)]) per group; where ``pick[k]``, group k takes ``other`` instead."""
+        counts = np.zeros(self.n, np.int64)
+        out = np.full((self.n, len(qs)), np.nan)
+        for k in range(self.n):
+            source = other if pick is not None and pick[k] else values
+            part = source[self.members(k)]
+            part = part[~np.isnan(part)]
+            m = len(part)
+            counts[k] = m
+            if not m:
+                continue
+            spots = []
+            for q in qs:
+                h = (m - 1) * q
+                lo = int(np.floor(h))
+                spots.append((h, lo, min(lo + 1, m - 1)))
+            ranked = np.partition(part, sorted({i for _, lo, hi in spots for i in (lo, hi)}))
+            for j, (h, lo, hi) in enumerate(spots):
+                out[k, j] = ranked[lo] + (h - lo) * (ranked[hi] - ranked[lo])
+        return counts, out
+
+
 def grouped_quantiles(groups: np.ndarray, values: np.ndarray, n_groups: int,
                       qs: Sequence[float] = (0.5, 0.9)) -> tuple[np.ndarray, np.ndarray]:
-    """(counts, quantiles[n_groups, len(qs)]) of ``values`` per group code 0..n_groups-1, NaN values skipped.
+    """(counts, quantiles[n_groups, len(qs)]) of ``values`` per group code 0..n_groups-1 (-1: in no group), NaN skipped.
 
-    Linear interpolation between order statistics; one sort for all groups.
+    Linear interpolation between order statistics (numpy's default percentile, Excel's PERCENTILE.INC).
     """
-    groups = np.asarray(groups, np.int64)
-    values = np.asarray(values, np.float64)
-    ok = ~np.isnan(values) & (groups >= 0)
-    g = groups[ok]
-    v = values[ok]
-    order = np.lexsort((v, g))
-    g, v = g[order], v[order]
-    counts = np.bincount(g, minlength=n_groups)[:n_groups]
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    out = np.full((n_groups, len(qs)), np.nan)
-    has = counts > 0
-    for j, q in enumerate(qs):
-        h = (counts[has] - 1) * q
-        lo = np.floor(h).astype(np.int64)
-        hi = np.minimum(lo + 1, counts[has] - 1)
-        base = offsets[has]
-        out[has, j] = v[base + lo] + (h - lo) * (v[base + hi] - v[base + lo])
-    return counts, out
+    return GroupIndex(groups, n_groups).quantiles(np.asarray(values, np.float64), qs)
 
 
 # ----------------------------------------------------------------- per account
@@ -374,36 +401,56 @@ def _duration_stats(count: int, missing: int, q: np.ndarray, unit: str, clock: s
     return DurationStats(int(count), int(missing), med, p90, unit, clock)
 
 
-def _times_for(frame: pd.DataFrame, members: np.ndarray, severities: Sequence[str], clocks: Sequence[tuple[str, str]]) -> tuple[SeverityTimes, ...]:
-    """Response and resolution stats of the tickets in ``members`` (bool mask), per severity and for all."""
-    sub = frame.loc[members]
+@dataclass(frozen=True)
+class _TicketArrays:
+    """The ticket columns the response-time figures use."""
+
+    tier: np.ndarray  # tier code per ticket
+    severity: np.ndarray  # index into the severities reported, -1 if not reported
+    times: dict  # (metric, clock) -> minutes
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, severities: Sequence[str]) -> "_TicketArrays":
+        cats = list(frame["priority"].cat.categories)
+        lookup = np.array([severities.index(c) if c in severities else -1 for c in cats] + [-1], np.int64)
+        sev = lookup[np.asarray(frame["priority"].cat.codes, np.int64)]
+        times = {}
+        for metric in ("first_response", "resolution"):
+            for clock in (CALENDAR, BUSINESS):
+                times[(metric, clock)] = frame[f"{metric}_{clock}"].to_numpy(dtype=float)
+        return cls(frame["tier_code"].to_numpy(dtype=np.int64), sev, times)
+
+
+def _segment_times(t: _TicketArrays, seg_of_tier: np.ndarray, n_seg: int, severities: Sequence[str],
+                   clocks: Sequence[Sequence[tuple[str, str]]]) -> list[tuple[SeverityTimes, ...]]:
+    """Response and resolution stats per segment and severity (on each cell's clock), and per segment for all."""
+    k = len(severities)
+    seg = np.where(t.tier >= 0, seg_of_tier[np.maximum(t.tier, 0)], -1)
+    cell = np.where((seg >= 0) & (t.severity >= 0), seg * k + t.severity, -1)
+    n = n_seg * k
+    business = np.array([clocks[s][j][0] == BUSINESS for s in range(n_seg) for j in range(k)], dtype=bool)
+    cells = GroupIndex(cell, n)
+    segments = GroupIndex(seg, n_seg)
+    stats = {m: cells.quantiles(t.times[(m, CALENDAR)], pick=business, other=t.times[(m, BUSINESS)])
+             for m in ("first_response", "resolution")}
+    all_stats = {m: segments.quantiles(t.times[(m, CALENDAR)]) for m in ("first_response", "resolution")}
     out = []
-    if len(severities):
-        sev_codes = pd.Categorical(sub["priority"].astype(str), categories=list(severities)).codes.astype(np.int64)
-        cal_fr = sub["first_response_calendar"].to_numpy(dtype=float)
-        bus_fr = sub["first_response_business"].to_numpy(dtype=float)
-        cal_res = sub["resolution_calendar"].to_numpy(dtype=float)
-        bus_res = sub["resolution_business"].to_numpy(dtype=float)
-        business = np.array([c == BUSINESS for c, _ in clocks] + [False])
-        pick = business[np.where(sev_codes >= 0, sev_codes, len(clocks))]
-        fr = np.where(pick, bus_fr, cal_fr)
-        res = np.where(pick, bus_res, cal_res)
-        k = len(severities)
-        n_fr, q_fr = grouped_quantiles(sev_codes, fr, k)
-        n_res, q_res = grouped_quantiles(sev_codes, res, k)
-        totals = np.bincount(sev_codes[sev_codes >= 0], minlength=k)[:k]
+    for s_ in range(n_seg):
+        rows = []
         for j, sev in enumerate(severities):
-            clock, unit = clocks[j]
-            out.append(SeverityTimes(sev, int(totals[j]),
-                                     _duration_stats(n_fr[j], totals[j] - n_fr[j], q_fr[j], unit, clock),
-                                     _duration_stats(n_res[j], totals[j] - n_res[j], q_res[j], unit, clock)))
-    zeros = np.zeros(len(sub), np.int64)
-    n_fr, q_fr = grouped_quantiles(zeros, sub["first_response_calendar"].to_numpy(dtype=float), 1)
-    n_res, q_res = grouped_quantiles(zeros, sub["resolution_calendar"].to_numpy(dtype=float), 1)
-    total = len(sub)
-    out.append(SeverityTimes("All", total, _duration_stats(n_fr[0], total - n_fr[0], q_fr[0], "hours", CALENDAR),
-                             _duration_stats(n_res[0], total - n_res[0], q_res[0], "hours", CALENDAR)))
-    return tuple(out)
+            c = s_ * k + j
+            clock, unit = clocks[s_][j]
+            total = int(cells.sizes[c])
+            fr_n, fr_q = stats["first_response"][0][c], stats["first_response"][1][c]
+            res_n, res_q = stats["resolution"][0][c], stats["resolution"][1][c]
+            rows.append(SeverityTimes(sev, total, _duration_stats(fr_n, total - fr_n, fr_q, unit, clock),
+                                      _duration_stats(res_n, total - res_n, res_q, unit, clock)))
+        total = int(segments.sizes[s_])
+        (fr_n, fr_q), (res_n, res_q) = all_stats["first_response"], all_stats["resolution"]
+        rows.append(SeverityTimes("All", total, _duration_stats(fr_n[s_], total - fr_n[s_], fr_q[s_], "hours", CALENDAR),
+                                  _duration_stats(res_n[s_], total - res_n[s_], res_q[s_], "hours", CALENDAR)))
+        out.append(tuple(rows))
+    return out
 
 
 # ----------------------------------------------------------------- the whole set
@@ -436,28 +483,37 @@ def segment_metrics(
     tier_arr = pd.Series(tier_of).reset_index(drop=True).astype(object).to_numpy()
     sla_map = {(s.tier, s.severity): s for s in slas}
     planned = {s.severity for s in slas}
-    seen = set(view.frame["priority"].astype(str).unique()) if view is not None and len(view.frame) else set()
-    severities = tuple(s for s in SEVERITIES if s in planned or s in seen)
     frame = view.frame if view is not None else None
-
-    def figures(name: str, kind: str, members: tuple[str, ...], account_mask: np.ndarray) -> SegmentFigures:
-        retention = retention_figures(table.loc[account_mask], off)
-        accounts_n = int(account_mask.sum())
-        if frame is not None:
-            ticket_mask = frame["tier"].isin(members).to_numpy()
-            clocks = [_clock_and_unit(sla_map, members, sev, business_hours, units) for sev in severities]
-            times = _times_for(frame, ticket_mask, severities, clocks)
-            n_tickets = int(ticket_mask.sum())
-            rate = n_tickets / accounts_n / period.months if accounts_n and period.months > 0 else None
-        else:
-            times, n_tickets, rate = (), 0, None
-        return SegmentFigures(name, kind, members, accounts_n, n_tickets, rate, times, retention)
-
-    by_tier = tuple(figures(t, "tier", (t,), tier_arr == t) for t in tier_names)
+    seen = set()
+    if frame is not None and len(frame):
+        codes = np.unique(np.asarray(frame["priority"].cat.codes))
+        seen = {frame["priority"].cat.categories[c] for c in codes if c >= 0}
+    severities = tuple(s for s in SEVERITIES if s in planned or s in seen)
+    arrays = _TicketArrays.of(frame, severities) if frame is not None else None
     models = list(dict.fromkeys(t.engagement for t in tiers))
-    by_model = []
-    for m in models:
-        members = tuple(t.name for t in tiers if t.engagement == m)
-        by_model.append(figures(m, "engagement", members, np.isin(tier_arr, np.array(members, dtype=object))))
-    total = figures(TOTAL, "total", tier_names, np.ones(len(accounts), bool))
-    return SegmentMetrics(by_tier, tuple(by_model), total, period, off)
+    groupings = [
+        ("tier", [(t, (t,)) for t in tier_names]),
+        ("engagement", [(m, tuple(t.name for t in tiers if t.engagement == m)) for m in models]),
+        ("total", [(TOTAL, tier_names)]),
+    ]
+    result = {}
+    for kind, segments in groupings:
+        times = [()] * len(segments)
+        counts = [0] * len(segments)
+        if arrays is not None:
+            seg_of_tier = np.full(len(tier_names), -1, np.int64)
+            for i, (_, members) in enumerate(segments):
+                for m in members:
+                    seg_of_tier[tier_names.index(m)] = i
+            clocks = [[_clock_and_unit(sla_map, members, sev, business_hours, units) for sev in severities] for _, members in segments]
+            times = _segment_times(arrays, seg_of_tier, len(segments), severities, clocks)
+            counts = [row[-1].tickets for row in times]
+        figures = []
+        for i, (name, members) in enumerate(segments):
+            mask = np.ones(len(accounts), bool) if kind == "total" else np.isin(tier_arr, np.array(members, dtype=object))
+            n_acc = int(mask.sum())
+            rate = counts[i] / n_acc / period.months if arrays is not None and n_acc and period.months > 0 else None
+            figures.append(SegmentFigures(name, kind, members, n_acc, int(counts[i]), rate, times[i],
+                                          retention_figures(table.loc[mask], off)))
+        result[kind] = tuple(figures)
+    return SegmentMetrics(result["tier"], result["engagement"], result["total"][0], period, off)

@@ -188,7 +188,7 @@ def operations_report(
     frame = getattr(tickets, "frame", tickets)
     view = None
     if frame is not None:
-        view = ticket_view(frame, accounts, tier_of, calendar, start, end)
+        view = ticket_view(frame, accounts, tier_of, [t.name for t in tiers], calendar, start, end)
         if view.unknown_account_tickets:
             notes.append(OperationsNote("unknown_accounts", view.unknown_account_tickets, view.unknown_account_examples))
         if view.untiered_tickets:

@@ -220,6 +220,6 @@ def _dates(series: pd.Series, problems: list[Problem], where: Locator, header: s
     days = np.floor_divide(inst.values.view(np.int64), 86_400_000_000_000)
     out = np.where(np.isnat(inst.values), np.datetime64("NaT", "ns"), (days * 86_400_000_000_000).view("datetime64[ns]"))
     bad = np.flatnonzero(inst.bad)
-    report_rows_capped(problems, where, header, bad, lambda i: f"{label} {show_value(inst.raw.iat[i])} is not a date",
+    report_rows_capped(problems, where, header, bad, lambda i: f"{label} {show_value(inst.cell(i))} is not a date",
                        "treated as missing; write dates as 2026-03-17")
     return out.astype("datetime64[ns]")

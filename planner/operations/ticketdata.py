@@ -23,8 +23,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from planner.operations.calendar import BusinessCalendar, business_minutes_between, calendar_minutes_between
+from planner import schema
+from planner.operations.calendar import BusinessCalendar, BusinessClock, calendar_minutes_between
 
 CALENDAR = "calendar"
 BUSINESS = "business"
@@ -52,45 +55,63 @@ def as_of_date(as_of, timezone: str = "UTC") -> np.datetime64:
     return np.datetime64(ts.date(), "D")
 
 
-def match_accounts(ticket_accounts: pd.Series, account_ids: pd.Series, names: pd.Series | None = None) -> np.ndarray:
-    """Position in the accounts of each ticket's account (see the module docstring); -1 where unknown."""
-    codes, uniques = pd.factorize(pd.Series(ticket_accounts).astype("str"), use_na_sentinel=True)
-    uniq = pd.Index(uniques.astype(str))
-    ids = pd.Index(pd.Series(account_ids).astype("str").to_numpy(dtype=object))
-    pos = ids.get_indexer(uniq) if ids.is_unique else _first_positions(ids, uniq)
+def _arrow_text(values) -> pa.ChunkedArray:
+    if isinstance(values, pd.Series):
+        arr = pa.array(values, type=pa.string(), from_pandas=True) if values.dtype != object else \
+            pa.array(values.astype("str").to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    else:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+
+
+def _fold(arr) -> pa.Array:
+    return pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+
+
+def match_accounts(ticket_accounts, account_ids, names=None) -> np.ndarray:
+    """Position in the accounts of each ticket's account (see the module docstring); -1 where unknown.
+
+    Works on the distinct account values of the tickets (a few per account), with Arrow's hash lookups.
+    """
+    tickets = _arrow_text(ticket_accounts)
+    uniq = pc.unique(tickets).drop_null()
+    codes = np.asarray(pc.fill_null(pc.index_in(tickets, value_set=uniq), -1)).astype(np.int64)
+    ids = _arrow_text(account_ids).combine_chunks()
+    pos = np.asarray(pc.fill_null(pc.index_in(uniq, value_set=ids), -1)).astype(np.int64)
     todo = pos < 0
     if todo.any():
-        folded_ids = pd.Index(pd.Series(ids.to_numpy(dtype=object)).str.strip().str.casefold())
-        folded = pd.Index(pd.Series(uniq[todo].to_numpy(dtype=object)).str.strip().str.casefold())
-        pos[todo] = _unique_lookup(folded_ids, folded)
+        pos[todo] = _unique_lookup(_fold(ids), _fold(pc.filter(uniq, pa.array(todo))))
         todo = pos < 0
     if todo.any() and names is not None:
-        folded_names = pd.Index(pd.Series(names).astype("str").str.strip().str.casefold().to_numpy(dtype=object))
-        folded = pd.Index(pd.Series(uniq[todo].to_numpy(dtype=object)).str.strip().str.casefold())
-        pos[todo] = _unique_lookup(folded_names, folded)
-    out = np.full(len(codes), -1, np.int64)
-    ok = codes >= 0
-    out[ok] = pos[codes[ok]]
-    return out
+        pos[todo] = _unique_lookup(_fold(_arrow_text(names).combine_chunks()), _fold(pc.filter(uniq, pa.array(todo))))
+    return np.where(codes >= 0, pos[np.maximum(codes, 0)], -1)
 
 
-def _first_positions(index: pd.Index, keys: pd.Index) -> np.ndarray:
-    first = pd.Series(np.arange(len(index)), index=index)
-    first = first[~first.index.duplicated(keep="first")]
-    hit = pd.Index(first.index).get_indexer(keys)
-    return np.where(hit >= 0, first.to_numpy()[np.maximum(hit, 0)], -1).astype(np.int64)
+def _unique_lookup(index: pa.Array, keys: pa.Array) -> np.ndarray:
+    """Positions of keys in index where the key occurs exactly once there; -1 otherwise (a name two accounts share says nothing)."""
+    hit = np.asarray(pc.fill_null(pc.index_in(keys, value_set=index), -1)).astype(np.int64)
+    if not (hit >= 0).any():
+        return hit
+    counts = pc.value_counts(index)
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    shared = np.asarray(pc.fill_null(pc.is_in(keys, value_set=repeated), False))
+    return np.where(shared, -1, hit)
 
 
-def _unique_lookup(index: pd.Index, keys: pd.Index) -> np.ndarray:
-    """Positions of keys in index where the key occurs exactly once there; -1 otherwise."""
-    counts = index.value_counts()
-    single = counts[counts == 1].index
-    keep = pd.Series(np.arange(len(index)), index=index)
-    keep = keep[keep.index.isin(single)]
-    if not len(keep):
-        return np.full(len(keys), -1, np.int64)
-    hit = pd.Index(keep.index).get_indexer(keys)
-    return np.where(hit >= 0, keep.to_numpy()[np.maximum(hit, 0)], -1).astype(np.int64)
+def _filter_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows where ``keep``, column by column (Arrow text is filtered by Arrow, not taken row by row)."""
+    if keep.all():
+        return frame.reset_index(drop=True).copy()
+    mask = pa.array(keep)
+    out = {}
+    for c in frame.columns:
+        col = frame[c]
+        if isinstance(col.dtype, pd.StringDtype) and getattr(col.dtype, "storage", "") == "pyarrow":
+            out[c] = pd.Series(pc.filter(pa.array(col), mask).to_pandas(), dtype=col.dtype)
+        else:
+            out[c] = col.to_numpy()[keep] if not isinstance(col.dtype, (pd.CategoricalDtype, pd.DatetimeTZDtype)) else \
+                col[keep].reset_index(drop=True)
+    return pd.DataFrame(out)
 
 
 @dataclass(frozen=True)
@@ -98,9 +119,11 @@ class TicketView:
     """Tickets with their account position, tier and times; ``frame`` keeps only tickets of known accounts in tiers.
 
     ``frame`` columns: the canonical ticket columns, ``account_pos`` (int,
-    position in the accounts), ``tier`` (str), ``first_response_calendar``,
+    position in the accounts), ``tier`` (categorical over the tiers' names),
+    ``tier_code`` (int, index of the tier), ``first_response_calendar``,
     ``first_response_business``, ``resolution_calendar``,
-    ``resolution_business`` (float minutes, NaN when missing).
+    ``resolution_business`` (float minutes, NaN when missing), ``created_business_mark``
+    (the creation time on ``clock``, so business time waited so far is ``clock.minutes(now) - mark``).
     """
 
     frame: pd.DataFrame = field(repr=False)
@@ -108,19 +131,23 @@ class TicketView:
     unknown_account_examples: tuple[str, ...]
     untiered_tickets: int
     outside_window_tickets: int
+    clock: BusinessClock | None = field(default=None, repr=False)  # business minutes since its origin; covers ``end``
 
 
-def ticket_view(tickets: pd.DataFrame, accounts: pd.DataFrame, tier_of: pd.Series, calendar: BusinessCalendar,
+def ticket_view(tickets: pd.DataFrame, accounts: pd.DataFrame, tier_of: pd.Series, tier_names, calendar: BusinessCalendar,
                 start: pd.Timestamp | None, end: pd.Timestamp) -> TicketView:
-    """Join tickets to accounts (by ``account_id``, see :func:`match_accounts`) and tiers, keep those
-    created in ``[start, end)`` (``start`` None: no lower bound), and work out their times."""
+    """Join tickets to accounts (by ``account_id``, see :func:`match_accounts`) and tiers (``tier_of``: each
+    account's tier name or None; ``tier_names``: the tiers in order), keep those created in ``[start, end)``
+    (``start`` None: no lower bound), and work out their times."""
+    tier_names = tuple(tier_names)
     names = accounts["name"] if "name" in accounts.columns else None
     pos = match_accounts(tickets["account_id"], accounts["account_id"], names)
     unknown = pos < 0
     examples = tuple(pd.unique(tickets.loc[unknown, "account_id"].astype(str))[:5]) if unknown.any() else ()
-    tiers = pd.Series(tier_of).reset_index(drop=True).astype(object)
-    tier = np.where(unknown, None, tiers.to_numpy(dtype=object)[np.maximum(pos, 0)])
-    untiered = ~unknown & pd.isna(tier)
+    account_tier = pd.Categorical(pd.Series(tier_of).reset_index(drop=True).astype(object), categories=list(tier_names)).codes
+    tier_code = np.where(unknown, -1, np.asarray(account_tier, np.int64)[np.maximum(pos, 0)]) if len(account_tier) else \
+        np.full(len(pos), -1, np.int64)
+    untiered = ~unknown & (tier_code < 0)
     created = tickets["created_at"]
     in_window = (created < end).to_numpy().copy()
     if start is not None:
@@ -128,9 +155,13 @@ def ticket_view(tickets: pd.DataFrame, accounts: pd.DataFrame, tier_of: pd.Serie
     in_window &= created.notna().to_numpy()
     keep = ~unknown & ~untiered & in_window
     outside = int((~unknown & ~untiered & ~in_window).sum())
-    frame = tickets.loc[keep].reset_index(drop=True)
+    frame = _filter_rows(tickets, keep)
+    for col, cats in (("priority", schema.SEVERITIES), ("channel", schema.CHANNELS)):
+        if not (isinstance(frame[col].dtype, pd.CategoricalDtype) and tuple(frame[col].cat.categories) == tuple(cats)):
+            frame[col] = pd.Categorical(frame[col].astype(object), categories=list(cats))
     frame["account_pos"] = pos[keep]
-    frame["tier"] = pd.Series(tier[keep], dtype=object).astype(str).to_numpy()
+    frame["tier_code"] = tier_code[keep]
+    frame["tier"] = pd.Categorical.from_codes(tier_code[keep], categories=list(tier_names))
     fr_cal = calendar_minutes_between(frame["created_at"], frame["first_response_at"])
     res_cal = calendar_minutes_between(frame["created_at"], frame["resolved_at"])
     if "first_response_minutes" in frame.columns:
@@ -139,8 +170,11 @@ def ticket_view(tickets: pd.DataFrame, accounts: pd.DataFrame, tier_of: pd.Serie
     if "resolution_minutes" in frame.columns:
         given = frame["resolution_minutes"].to_numpy(dtype=float)
         res_cal = np.where(np.isnan(given), res_cal, given)
-    fr_bus = business_minutes_between(frame["created_at"], frame["first_response_at"], calendar)
-    res_bus = business_minutes_between(frame["created_at"], frame["resolved_at"], calendar)
+    clock = BusinessClock.covering(calendar, frame["created_at"], frame["first_response_at"], frame["resolved_at"],
+                                   pd.Series([end]))
+    created_mark = clock.minutes(frame["created_at"])
+    fr_bus = clock.minutes(frame["first_response_at"]) - created_mark
+    res_bus = clock.minutes(frame["resolved_at"]) - created_mark
     if "first_response_business_minutes" in frame.columns:
         given = frame["first_response_business_minutes"].to_numpy(dtype=float)
         fr_bus = np.where(np.isnan(given), fr_bus, given)
@@ -151,4 +185,5 @@ def ticket_view(tickets: pd.DataFrame, accounts: pd.DataFrame, tier_of: pd.Serie
     frame["first_response_business"] = fr_bus
     frame["resolution_calendar"] = res_cal
     frame["resolution_business"] = res_bus
-    return TicketView(frame, int(unknown.sum()), examples, int(untiered.sum()), outside)
+    frame["created_business_mark"] = created_mark
+    return TicketView(frame, int(unknown.sum()), examples, int(untiered.sum()), outside, clock)

@@ -82,7 +82,7 @@ import pyarrow.compute as pc
 
 from planner import schema
 from planner.errors import Problem, UserInputError
-from planner.workbook.accounts import MAX_ROW_PROBLEMS, FileLocator, Locator, parse_texts, plural, report_rows_capped, show_value
+from planner.workbook.accounts import MAX_ROW_PROBLEMS, FileLocator, Locator, plural, report_rows_capped, show_value
 from planner.workbook.timeparse import NAT, NS_PER_MINUTE, parse_durations, parse_instants
 
 PRIORITIES: tuple[str, ...] = schema.SEVERITIES  # ("Urgent", "High", "Normal", "Low")
@@ -302,7 +302,7 @@ def _read_parquet(path: Path):
         table = pq.read_table(path, columns=[c for c in names if c in needed])
     except Exception as exc:  # pyarrow raises several types for damaged files
         raise UserInputError(Problem(path.name, "cannot be read as a Parquet file", _short(exc))) from None
-    columns = {c: table.column(c).combine_chunks() for c in table.column_names}
+    columns = {c: table.column(c) for c in table.column_names}
     return list(names), columns, table.num_rows
 
 
@@ -327,19 +327,18 @@ def _decode(data: bytes, name: str) -> bytes:
             return data.decode(encoding).encode("utf-8")
         except UnicodeDecodeError as exc:
             raise UserInputError(Problem(name, "looks like UTF-16 text but cannot be decoded", _short(exc))) from None
+    return data  # UTF-8 as far as anyone knows: the CSV reader checks every value, and _read_csv falls back
+
+
+def _from_windows(data: bytes) -> bytes:
+    """Windows-1252 (Excel's "CSV" on a Western Windows) or Latin-1 bytes as UTF-8."""
     try:
-        data.decode("utf-8")
-        return data
+        return data.decode("cp1252").encode("utf-8")
     except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252").encode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode("latin-1").encode("utf-8")
+        return data.decode("latin-1").encode("utf-8")
 
 
 def _read_csv(path: Path):
-    import pyarrow.csv as pacsv
-
     name = path.name
     try:
         data = path.read_bytes()
@@ -349,10 +348,26 @@ def _read_csv(path: Path):
         raise UserInputError(Problem(name, "is a workbook saved with a .csv name, not a CSV file",
                                      "export the tickets as CSV (comma-separated values)"))
     data = _decode(data, name)
-    if not data.strip():
+    if not re.search(rb"\S", data):
         raise UserInputError(Problem(name, "is empty", "a ticket export with a header row and one row per ticket"))
+    try:
+        return _read_csv_bytes(name, data)
+    except _NotUtf8:
+        return _read_csv_bytes(name, _from_windows(data))
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _read_csv_bytes(name: str, data: bytes):
+    import pyarrow.csv as pacsv
+
     end = data.find(b"\n")
-    first_line = (data if end < 0 else data[:end]).decode("utf-8", errors="replace").rstrip("\r")
+    try:
+        first_line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        raise _NotUtf8 from None
     delimiter = max((",", ";", "\t", "|"), key=lambda d: len(re.sub(r'"[^"]*"', "", first_line).split(d)))
     try:
         headers = next(csv.reader([first_line], delimiter=delimiter))
@@ -382,6 +397,8 @@ def _read_csv(path: Path):
             invalid.clear()
             table = read(False)  # one thread: pyarrow then knows the line numbers
     except Exception as exc:  # pyarrow.ArrowInvalid mostly; a user's file must never end in a traceback
+        if "utf8" in str(exc).lower() or "utf-8" in str(exc).lower():
+            raise _NotUtf8 from None
         raise UserInputError(Problem(name, "cannot be read as CSV", _short(exc))) from None
     if invalid:
         problems = []
@@ -393,7 +410,7 @@ def _read_csv(path: Path):
             problems.append(Problem(name, f"... and {len(invalid) - MAX_ROW_PROBLEMS:,} more rows with the same problem"))
         raise UserInputError(problems)
     by_name = dict(zip(names, headers))
-    columns = {by_name[c]: table.column(c).combine_chunks() for c in table.column_names}
+    columns = {by_name[c]: table.column(c) for c in table.column_names}  # chunked as read: nothing is copied
     return headers, columns, table.num_rows
 
 
@@ -427,31 +444,26 @@ def _clean(headers, columns: dict, n: int, where: Locator, *, timezone: str, day
 
     # -- ticket id: required and unique (the first of repeated ids is kept)
     h = found["ticket_id"][0]
-    ids = parse_texts(_series(columns[h]))
-    blank = np.flatnonzero(ids.blank | ids.error)
+    idv, id_blank = _texts(columns[h])
+    blank = np.flatnonzero(id_blank)
     report_rows_capped(notes, where, h, blank, lambda i: f"{_label(h)} is blank", "the ticket is left out")
     keep[blank] = False
-    idv = ids.values
-    present = np.flatnonzero(~(ids.blank | ids.error))
-    if len(present):
-        sub = idv.iloc[present]
-        dup = sub.duplicated(keep="first").to_numpy()
-        if dup.any():
-            dup_idx = present[dup]
-            first_pos = pd.Series(present, index=sub.to_numpy()).groupby(level=0).first()
-            report_rows_capped(notes, where, h, dup_idx, lambda i: f'{_label(h)} "{idv.iat[i]}" appears again',
-                               lambda i: f"first on {where.row_label(int(first_pos[idv.iat[i]]))}; this row is left out",
-                               "the first row of each ticket is kept")
-            keep[dup_idx] = False
+    first_row = _first_rows(idv)
+    dup_idx = np.flatnonzero(~id_blank & (first_row != np.arange(n)))
+    if len(dup_idx):
+        report_rows_capped(notes, where, h, dup_idx, lambda i: f'{_label(h)} "{idv[i].as_py()}" appears again',
+                           lambda i: f"first on {where.row_label(int(first_row[i]))}; this row is left out",
+                           "the first row of each ticket is kept")
+        keep[dup_idx] = False
     out["ticket_id"] = idv
 
     # -- account: required
     h = found["account_id"][0]
-    acc = parse_texts(_series(columns[h]))
-    blank = np.flatnonzero(acc.blank | acc.error)
+    acc, acc_blank = _texts(columns[h])
+    blank = np.flatnonzero(acc_blank)
     report_rows_capped(notes, where, h, blank, lambda i: f"{_label(h)} is blank", "the ticket is left out: it names no account")
     keep[blank] = False
-    out["account_id"] = acc.values
+    out["account_id"] = acc
 
     # -- created: required
     h = found["created_at"][0]
@@ -460,7 +472,7 @@ def _clean(headers, columns: dict, n: int, where: Locator, *, timezone: str, day
     report_rows_capped(notes, where, h, np.flatnonzero(created.blank), lambda i: f"{_label(h)} is blank",
                        "the ticket is left out: it has no creation time")
     bad = np.flatnonzero(created.bad)
-    report_rows_capped(notes, where, h, bad, lambda i, c=created: f"{_label(h)} {show_value(c.raw.iat[i])} is not a date and time",
+    report_rows_capped(notes, where, h, bad, lambda i, c=created: f"{_label(h)} {show_value(c.cell(i))} is not a date and time",
                        "the ticket is left out; write times as 2026-03-17 14:05 or 2026-03-17T14:05:00Z")
     keep[created.blank | created.bad] = False
     created_ns = created.values.view(np.int64)
@@ -511,7 +523,7 @@ def _clean(headers, columns: dict, n: int, where: Locator, *, timezone: str, day
         _time_notes(notes, where, h, inst, timezone)
         ns = inst.values.view(np.int64).copy()
         report_rows_capped(notes, where, h, np.flatnonzero(inst.bad & keep),
-                           lambda i, c=inst, h=h: f"{_label(h)} {show_value(c.raw.iat[i])} is not a date and time",
+                           lambda i, c=inst, h=h: f"{_label(h)} {show_value(c.cell(i))} is not a date and time",
                            "treated as missing; the ticket is kept")
         early = np.flatnonzero((ns != NAT) & (created_ns != NAT) & (ns < created_ns) & keep)
         report_rows_capped(notes, where, h, early, lambda i, h=h: f"{_label(h)} is before the ticket was created",
@@ -547,21 +559,21 @@ def _clean(headers, columns: dict, n: int, where: Locator, *, timezone: str, day
         chan = np.full(n, CHANNELS.index(EMAIL), np.int8)
         notes.append(Problem(where.header_where(), "no channel column", "every ticket is counted as Email/ticket"))
 
+    positions = np.flatnonzero(keep)
+    take = (lambda a: a) if keep.all() else (lambda a: a[keep])
+    mask = None if keep.all() else pa.array(keep)
     frame = pd.DataFrame({
-        "ticket_id": _text(out["ticket_id"]),
-        "account_id": _text(out["account_id"]),
-        "created_at": _utc(created_ns),
-        "first_response_at": _utc(times.get("first_response_at", np.full(n, NAT, np.int64))),
-        "resolved_at": _utc(times.get("resolved_at", np.full(n, NAT, np.int64))),
-        "priority": pd.Categorical.from_codes(pri, dtype=PRIORITY_DTYPE),
-        "channel": pd.Categorical.from_codes(chan, dtype=CHANNEL_DTYPE),
+        "ticket_id": _text(out["ticket_id"], mask),
+        "account_id": _text(out["account_id"], mask),
+        "created_at": _utc(take(created_ns)),
+        "first_response_at": _utc(take(times.get("first_response_at", np.full(n, NAT, np.int64)))),
+        "resolved_at": _utc(take(times.get("resolved_at", np.full(n, NAT, np.int64)))),
+        "priority": pd.Categorical.from_codes(take(pri), dtype=PRIORITY_DTYPE),
+        "channel": pd.Categorical.from_codes(take(chan), dtype=CHANNEL_DTYPE),
     })
     for canon in DURATION_COLUMNS:
         if canon in durations:
-            frame[canon] = durations[canon]
-    positions = np.flatnonzero(keep)
-    if not keep.all():
-        frame = frame.iloc[positions].reset_index(drop=True)
+            frame[canon] = take(durations[canon])
     if n and len(frame) == 0:
         raise UserInputError([Problem(where.source, "no ticket could be read: every row is left out", "see the problems above")] + notes)
     left_out = n - len(frame)
@@ -573,8 +585,58 @@ def _clean(headers, columns: dict, n: int, where: Locator, *, timezone: str, day
                    positions, where)
 
 
-def _text(values: pd.Series) -> pd.Series:
-    return pd.Series(values).reset_index(drop=True).astype("str")
+def _texts(col) -> tuple[pa.ChunkedArray, np.ndarray]:
+    """A text column as trimmed Arrow strings (numbers as their digits: 501, not 501.0) and its blank mask."""
+    arr = col if isinstance(col, (pa.Array, pa.ChunkedArray)) else _arrow(_series(col))
+    if isinstance(arr, pa.Array):
+        arr = pa.chunked_array([arr])
+    t = arr.type
+    if pa.types.is_floating(t):
+        values = np.asarray(pc.fill_null(arr, np.nan).to_numpy(), dtype=float)
+        whole = np.isfinite(values) & (values == np.floor(values))
+        if whole[~np.isnan(values)].all():
+            arr = pc.cast(pa.chunked_array([pa.array(np.where(np.isnan(values), 0, values).astype(np.int64),
+                                                     mask=np.isnan(values))]), pa.int64())
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if not pa.types.is_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    text = pc.utf8_trim_whitespace(arr)
+    blank = np.asarray(pc.is_null(text)) | np.asarray(pc.fill_null(pc.equal(text, ""), True))
+    return text, blank
+
+
+def _arrow(s: pd.Series) -> pa.Array:
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):  # mixed cells (a sheet)
+        s = s.map(lambda v: v if v is None or isinstance(v, str) or (isinstance(v, float) and np.isnan(v)) else
+                  (str(int(v)) if isinstance(v, (int, float, np.integer, np.floating)) and float(v) == int(v) else str(v)))
+        return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    return pa.array(s, from_pandas=True)
+
+
+def _first_rows(values: pa.ChunkedArray) -> np.ndarray:
+    """For each row, the first row holding the same value (itself when it is the first); blanks point to themselves."""
+    rows = np.arange(len(values))
+    if not len(values):
+        return rows
+    missing = np.asarray(pc.is_null(values))
+    try:  # helpdesk ids are mostly whole numbers: hash integers, not text
+        as_int = pc.cast(values, pa.int64())
+        if not bool(pc.all(pc.fill_null(pc.equal(pc.cast(as_int, pa.string()), values), True)).as_py()):
+            raise ValueError  # "007" is not 7
+        codes, _ = pd.factorize(np.asarray(pc.fill_null(as_int, 0)))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+        codes, _ = pd.factorize(pd.Series(values.to_pandas()))
+    codes = np.where(missing, -1, codes).astype(np.int64)
+    first = np.full(int(codes.max()) + 2, -1, np.int64)
+    order = rows[::-1]
+    first[codes[order]] = order  # the last write wins: the smallest row of each code
+    return np.where(codes < 0, rows, first[codes])
+
+
+def _text(values: pa.ChunkedArray, mask: pa.Array | None) -> pd.Series:
+    kept = values if mask is None else pc.filter(values, mask)
+    return pd.Series(kept.to_pandas()).reset_index(drop=True).astype("str")
 
 
 def _utc(ns: np.ndarray) -> pd.Series:
@@ -607,9 +669,9 @@ def _time_notes(notes: list[Problem], where: Locator, h: str, inst, timezone: st
 def _durations(notes: list[Problem], where: Locator, h: str, col, unit: str, keep: np.ndarray) -> np.ndarray:
     d = parse_durations(col, unit=unit)
     report_rows_capped(notes, where, h, np.flatnonzero(d.bad & keep),
-                       lambda i: f"{_label(h)} {show_value(d.raw.iat[i])} is not a duration",
+                       lambda i: f"{_label(h)} {show_value(d.cell(i))} is not a duration",
                        f"treated as missing; write {unit}, or HH:MM:SS")
-    report_rows_capped(notes, where, h, np.flatnonzero(d.negative & keep), lambda i: f"{_label(h)} {show_value(d.raw.iat[i])} is negative",
+    report_rows_capped(notes, where, h, np.flatnonzero(d.negative & keep), lambda i: f"{_label(h)} {show_value(d.cell(i))} is negative",
                        "treated as missing")
     return d.values
 
@@ -618,13 +680,11 @@ def _distinct(col) -> tuple[list, np.ndarray, np.ndarray]:
     """(distinct values, index of each row's value or -1 for null, null mask) of a low-cardinality column."""
     arr = col if isinstance(col, (pa.Array, pa.ChunkedArray)) else pa.array(_series(col).to_numpy(dtype=object, na_value=None),
                                                                             from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
-    enc = pc.dictionary_encode(arr)
-    idx = np.asarray(pc.fill_null(enc.indices, -1))
-    return enc.dictionary.to_pylist(), idx, idx < 0
+    values = pc.unique(arr).drop_null()
+    idx = np.asarray(pc.fill_null(pc.index_in(arr, value_set=values), -1)).astype(np.int64)
+    return values.to_pylist(), idx, idx < 0
 
 
 def _priorities(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -69,8 +69,7 @@ _RE_DAY_MONTH = r"^(?:[A-Za-z]{3,9},?\s+)?(?P<d>\d{1,2})[ -](?P<mon>[A-Za-z]{3,9
 _RE_MONTH_DAY = r"^(?:[A-Za-z]{3,9},?\s+)?(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})" + _TIME + _ZONE
 
 # what Arrow's cast parses by itself (and validates); anything else takes the slow path
-_STRICT_AWARE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$"
-_STRICT_NAIVE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?$"
+_STRICT = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
 
 _MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
 
@@ -87,7 +86,10 @@ class Instants:
     skipped: np.ndarray  # naive wall-clock time in the hour skipped when clocks went forward
     order: str = ""  # slash dates: "day/month" or "month/day" ("" when the column has none)
     order_decided: bool = True  # False: nothing in the column showed the order (the default was used)
-    raw: pd.Series | None = field(default=None, repr=False)
+    raw: object = field(default=None, repr=False)  # the cells as given (Series or Arrow array), for messages
+
+    def cell(self, i: int):
+        return _cell(self.raw, i)
 
     def utc(self) -> pd.Series:
         """The values as a ``datetime64[ns, UTC]`` Series (positional index)."""
@@ -100,7 +102,18 @@ class Durations:
     blank: np.ndarray
     bad: np.ndarray
     negative: np.ndarray
-    raw: pd.Series | None = field(default=None, repr=False)
+    raw: object = field(default=None, repr=False)  # the cells as given (Series or Arrow array), for messages
+
+    def cell(self, i: int):
+        return _cell(self.raw, i)
+
+
+def _cell(raw, i: int):
+    if raw is None:
+        return None
+    if isinstance(raw, (pa.Array, pa.ChunkedArray)):
+        return raw[i].as_py()
+    return raw.iat[i]
 
 
 # ----------------------------------------------------------------- calendar arithmetic
@@ -143,7 +156,7 @@ def localize(wall_ns: np.ndarray, timezone: str) -> tuple[np.ndarray, np.ndarray
         return out, repeated, skipped
     quarter = 15 * NS_PER_MINUTE
     keys = np.floor_divide(wall_ns[valid], quarter)
-    uniq, inverse = np.unique(keys, return_inverse=True)
+    inverse, uniq = pd.factorize(keys)  # hashing: no sort of a million keys
     starts = pd.DatetimeIndex((uniq * quarter).view("datetime64[ns]"))
     first = starts.tz_localize(timezone, ambiguous=np.ones(len(uniq), bool), nonexistent="NaT").as_unit("ns")
     second = starts.tz_localize(timezone, ambiguous=np.zeros(len(uniq), bool), nonexistent="NaT").as_unit("ns")
@@ -163,11 +176,18 @@ def localize(wall_ns: np.ndarray, timezone: str) -> tuple[np.ndarray, np.ndarray
 # ----------------------------------------------------------------- timestamps
 
 
-def _as_arrow_text(values) -> pa.Array:
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if isinstance(values, pa.Array):
-        return values.cast(pa.string())
+def _combine(a):
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+
+
+def _mask(m: np.ndarray) -> pa.Array:
+    return pa.array(np.asarray(m, bool))
+
+
+def _as_arrow_text(values):
+    """Text as an Arrow string array; a chunked array (a CSV read in blocks) stays chunked: nothing is copied."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return values if values.type == pa.string() else values.cast(pa.string())
     s = pd.Series(values).reset_index(drop=True)
     return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
 
@@ -273,7 +293,7 @@ def parse_instants(values, *, timezone: str = "UTC", dayfirst: bool | None = Non
         return _all_bad(values)
     text = _as_arrow_text(values)
     res = _parse_text(text, timezone, dayfirst)
-    res.raw = raw if raw is not None else pd.Series(text.to_pandas())
+    res.raw = raw if raw is not None else text
     return res
 
 
@@ -333,11 +353,10 @@ def _mixed_objects(s: pd.Series, timezone: str, dayfirst: bool | None) -> Instan
     return Instants(values.view("datetime64[ns]"), blank, bad, naive, rep, skip, order, decided, raw=s)
 
 
-def _parse_text(text: pa.Array, timezone: str, dayfirst: bool | None) -> Instants:
+def _parse_text(text, timezone: str, dayfirst: bool | None) -> Instants:
     n = len(text)
     t = pc.utf8_trim_whitespace(text)
-    low = pc.utf8_lower(t)
-    blank = np.asarray(pc.fill_null(pc.is_in(low, pa.array(_BLANKS)), True)) | np.asarray(pc.is_null(t))
+    blank = np.asarray(pc.is_null(t)) | np.asarray(pc.fill_null(pc.equal(t, ""), True))
     wall = np.full(n, NAT, np.int64)
     offset = np.zeros(n, np.int64)
     aware = np.zeros(n, bool)
@@ -345,22 +364,36 @@ def _parse_text(text: pa.Array, timezone: str, dayfirst: bool | None) -> Instant
     done = blank.copy()
     order, decided = "", True
 
-    # fast path: strict ISO forms that Arrow parses (and validates) itself
-    for pattern, tz in ((_STRICT_AWARE, "UTC"), (_STRICT_NAIVE, None)):
-        todo = ~done
-        if not todo.any():
-            break
-        hit = np.asarray(pc.fill_null(pc.match_substring_regex(t, pattern), False)) & todo
-        if not hit.any():
-            continue
-        sub = pc.filter(t, pa.array(hit))
-        try:
-            cast = pc.cast(sub, pa.timestamp("ns", tz=tz))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            continue  # an invalid date among them: the slow path finds which
-        wall[hit] = np.asarray(cast.cast(pa.int64()))
-        aware[hit] = tz is not None
-        done |= hit
+    # fast path: strict ISO forms, which Arrow parses (and validates) itself. Cheap substring tests split times with a
+    # zone from those without; each part is cast at once, and only a part that fails is looked at with a regex.
+    if (~done).any():
+        tail = pc.utf8_slice_codeunits(t, 16)
+        zoned = (np.asarray(pc.fill_null(pc.ends_with(t, "Z"), False))
+                 | np.asarray(pc.fill_null(pc.match_substring(tail, "+"), False))
+                 | np.asarray(pc.fill_null(pc.match_substring(tail, "-"), False)))
+        for part, tz in ((~done & zoned, "UTC"), (~done & ~zoned, None)):
+            if not part.any():
+                continue
+            sub = pc.filter(t, _mask(part))
+            try:
+                cast = pc.cast(sub, pa.timestamp("ns", tz=tz))
+                hit = part
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                strict = np.asarray(pc.fill_null(pc.match_substring_regex(sub, _STRICT), False))
+                hit = np.zeros(n, bool)
+                hit[np.flatnonzero(part)[strict]] = True
+                try:
+                    cast = pc.cast(pc.filter(sub, _mask(strict)), pa.timestamp("ns", tz=tz))
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    continue  # an invalid date among them: the slow path finds which
+            wall[hit] = np.asarray(cast.cast(pa.int64()))
+            aware[hit] = tz is not None
+            done |= hit
+    if (~done).any():  # the words that mean blank, looked for only where no date was found
+        rest = np.flatnonzero(~done)
+        words = np.asarray(pc.fill_null(pc.is_in(pc.utf8_lower(pc.filter(t, _mask(~done))), pa.array(_BLANKS)), False))
+        blank[rest[words]] = True
+        done |= blank
 
     # slow path, on what is left: the same forms written loosely, and the other forms
     if (~done).any():
@@ -369,12 +402,12 @@ def _parse_text(text: pa.Array, timezone: str, dayfirst: bool | None) -> Instant
             if not todo.any():
                 break
             idx = np.flatnonzero(todo)
-            sub = pc.filter(t, pa.array(todo))
+            sub = _combine(pc.filter(t, _mask(todo)))
             matched = np.asarray(pc.fill_null(pc.match_substring_regex(sub, pattern), False))
             if not matched.any():
                 continue
             idx = idx[matched]
-            struct = pc.extract_regex(pc.filter(sub, pa.array(matched)), pattern)
+            struct = pc.extract_regex(pc.filter(sub, _mask(matched)), pattern)
             if pattern is _RE_YMD:
                 y, mo, d = _field_ints(struct, "y"), _field_ints(struct, "mo"), _field_ints(struct, "d")
             elif pattern is _RE_NUMERIC_DATE:
@@ -448,9 +481,11 @@ _RE_UNITS = (
 def parse_durations(values, *, unit: str = "minutes") -> Durations:
     """Parse a whole column of durations to minutes (see the module docstring)."""
     factor = _UNIT_MINUTES[unit]
+    if isinstance(values, (pa.Array, pa.ChunkedArray)) and (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return _durations_from_text(values, factor, values)
     if isinstance(values, pd.Series):
         s = values.reset_index(drop=True)
-    elif isinstance(values, (pa.Array, pa.ChunkedArray)):
+    elif isinstance(values, pa.Array):
         s = pd.Series(values.to_pandas())
     else:
         s = pd.Series(values)
@@ -474,8 +509,25 @@ def parse_durations(values, *, unit: str = "minutes") -> Durations:
         negative = v < 0
         out[~blank & ~negative] = v[~blank & ~negative]
         return Durations(out, blank, np.zeros(n, bool), negative, raw=s)
-    text = _as_arrow_text(s)
+    return _durations_from_text(_as_arrow_text(s), factor, s)
+
+
+def _durations_from_text(text: pa.Array, factor: float, raw) -> Durations:
+    n = len(text)
+    out = np.full(n, np.nan)
     t = pc.utf8_trim_whitespace(text)
+    blank = np.asarray(pc.is_null(t)) | np.asarray(pc.fill_null(pc.equal(t, ""), True))
+    # fast path: every filled cell a plain number (the usual export)
+    filled = pc.filter(t, _mask(~blank))
+    try:
+        numbers = np.asarray(pc.cast(filled, pa.float64()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        numbers = None
+    if numbers is not None and np.isfinite(numbers).all():
+        negative = np.zeros(n, bool)
+        negative[~blank] = numbers < 0
+        out[~blank] = np.where(numbers < 0, np.nan, numbers * factor)
+        return Durations(out, blank, np.zeros(n, bool), negative, raw=raw)
     low = pc.utf8_lower(t)
     blank = np.asarray(pc.fill_null(pc.is_in(low, pa.array(_BLANKS)), True)) | np.asarray(pc.is_null(t))
     negative = np.asarray(pc.fill_null(pc.starts_with(t, "-"), False)) & ~blank
@@ -484,11 +536,11 @@ def parse_durations(values, *, unit: str = "minutes") -> Durations:
     # plain numbers, a decimal comma allowed ("12,5")
     plain = np.asarray(pc.fill_null(pc.match_substring_regex(body, r"^\d+(?:[.,]\d+)?$|^\.\d+$"), False)) & ~done
     if plain.any():
-        out[plain] = np.asarray(pc.cast(pc.replace_substring(pc.filter(body, pa.array(plain)), ",", "."), pa.float64())) * factor
+        out[plain] = np.asarray(pc.cast(pc.replace_substring(pc.filter(body, _mask(plain)), ",", "."), pa.float64())) * factor
         done |= plain
     clock = np.asarray(pc.fill_null(pc.match_substring_regex(body, _RE_CLOCK), False)) & ~done
     if clock.any():
-        st = pc.extract_regex(pc.filter(body, pa.array(clock)), _RE_CLOCK)
+        st = pc.extract_regex(_combine(pc.filter(body, _mask(clock))), _RE_CLOCK)
         h = np.asarray(pc.cast(st.field("h"), pa.float64()))
         m = np.asarray(pc.cast(st.field("m"), pa.float64()))
         sec = pc.fill_null(st.field("s"), "")
@@ -504,7 +556,7 @@ def parse_durations(values, *, unit: str = "minutes") -> Durations:
     rest = ~done & np.asarray(pc.fill_null(pc.match_substring_regex(pc.utf8_lower(body), _RE_UNITS), False))
     rest &= ~np.asarray(pc.fill_null(pc.equal(body, ""), False))
     if rest.any():
-        st = pc.extract_regex(pc.filter(pc.utf8_lower(body), pa.array(rest)), _RE_UNITS)
+        st = pc.extract_regex(_combine(pc.filter(pc.utf8_lower(body), _mask(rest))), _RE_UNITS)
         total = np.zeros(int(rest.sum()))
         for name, mult in (("d", 1440.0), ("h", 60.0), ("m", 1.0), ("s", 1 / 60)):
             f = pc.fill_null(st.field(name), "")
@@ -514,4 +566,4 @@ def parse_durations(values, *, unit: str = "minutes") -> Durations:
     bad = (~done | clock_bad) & ~blank
     negative &= ~bad
     out[negative | bad] = np.nan
-    return Durations(out, blank, bad & ~negative, negative, raw=s)
+    return Durations(out, blank, bad & ~negative, negative, raw=raw)
