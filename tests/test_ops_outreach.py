@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import pandas as pd
-import pytest
 
 from ops_helpers import accounts, default_slas, default_tiers
 from planner.operations import BusinessCalendar, OutreachRules, operations_report
