@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import shutil
-import subprocess
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -14,6 +11,7 @@ import pytest
 from ops_helpers import accounts, default_slas, default_tiers
 from planner.operations import operations_report
 from planner.writers.outreach import HEADERS, write_outreach_csv
+from test_acceptance_exports import _libreoffice_csv  # the CRM file's LibreOffice import, reused
 
 AS_OF = dt.date(2026, 6, 30)
 HOSTILE = (("=1+1", "=HYPERLINK(\"http://evil.example\",\"click\")"), ("+IMPORT", "@SUM(A1:A9)"), ("-99", "\tTabbed Co"),
@@ -54,21 +52,6 @@ def test_the_same_report_gives_the_same_bytes(outreach_file, tmp_path):
     report = operations_report(accounts(rows), default_tiers(), default_slas(), None, as_of=AS_OF)
     again = write_outreach_csv(report.outreach, tmp_path / "again.csv", report.as_of_date)
     assert again.read_bytes() == outreach_file.read_bytes()
-
-
-def _libreoffice_csv(src: Path, out_dir: Path) -> Path:
-    """Open a UTF-8 CSV in headless LibreOffice (own profile) as a user imports it, and save it as .xlsx."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice is part of the test setup"
-    profile = out_dir / "lo-profile"
-    r = subprocess.run(
-        [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.resolve().as_uri()}",
-         "--infilter=CSV:44,34,76,1", "--convert-to", "xlsx", "--outdir", str(out_dir), str(src)],
-        capture_output=True, text=True, timeout=240,
-    )
-    converted = out_dir / (src.stem + ".xlsx")
-    assert r.returncode == 0 and converted.exists(), r.stderr
-    return converted
 
 
 @pytest.mark.slow

@@ -58,3 +58,13 @@ def target_minutes(sla: SLA) -> int:
 def write_json(path: Path, document) -> Path:
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def rounded_target_lines(slas: Sequence[SLA]) -> list[str]:
+    """README lines naming the targets that whole minutes had to round up (none when every target is whole minutes)."""
+    rounded = [s for s in slas if s.target_seconds % 60]
+    if not rounded:
+        return []
+    return ["Targets shorter than a whole minute are rounded up, because the helpdesk counts minutes:"] + [
+        f"- {s.tier} {s.severity} ({s.channel}): {s.target_seconds:g} seconds becomes {target_minutes(s)} minute(s)"
+        for s in rounded] + [""]

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from planner.helpdesk.common import BusinessHours, target_minutes, tier_tags, uses_business_hours, write_json
+from planner.helpdesk.common import BusinessHours, rounded_target_lines, target_minutes, tier_tags, uses_business_hours, write_json
 from planner.inputs import SLA, Tier
 from planner.operations.calendar import BusinessCalendar
 
@@ -134,12 +134,7 @@ def readme(tiers: Sequence[Tier], slas: Sequence[SLA], objects: list[dict], orga
         "calendar's business hours, which is why calendar-hour targets use the around-the-clock calendar.",
         "",
     ]
-    rounded = [s for s in slas if s.target_seconds % 60]
-    if rounded:
-        lines += ["Targets shorter than a whole minute are rounded up:"]
-        lines += [f"- {s.tier} {s.severity} ({s.channel}): {s.target_seconds:g} seconds becomes {target_minutes(s)} minute(s)"
-                  for s in rounded]
-        lines.append("")
+    lines += rounded_target_lines(slas)
     return "\n".join(lines)
 
 

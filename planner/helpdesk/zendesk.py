@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from planner.helpdesk.common import BusinessHours, target_minutes, tier_tags, uses_business_hours, write_json
+from planner.helpdesk.common import BusinessHours, rounded_target_lines, target_minutes, tier_tags, uses_business_hours, write_json
 from planner.inputs import SLA, Tier
 
 PRIORITIES = {"Urgent": "urgent", "High": "high", "Normal": "normal", "Low": "low"}
@@ -111,12 +111,8 @@ def readme(tiers: Sequence[Tier], slas: Sequence[SLA], policies: list[dict], org
         "Every target is the first reply time in whole minutes; `business_hours: true` counts only your Zendesk schedule's",
         "business hours, `false` counts calendar hours.",
     ]
-    rounded = [s for s in slas if s.target_seconds % 60]
-    if rounded:
-        lines += ["Targets shorter than a whole minute are rounded up, because Zendesk counts minutes:"]
-        lines += [f"- {s.tier} {s.severity} ({s.channel}): {s.target_seconds:g} seconds becomes {target_minutes(s)} minute(s)"
-                  for s in rounded]
     lines.append("")
+    lines += rounded_target_lines(slas)
     return "\n".join(lines)
 
 

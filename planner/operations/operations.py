@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -36,6 +35,7 @@ from planner.operations.outcomes import Outcomes, find_outcomes
 from planner.operations.outreach import OutreachReport, OutreachRules, outreach_flags
 from planner.operations.ticketdata import as_of_date, as_of_instant, ticket_view
 from planner.optimization.staffing import SupportQueue
+from planner.plan_json import jsonable
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class OperationsReport:
         flags = out.flags.copy()
         flags["reason"] = wording.reason_texts(flags) if len(flags) else []
         flags["rule_label"] = flags["rule"].map(wording.rule_label) if len(flags) else []
-        return _plain({
+        return jsonable({
             "as_of": self.as_of.isoformat(),
             "as_of_date": self.as_of_date.isoformat(),
             "tier_column": self.tier_column,
@@ -103,29 +103,6 @@ class OperationsReport:
 
 def _off(m: MetricOff) -> dict:
     return {**dataclasses.asdict(m), "text": wording.off_text(m)}
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return None if math.isnan(v) or math.isinf(v) else v
-    if value is None or isinstance(value, (int, str)):
-        return value
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.datetime64):
-        return None if np.isnat(value) else str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
 
 
 def operations_report(

@@ -72,6 +72,16 @@ class OutreachReport:
     churned_not_flagged: int
 
 
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> tuple[np.ndarray, int]:
+    """numerator / denominator, NaN where either is missing or the denominator is 0 (no baseline);
+    and how many known pairs had that zero baseline."""
+    known = ~np.isnan(numerator) & ~np.isnan(denominator)
+    zero = known & (denominator == 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(known & ~zero, numerator / np.where(zero, 1.0, denominator), np.nan)
+    return value, int(zero.sum())
+
+
 def default_plays(tiers: Sequence[Tier]) -> dict[str, str]:
     return {t.name: DEFAULT_PLAYS.get(t.engagement, "CSM call") for t in tiers}
 
@@ -113,18 +123,10 @@ def outreach_flags(
         if rules.usage_drop is not None and need("usage_drop", "usage_now", "usage_prior"):
             now = o["usage_now"].to_numpy(dtype=float)
             prior = o["usage_prior"].to_numpy(dtype=float)
-            known = ~np.isnan(now) & ~np.isnan(prior)
-            zero = known & (prior == 0)
-            zero_usage = int(zero.sum())
-            drop = np.where(known & ~zero, (prior - now) / np.where(zero, 1.0, prior), np.nan)
+            drop, zero_usage = _ratio(prior - now, prior)
             hits.append(("usage_drop", drop >= rules.usage_drop - 1e-12, drop, float(rules.usage_drop)))
         if rules.seat_use_below is not None and need("seat_use", "active_seats", "licensed_seats"):
-            active = o["active_seats"].to_numpy(dtype=float)
-            licensed = o["licensed_seats"].to_numpy(dtype=float)
-            known = ~np.isnan(active) & ~np.isnan(licensed)
-            zero = known & (licensed == 0)
-            zero_seats = int(zero.sum())
-            use = np.where(known & ~zero, active / np.where(zero, 1.0, licensed), np.nan)
+            use, zero_seats = _ratio(o["active_seats"].to_numpy(dtype=float), o["licensed_seats"].to_numpy(dtype=float))
             hits.append(("seat_use", use < rules.seat_use_below, use, float(rules.seat_use_below)))
         if rules.seats_shrinking and need("seats_shrinking", "licensed_seats", "licensed_seats_prior"):
             licensed = o["licensed_seats"].to_numpy(dtype=float)

@@ -98,6 +98,14 @@ def _unique_lookup(index: pa.Array, keys: pa.Array) -> np.ndarray:
     return np.where(shared, -1, hit)
 
 
+def _prefer(frame: pd.DataFrame, column: str, computed: np.ndarray) -> np.ndarray:
+    """The export's own minutes where it gives them, the computed ones elsewhere."""
+    if column not in frame.columns:
+        return computed
+    given = frame[column].to_numpy(dtype=float)
+    return np.where(np.isnan(given), computed, given)
+
+
 def _filter_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """The rows where ``keep``, column by column (Arrow text is filtered by Arrow, not taken row by row)."""
     if keep.all():
@@ -162,28 +170,13 @@ def ticket_view(tickets: pd.DataFrame, accounts: pd.DataFrame, tier_of: pd.Serie
     frame["account_pos"] = pos[keep]
     frame["tier_code"] = tier_code[keep]
     frame["tier"] = pd.Categorical.from_codes(tier_code[keep], categories=list(tier_names))
-    fr_cal = calendar_minutes_between(frame["created_at"], frame["first_response_at"])
-    res_cal = calendar_minutes_between(frame["created_at"], frame["resolved_at"])
-    if "first_response_minutes" in frame.columns:
-        given = frame["first_response_minutes"].to_numpy(dtype=float)
-        fr_cal = np.where(np.isnan(given), fr_cal, given)
-    if "resolution_minutes" in frame.columns:
-        given = frame["resolution_minutes"].to_numpy(dtype=float)
-        res_cal = np.where(np.isnan(given), res_cal, given)
     clock = BusinessClock.covering(calendar, frame["created_at"], frame["first_response_at"], frame["resolved_at"],
                                    pd.Series([end]))
     created_mark = clock.minutes(frame["created_at"])
-    fr_bus = clock.minutes(frame["first_response_at"]) - created_mark
-    res_bus = clock.minutes(frame["resolved_at"]) - created_mark
-    if "first_response_business_minutes" in frame.columns:
-        given = frame["first_response_business_minutes"].to_numpy(dtype=float)
-        fr_bus = np.where(np.isnan(given), fr_bus, given)
-    if "resolution_business_minutes" in frame.columns:
-        given = frame["resolution_business_minutes"].to_numpy(dtype=float)
-        res_bus = np.where(np.isnan(given), res_bus, given)
-    frame["first_response_calendar"] = fr_cal
-    frame["first_response_business"] = fr_bus
-    frame["resolution_calendar"] = res_cal
-    frame["resolution_business"] = res_bus
+    for metric, at, given in (("first_response", "first_response_at", "first_response"), ("resolution", "resolved_at", "resolution")):
+        calendar_minutes = calendar_minutes_between(frame["created_at"], frame[at])
+        business_minutes = clock.minutes(frame[at]) - created_mark
+        frame[f"{metric}_calendar"] = _prefer(frame, f"{given}_minutes", calendar_minutes)
+        frame[f"{metric}_business"] = _prefer(frame, f"{given}_business_minutes", business_minutes)
     frame["created_business_mark"] = created_mark
     return TicketView(frame, int(unknown.sum()), examples, int(untiered.sum()), outside, clock)
