@@ -270,3 +270,12 @@ def test_an_export_with_a_header_only_is_read_as_no_tickets(tmp_path):
     t = read_tickets(path)
     assert len(t.frame) == 0 and list(t.frame.columns[:7]) == list(CANONICAL_COLUMNS)
     assert any("lists no tickets" in p.message for p in t.notes)
+
+
+def test_a_table_whose_cells_mix_types_as_a_sheet_gives_them():
+    raw = pd.DataFrame({"ID": [1, "2", 3.0], "Organization": ["a", 17, "c"], "Created at": ["2026-01-05 10:00"] * 3,
+                        "First reply time in minutes": [5, "7", None], "Priority": [1, "High", None]})
+    f = clean_tickets(raw).frame
+    assert f["ticket_id"].tolist() == ["1", "2", "3"] and f["account_id"].tolist() == ["a", "17", "c"]
+    assert f["first_response_minutes"].tolist()[:2] == [5.0, 7.0] and np.isnan(f["first_response_minutes"][2])
+    assert f["priority"].tolist() == ["Low", "High", "Normal"]  # 1 is Freshdesk's and Zammad's Low; blank is Normal

@@ -83,7 +83,7 @@ import pyarrow.compute as pc
 from planner import schema
 from planner.errors import Problem, UserInputError
 from planner.workbook.accounts import MAX_ROW_PROBLEMS, FileLocator, Locator, plural, report_rows_capped, show_value
-from planner.workbook.timeparse import NAT, NS_PER_MINUTE, parse_durations, parse_instants
+from planner.workbook.timeparse import NAT, NS_PER_MINUTE, parse_durations, parse_instants, text_cells
 
 PRIORITIES: tuple[str, ...] = schema.SEVERITIES  # ("Urgent", "High", "Normal", "Low")
 CHANNELS: tuple[str, ...] = schema.CHANNELS  # ("Chat", "Phone", "Email/ticket")
@@ -587,7 +587,7 @@ def _clean(headers, columns: dict, n: int, where: Locator, *, timezone: str, day
 
 def _texts(col) -> tuple[pa.ChunkedArray, np.ndarray]:
     """A text column as trimmed Arrow strings (numbers as their digits: 501, not 501.0) and its blank mask."""
-    arr = col if isinstance(col, (pa.Array, pa.ChunkedArray)) else _arrow(_series(col))
+    arr = col if isinstance(col, (pa.Array, pa.ChunkedArray)) else text_cells(_series(col))
     if isinstance(arr, pa.Array):
         arr = pa.chunked_array([arr])
     t = arr.type
@@ -604,14 +604,6 @@ def _texts(col) -> tuple[pa.ChunkedArray, np.ndarray]:
     text = pc.utf8_trim_whitespace(arr)
     blank = np.asarray(pc.is_null(text)) | np.asarray(pc.fill_null(pc.equal(text, ""), True))
     return text, blank
-
-
-def _arrow(s: pd.Series) -> pa.Array:
-    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):  # mixed cells (a sheet)
-        s = s.map(lambda v: v if v is None or isinstance(v, str) or (isinstance(v, float) and np.isnan(v)) else
-                  (str(int(v)) if isinstance(v, (int, float, np.integer, np.floating)) and float(v) == int(v) else str(v)))
-        return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
-    return pa.array(s, from_pandas=True)
 
 
 def _first_rows(values: pa.ChunkedArray) -> np.ndarray:
@@ -678,8 +670,8 @@ def _durations(notes: list[Problem], where: Locator, h: str, col, unit: str, kee
 
 def _distinct(col) -> tuple[list, np.ndarray, np.ndarray]:
     """(distinct values, index of each row's value or -1 for null, null mask) of a low-cardinality column."""
-    arr = col if isinstance(col, (pa.Array, pa.ChunkedArray)) else pa.array(_series(col).to_numpy(dtype=object, na_value=None),
-                                                                            from_pandas=True)
+    arr = col if isinstance(col, (pa.Array, pa.ChunkedArray)) else (
+        text_cells(_series(col)) if _series(col).dtype == object else pa.array(_series(col), from_pandas=True))
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type)
     values = pc.unique(arr).drop_null()

@@ -188,8 +188,32 @@ def _as_arrow_text(values):
     """Text as an Arrow string array; a chunked array (a CSV read in blocks) stays chunked: nothing is copied."""
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         return values if values.type == pa.string() else values.cast(pa.string())
-    s = pd.Series(values).reset_index(drop=True)
-    return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    return text_cells(pd.Series(values).reset_index(drop=True))
+
+
+def text_cells(s: pd.Series) -> pa.Array:
+    """A column as Arrow text: strings as they are, whole numbers as digits (12, not 12.0), blanks as nulls.
+
+    Object columns whose cells mix types (a sheet read cell by cell) are converted cell by cell: they are
+    small; exports arrive as one type per column and take the C path.
+    """
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        def one(v):
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                return None
+            if isinstance(v, str):
+                return v
+            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and float(v) == int(v):
+                return str(int(v))
+            return str(v)
+        return pa.array([one(v) for v in s], type=pa.string())
+    if pd.api.types.is_float_dtype(s.dtype):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        if np.all(np.isnan(v) | (v == np.floor(v))):
+            return pa.array(np.where(np.isnan(v), 0, v).astype(np.int64), mask=np.isnan(v)).cast(pa.string())
+    if s.dtype == object:
+        return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    return pa.array(s, from_pandas=True).cast(pa.string())
 
 
 def _field_ints(struct: pa.StructArray, name: str, default: int = 0) -> np.ndarray:
