@@ -234,7 +234,12 @@ def sla_attainment(
     breached = np.flatnonzero(status == BREACHED)
     worst_rows: list[Breach] = []
     if len(breached) and worst > 0:
-        sub = pd.DataFrame({"i": breached, "late": late[breached], "id": f["ticket_id"].to_numpy(dtype=object)[breached]})
+        lates = late[breached]
+        if len(breached) > worst:  # only the breaches at least as late as the worst-th latest can make the list
+            cut = np.partition(lates, len(lates) - worst)[len(lates) - worst]
+            breached, lates = breached[lates >= cut], lates[lates >= cut]
+        ids = f["ticket_id"].iloc[breached].astype(str).to_numpy(dtype=object)
+        sub = pd.DataFrame({"i": breached, "late": lates, "id": ids})
         sub = sub.sort_values(["late", "id"], ascending=[False, True], kind="mergesort").head(worst)
         for i in sub["i"].to_numpy():
             el = waiting[i] if not responded[i] else elapsed[i]

@@ -216,9 +216,8 @@ class GroupIndex:
         out = np.full((self.n, len(qs)), np.nan)
         for k in range(self.n):
             source = other if pick is not None and pick[k] else values
-            part = source[self.members(k)]
-            part = part[~np.isnan(part)]
-            m = len(part)
+            part = source[self.members(k)]  # a copy: partitioned in place below
+            m = len(part) - int(np.count_nonzero(np.isnan(part)))
             counts[k] = m
             if not m:
                 continue
@@ -227,9 +226,9 @@ class GroupIndex:
                 h = (m - 1) * q
                 lo = int(np.floor(h))
                 spots.append((h, lo, min(lo + 1, m - 1)))
-            ranked = np.partition(part, sorted({i for _, lo, hi in spots for i in (lo, hi)}))
+            part.partition(sorted({i for _, lo, hi in spots for i in (lo, hi)}))  # NaN sort last, beyond rank m - 1
             for j, (h, lo, hi) in enumerate(spots):
-                out[k, j] = ranked[lo] + (h - lo) * (ranked[hi] - ranked[lo])
+                out[k, j] = part[lo] + (h - lo) * (part[hi] - part[lo])
         return counts, out
 
 
@@ -497,16 +496,20 @@ def segment_metrics(
         ("total", [(TOTAL, tier_names)]),
     ]
     result = {}
+    known: dict[tuple[str, ...], tuple[SeverityTimes, ...]] = {}  # a segment of the same tiers has the same times
     for kind, segments in groupings:
         times = [()] * len(segments)
         counts = [0] * len(segments)
         if arrays is not None:
+            todo = [(i, members) for i, (_, members) in enumerate(segments) if members not in known]
             seg_of_tier = np.full(len(tier_names), -1, np.int64)
-            for i, (_, members) in enumerate(segments):
+            for j, (_, members) in enumerate(todo):
                 for m in members:
-                    seg_of_tier[tier_names.index(m)] = i
-            clocks = [[_clock_and_unit(sla_map, members, sev, business_hours, units) for sev in severities] for _, members in segments]
-            times = _segment_times(arrays, seg_of_tier, len(segments), severities, clocks)
+                    seg_of_tier[tier_names.index(m)] = j
+            clocks = [[_clock_and_unit(sla_map, members, sev, business_hours, units) for sev in severities] for _, members in todo]
+            for (_, members), row in zip(todo, _segment_times(arrays, seg_of_tier, len(todo), severities, clocks) if todo else []):
+                known[members] = row
+            times = [known[members] for _, members in segments]
             counts = [row[-1].tickets for row in times]
         figures = []
         for i, (name, members) in enumerate(segments):
