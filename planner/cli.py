@@ -335,6 +335,21 @@ def excel(path: Path, source: Optional[Path]) -> None:
         console.print(f"Wrote {p}", markup=False)
 
 
+@app.command(short_help="Write the SLAs as Zendesk or Zammad SLA policies.")
+@book_argument
+@click.option("--format", "kind", metavar="zendesk|zammad", required=True,
+              type=click.Choice(["zendesk", "zammad"], case_sensitive=False), help="Helpdesk to write the SLA policies for.")
+@click.option("--out", metavar="DIR", type=click.Path(path_type=Path), default=Path("reports") / "helpdesk", show_default=True,
+              help="Folder for the policy files and their README (created if missing).")
+def helpdesk(book: Path, kind: str, out: Path) -> None:
+    """Write the SLAs sheet of BOOK as the helpdesk's own SLA policy objects, with a README of how to import them."""
+    from planner.helpdesk import write_helpdesk
+
+    inputs = _read(book, None)
+    for p in write_helpdesk(inputs, kind, out):
+        console.print(f"Wrote {p}", markup=False)
+
+
 def _refuse_overwrite(path: Path) -> None:
     if path.exists():
         raise UserInputError(f"{path} already exists; TierPlan does not overwrite your files (choose another name or remove it)")
