@@ -282,7 +282,7 @@ def check_coverage(pilot: Pilot, period: Period) -> Problem | None:
     ends_before = period.start is not None and pilot.end < period.start
     if not (starts_after or ends_before):
         return None
-    covered = f"{period.start.isoformat() if period.start else '...'} to {period.end.isoformat() if period.end else '...'}"
+    covered = " to ".join(d.isoformat() if d else "..." for d in (period.start, period.end))
     return Problem(pilot.location,
                    f"pilot '{pilot.name}' runs {pilot.start.isoformat()} to {pilot.end.isoformat()}, but the "
                    f"{pilot.outcome.value} data covers {covered}: no outcome falls in the pilot's dates",

@@ -231,7 +231,8 @@ class _Parser:
         while self.peek().kind in ("word", "number") and not _is_keyword(self.peek(), *KEYWORDS):
             words.append(self.take().text)
         if not words:
-            raise _RuleError(f"expected a column name at {self.where(token)}", 'a column such as Region or [ARR growth %]')
+            raise _RuleError(f"expected a column name at {self.where(token)}",
+                             "a column such as Region or [ARR growth %]")
         return " ".join(words), token.at
 
     def value(self) -> Value:
@@ -267,7 +268,8 @@ class _Parser:
                 self.take()
                 values.append(self.value())
             if self.peek().kind != ")":
-                raise _RuleError(f"expected ',' or ')' in the list at {self.where(self.peek())}", "in (value, value, ...)")
+                raise _RuleError(f"expected ',' or ')' in the list at {self.where(self.peek())}",
+                                 "in (value, value, ...)")
             self.take()
             return Condition(name, "not in" if negate else "in", tuple(values), at)
         raise _RuleError(f"expected an operator after the column '{name}' at {self.where(token)}",
@@ -337,13 +339,15 @@ def _condition_mask(cond: Condition, frame: pd.DataFrame) -> np.ndarray:
     present = series.notna().to_numpy()
     kind = _kind(series)
     if cond.op in ORDERING and kind != "number":
-        raise _RuleError(f"'{cond.op}' needs a number column, and '{name}' holds {'yes/no values' if kind == 'bool' else 'text'}",
+        holds = "yes/no values" if kind == "bool" else "text"
+        raise _RuleError(f"'{cond.op}' needs a number column, and '{name}' holds {holds}",
                          "= or != for text, or a number column")
     if kind == "number":
         numbers = []
         for v in cond.values:
             if v.number is None:
-                raise _RuleError(f"the column '{name}' holds numbers; '{v.text}' is not a number", "a number such as 50000 or 50k")
+                raise _RuleError(f"the column '{name}' holds numbers; '{v.text}' is not a number",
+                                 "a number such as 50000 or 50k")
             numbers.append(v.number)
         data = series.to_numpy(dtype=float, na_value=np.nan)
         targets = np.array(numbers)
@@ -387,7 +391,7 @@ def _mask(expr: Expr, frame: pd.DataFrame) -> np.ndarray:
 
 
 def select(rule: AccountRule, frame: pd.DataFrame, *, pilot: str, where: str = "") -> np.ndarray:
-    """Boolean mask over ``frame``'s rows meeting the rule; a column or value that does not fit raises UserInputError."""
+    """Boolean mask over ``frame``'s rows meeting the rule; a column or value that does not fit: UserInputError."""
     try:
         return _mask(rule.expr, frame)
     except _RuleError as error:

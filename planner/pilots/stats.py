@@ -265,8 +265,8 @@ def sample_size_per_arm(baseline_rate: float, target_rate: float, *, sided: Side
     return SampleSize(exact=n, per_arm=math.ceil(n - 1e-9))
 
 
-def sample_size_for_shift(shift_sd: float, *, test: HypothesisTest = HypothesisTest.MANN_WHITNEY, sided: Sided = Sided.TWO_SIDED,
-                          alpha: float = ALPHA, power: float = POWER) -> SampleSize:
+def sample_size_for_shift(shift_sd: float, *, test: HypothesisTest = HypothesisTest.MANN_WHITNEY,
+                          sided: Sided = Sided.TWO_SIDED, alpha: float = ALPHA, power: float = POWER) -> SampleSize:
     """Accounts per group to detect a shift of ``shift_sd`` baseline standard deviations.
 
     n = 2 (z_alpha + z_power)^2 / d^2, divided by 3/pi for Mann-Whitney.
