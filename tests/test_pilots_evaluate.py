@@ -196,6 +196,13 @@ def test_outcome_data_missing_a_column_or_repeating_an_account(renewal_case):
     ]
 
 
+def test_a_renewed_column_holding_text_is_refused_not_read_as_true(renewal_case):
+    accounts, tiers, outcomes = renewal_case
+    outcomes["renewed"] = outcomes["renewed"].map(lambda v: None if v is None else str(v))  # "False" is truthy
+    with pytest.raises(ValueError, match="the renewed column holds 'True'"):
+        evaluate_pilots([pilot("Push", ["A01"])], accounts, tiers, outcomes, as_of=AS_OF)
+
+
 def test_resolution_time_is_the_median_hours_of_tickets_created_in_the_pilot():
     t = pd.Timestamp
     tickets = pd.DataFrame([

@@ -59,6 +59,9 @@ def test_amounts_are_in_their_units():
     # 40 a group against a 15% baseline share could only detect 43% or more: 28 points, beyond the 20 plausible
     assert money.startswith("Not enough accounts to tell. 12 of 40 pilot accounts expanded (30.0%)")
     assert "Among the accounts above zero: Not enough accounts to tell. Median expansion ARR €6,500" in money
+    nobody = describe_comparison(compare_amounts([0.0] * 30 + [5.0], [0.0] * 31, outcome="expansion_arr",
+                                                 split_zeros=True))
+    assert nobody.endswith("No baseline account is above zero, so the amounts cannot be compared.")
 
 
 def test_every_verdict_has_words_and_none_claims_no_effect():

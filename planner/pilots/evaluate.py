@@ -162,9 +162,17 @@ def _utc(values: pd.Series) -> pd.Series:
 
 
 def _known_bool(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(known mask, value) of a bool-or-NaN column."""
+    """(known mask, value) of a bool-or-NaN column; anything but a bool (or 0/1) is a reader's bug, not data."""
     known = values.notna().to_numpy()
-    truth = np.array([bool(v) if k else False for v, k in zip(values.to_numpy(), known)], dtype=bool)
+    truth = np.zeros(len(values), dtype=bool)
+    for i, (value, k) in enumerate(zip(values.to_numpy(), known)):
+        if not k:
+            continue
+        if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, float, np.integer, np.floating))
+                                                   and value in (0, 1)):
+            truth[i] = bool(value)
+        else:
+            raise ValueError(f"the {values.name} column holds {value!r}; the outcome readers give bool or NaN")
     return known, truth
 
 

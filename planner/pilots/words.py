@@ -8,7 +8,7 @@ change "has no effect" or "works" beyond what the verdict allows
 
 from __future__ import annotations
 
-from planner.pilots.definition import OUTCOMES, Outcome
+from planner.pilots.definition import OUTCOMES, Baseline, Outcome
 from planner.pilots.evaluate import PilotResult
 from planner.pilots.stats import (
     MAX_PLAUSIBLE_RATE_CHANGE,
@@ -203,14 +203,18 @@ def describe_comparison(c: Comparison, *, currency: str = "USD") -> str:
                 f"{_size_needed(c)}")
     text = f"{head} {body} {tail}"
     for part in c.parts:
-        text += " Among the accounts above zero: " + describe_comparison(part, currency=currency)
+        if part.verdict is Verdict.NO_OUTCOME_DATA:
+            empty = "pilot" if part.pilot_n == 0 else "baseline"
+            text += f" No {empty} account is above zero, so the amounts cannot be compared."
+        else:
+            text += " Among the accounts above zero: " + describe_comparison(part, currency=currency)
     return text
 
 
 def describe_pilot(result: PilotResult, *, currency: str = "USD") -> str:
     """One paragraph per pilot: its name, what changed, against what, and the verdict with its evidence."""
     pilot = result.pilot
-    against = ("matched accounts of the same tier (nearest ARR and score)" if pilot.baseline.value == "matched"
+    against = ("matched accounts of the same tier (nearest ARR and score)" if pilot.baseline is Baseline.MATCHED
                else "the rest of " + (", ".join(result.tiers) or "its tier"))
     opening = (f"Pilot '{pilot.name}' ({pilot.change.description}), {pilot.start.isoformat()} to "
                f"{pilot.end.isoformat()}, judged on {OUTCOME_LABELS[pilot.outcome]} against {against}.")
