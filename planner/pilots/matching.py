@@ -101,7 +101,7 @@ def match_baseline(pilot_ids: Iterable[str], frame: pd.DataFrame, *, exclude: It
     tiers = data["tier"].astype(str).to_numpy()
     row_of = {a: i for i, a in enumerate(data["account_id"])}
     eligible = (~data["account_id"].isin(banned).to_numpy()) & ~np.isnan(arr) & ~np.isnan(score)
-    pools: dict[str, tuple[np.ndarray, np.ndarray, float, float]] = {}  # tier -> candidates, taken, scales
+    pools: dict[str, tuple] = {}  # tier -> candidates, taken, scales, candidates' scaled ARR and score
     pairs: list[tuple[str, str]] = []
     unmatched: list[str] = []
     for account in order:
@@ -113,15 +113,17 @@ def match_baseline(pilot_ids: Iterable[str], frame: pd.DataFrame, *, exclude: It
         if tier not in pools:
             in_tier = tiers == tier
             candidates = np.flatnonzero(in_tier & eligible)
-            pools[tier] = (candidates, np.zeros(len(candidates), bool),
-                           _scale(arr[in_tier]), _scale(score[in_tier]))
-        candidates, taken, s_arr, s_score = pools[tier]
+            s_arr, s_score = _scale(arr[in_tier]), _scale(score[in_tier])
+            pools[tier] = (candidates, np.zeros(len(candidates), bool), s_arr, s_score,
+                           arr[candidates] / s_arr, score[candidates] / s_score)
+        candidates, taken, s_arr, s_score, arr_z, score_z = pools[tier]
         if taken.all():
             unmatched.append(account)
             continue
-        distance = np.hypot((arr[candidates] - arr[i]) / s_arr, (score[candidates] - score[i]) / s_score)
+        distance = np.hypot(arr_z - arr[i] / s_arr, score_z - score[i] / s_score)
         distance[taken] = np.inf
-        k = np.lexsort((tie_key[candidates], distance))[0]
+        ties = np.flatnonzero(distance == distance.min())
+        k = ties[np.argmin(tie_key[candidates[ties]])]
         taken[k] = True
         pairs.append((account, data.at[candidates[k], "account_id"]))
     pairs.sort()
