@@ -57,7 +57,7 @@ def verdict_label(verdict: Verdict) -> str:
     return VERDICT_LABELS[verdict]
 
 
-def test_label(test: HypothesisTest) -> str:
+def method_label(test: HypothesisTest) -> str:
     return TEST_LABELS[test]
 
 
@@ -135,7 +135,7 @@ def _p(value: float | None) -> str:
 
 
 def _test(c: Comparison) -> str:
-    text = f"{test_label(c.test)}, {_sides(c)}: p = {_p(c.p_value)}"
+    text = f"{method_label(c.test)}, {_sides(c)}: p = {_p(c.p_value)}"
     if c.adjustment == "holm" and c.family_size > 1:
         text += f", {_p(c.p_adjusted)} after allowing for {c.family_size} comparisons made together (Holm)"
     return text + "."
