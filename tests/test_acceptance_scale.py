@@ -13,9 +13,7 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from acceptance_builders import DEMO, ROLES, ROOT, accounts_csv

@@ -1,6 +1,5 @@
 """The results workbook writer: formulas only where asked, text stays text, same input same bytes."""
 
-import math
 
 import openpyxl
 import pandas as pd

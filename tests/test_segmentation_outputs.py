@@ -17,7 +17,6 @@ from planner.segmentation import segment
 from planner.writers.crm import HEADERS, write_crm_csv
 from planner.writers.results import write_results_workbook
 from planner.writers.segmentation_sheets import segmentation_sheets
-from planner.writers.plan_json import segmentation_json
 from seg_helpers import accounts, make_inputs
 
 RULES = (

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from planner.inputs import ScoringRule
 from planner.segmentation import segment
-from planner.writers.segmentation_sheets import segmentation_sheets
 from planner.writers.plan_json import segmentation_json
 from seg_helpers import accounts, make_inputs, tiers
 

@@ -12,7 +12,6 @@ Fitted afresh: lam = (1 - 0.6) / (1.5 - 0.6) = 4/9, targets 18.9%, 33.3%, 47.8%.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
