@@ -11,7 +11,7 @@ import pytest
 from ops_helpers import accounts, default_slas, default_tiers
 from planner.operations import BusinessCalendar, find_outcomes, operations_report
 from planner.operations.metrics import grouped_quantiles, grr, nrr, sla_unit
-from planner.operations.wording import off_text
+from planner.report.operations_words import off_text
 
 AS_OF = dt.date(2026, 6, 30)
 

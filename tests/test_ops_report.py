@@ -18,6 +18,7 @@ from ops_helpers import accounts, default_slas, default_tiers
 from planner.operations import BusinessCalendar, OutreachRules, operations_report
 from planner.operations.metrics import grouped_quantiles
 from planner.workbook.tickets import read_tickets
+from planner.writers.plan_json import operations_json
 
 AS_OF = dt.date(2026, 6, 30)  # the end of 30 June in Berlin: 2026-06-30T22:00Z
 BERLIN = BusinessCalendar(timezone="Europe/Berlin")
@@ -111,7 +112,7 @@ def test_outreach_flags_with_their_plays(report):
 
 def test_plan_json_object_is_plain_and_stable(report):
     _, rep = report
-    doc = rep.to_dict()
+    doc = operations_json(rep)
     text = json.dumps(doc, allow_nan=False)
     assert json.loads(text) == doc
     assert doc["as_of_date"] == "2026-06-30" and doc["as_of"] == "2026-06-30T22:00:00+00:00"

@@ -18,6 +18,7 @@ from planner.errors import UserInputError
 from planner.pilots.definition import Outcome, make_pilot
 from planner.pilots.evaluate import evaluate_pilots, outcome_values
 from planner.pilots.stats import HypothesisTest, Verdict, compare_amounts, detectable_rate
+from planner.writers.plan_json import pilot_json
 
 AS_OF = dt.date(2025, 12, 31)
 IN_WINDOW = dt.date(2025, 3, 15)
@@ -122,7 +123,7 @@ def test_matched_baseline_has_one_account_per_pilot_account(renewal_case):
     (result,) = evaluate_pilots([pilot("Matched", [f"A{i:02d}" for i in range(1, 11)], baseline="matched")],
                                 accounts, tiers, outcomes, as_of=AS_OF)
     assert len(result.baseline_accounts) == 10 and not set(result.baseline_accounts) & set(result.pilot_accounts)
-    assert result.balance is not None and result.to_dict()["balance"]["smd_arr"] == result.balance.smd_arr
+    assert result.balance is not None and pilot_json(result)["balance"]["smd_arr"] == result.balance.smd_arr
 
 
 def test_holm_across_two_pilots(renewal_case):
@@ -259,8 +260,8 @@ def test_expansion_pilot_end_to_end_with_mostly_zero_amounts():
 def test_plan_json_entry_has_the_documented_keys_and_is_deterministic(renewal_case):
     accounts, tiers, outcomes = renewal_case
     pilots = [pilot("Push", [f"A{i:02d}" for i in range(1, 11)], baseline="matched")]
-    first = [r.to_dict() for r in evaluate_pilots(pilots, accounts, tiers, outcomes, as_of=AS_OF)]
-    again = [r.to_dict() for r in evaluate_pilots(pilots, accounts, tiers, outcomes, as_of=AS_OF)]
+    first = [pilot_json(r) for r in evaluate_pilots(pilots, accounts, tiers, outcomes, as_of=AS_OF)]
+    again = [pilot_json(r) for r in evaluate_pilots(pilots, accounts, tiers, outcomes, as_of=AS_OF)]
     text = json.dumps(first, allow_nan=False, sort_keys=True)
     assert text == json.dumps(again, allow_nan=False, sort_keys=True)
     entry = first[0]

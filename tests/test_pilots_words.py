@@ -11,7 +11,7 @@ import pandas as pd
 from planner.pilots.definition import make_pilot
 from planner.pilots.evaluate import evaluate_pilots
 from planner.pilots.stats import Sided, Verdict, adjust_holm, compare_amounts, compare_rates
-from planner.pilots.words import describe_comparison, describe_pilot, verdict_label
+from planner.report.pilot_words import describe_comparison, describe_pilot, verdict_label
 
 
 def test_no_detectable_difference_says_what_could_have_been_missed():

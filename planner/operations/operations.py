@@ -17,7 +17,6 @@ totals only.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,20 +26,18 @@ import pandas as pd
 
 from planner.errors import Problem
 from planner.inputs import SLA, Finance, Tier
-from planner.operations import wording
 from planner.operations.attainment import SlaAttainment, StaffingAssumptions, sla_attainment
 from planner.operations.calendar import BusinessCalendar
-from planner.operations.metrics import BusinessHours, MetricOff, Period, SegmentMetrics, segment_metrics
+from planner.operations.metrics import BusinessHours, Period, SegmentMetrics, segment_metrics
 from planner.operations.outcomes import Outcomes, find_outcomes
 from planner.operations.outreach import OutreachReport, OutreachRules, outreach_flags
 from planner.operations.ticketdata import as_of_date, as_of_instant, ticket_view
 from planner.optimization.staffing import SupportQueue
-from planner.plan_json import jsonable
 
 
 @dataclass(frozen=True)
 class OperationsNote:
-    """A fact about the data the figures were made from (a sentence: :func:`planner.operations.wording.note_text`)."""
+    """A fact about the data the figures were made from (a sentence: :func:`planner.report.operations_words.note_text`)."""
 
     code: str  # unknown_accounts | untiered_accounts | outside_window | no_sla | no_tickets | accounts_without_tier
     count: int
@@ -57,52 +54,6 @@ class OperationsReport:
     as_of: pd.Timestamp  # UTC: the moment the figures are taken at
     as_of_date: dt.date  # its calendar date (the due date of outreach tasks)
     tier_column: str
-
-    def to_dict(self) -> dict:
-        """The ``operations`` object of plan.json: plain JSON types, NaN as null, sentences beside the facts."""
-        sm = self.segment_metrics
-        att = self.sla_attainment
-        out = self.outreach
-        flags = out.flags.copy()
-        flags["reason"] = wording.reason_texts(flags) if len(flags) else []
-        flags["rule_label"] = flags["rule"].map(wording.rule_label) if len(flags) else []
-        return jsonable({
-            "as_of": self.as_of.isoformat(),
-            "as_of_date": self.as_of_date.isoformat(),
-            "tier_column": self.tier_column,
-            "period": {"start": sm.period.start.isoformat(), "end": sm.period.end.isoformat(), "days": sm.period.days},
-            "segment_metrics": {
-                "tiers": [dataclasses.asdict(s) for s in sm.tiers],
-                "engagement": [dataclasses.asdict(s) for s in sm.engagement],
-                "total": dataclasses.asdict(sm.total),
-                "off": [_off(m) for m in sm.off],
-            },
-            "sla_attainment": None if att is None else {
-                "window_days": att.window_days,
-                "cells": [dataclasses.asdict(c) for c in att.cells],
-                "worst_breaches": [dataclasses.asdict(b) for b in att.worst_breaches],
-                "staffing": [dataclasses.asdict(c) for c in att.staffing],
-                "tickets_without_sla": [{"tier": t, "severity": s, "tickets": n} for t, s, n in att.tickets_without_sla],
-            },
-            "outreach": {
-                "rules": dataclasses.asdict(out.rules),
-                "plays": dict(out.plays),
-                "accounts_checked": out.accounts_checked,
-                "flagged_accounts": out.flagged_accounts,
-                "flagged_by_tier": dict(out.flagged_by_tier),
-                "zero_usage_baseline": out.zero_usage_baseline,
-                "zero_licensed_seats": out.zero_licensed_seats,
-                "churned_not_flagged": out.churned_not_flagged,
-                "off": [_off(m) for m in out.off],
-                "flags": flags.to_dict(orient="records"),
-            },
-            "notes": [{**dataclasses.asdict(n), "text": wording.note_text(n)} for n in self.notes],
-            "outcome_problems": [str(p) for p in self.outcome_problems],
-        })
-
-
-def _off(m: MetricOff) -> dict:
-    return {**dataclasses.asdict(m), "text": wording.off_text(m)}
 
 
 def operations_report(

@@ -23,7 +23,7 @@ the tier's engagement model), the rule, the observed value, the threshold and
 its unit. An account that trips two rules has two rows. Accounts the
 ``churned`` column marks as gone are not flagged (counted in
 ``churned_not_flagged``): there is no one left to call. The sentence a person
-reads is written by :func:`planner.operations.wording.reason_text`.
+reads is written by :func:`planner.report.operations_words.reason_text`.
 """
 
 from __future__ import annotations

@@ -41,8 +41,8 @@ with Holm's method.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -96,58 +96,7 @@ class PilotResult:
     excluded: dict[str, dict[str, int]] = field(default_factory=dict)  # "pilot"/"baseline" -> reason -> count
     notes: tuple[Problem, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The pilot as plan.json carries it under ``pilots`` (keys in docs/pilots.md)."""
-        c = self.comparison
-        out: dict[str, Any] = {
-            "name": self.pilot.name,
-            "change": {"kind": self.pilot.change.kind.value, "description": self.pilot.change.description},
-            "start": self.pilot.start.isoformat(),
-            "end": self.pilot.end.isoformat(),
-            "outcome": self.pilot.outcome.value,
-            "baseline": self.pilot.baseline.value,
-            "tiers": list(self.tiers),
-        }
-        out.update(comparison_dict(c))
-        out["groups"]["pilot"] = {"accounts": len(self.pilot_accounts), **out["groups"]["pilot"]}
-        out["groups"]["baseline"] = {"accounts": len(self.baseline_accounts), **out["groups"]["baseline"]}
-        out["still_running"] = self.running
-        out["unmatched"] = list(self.unmatched)
-        out["balance"] = None if self.balance is None else asdict(self.balance)
-        out["excluded"] = {group: dict(sorted(reasons.items())) for group, reasons in sorted(self.excluded.items())}
-        out["notes"] = [str(n) for n in self.notes]
-        return out
 
-
-def comparison_dict(c: Comparison) -> dict[str, Any]:
-    """The statistical part of a pilot's plan.json entry; ``secondary`` holds the parts the same way."""
-    return {
-        "measure": c.measure.value,
-        "groups": {
-            "pilot": {"with_outcome": c.pilot_n, "value": c.pilot_value, "count": c.pilot_count},
-            "baseline": {"with_outcome": c.baseline_n, "value": c.baseline_value, "count": c.baseline_count},
-        },
-        "difference": c.difference,
-        "ci_low": c.ci_low,
-        "ci_high": c.ci_high,
-        "ci_level": c.ci_level,
-        "ci_method": c.ci_method,
-        "test": c.test.value,
-        "sided": c.sided.value,
-        "p_value": c.p_value,
-        "p_adjusted": c.p_adjusted,
-        "adjustment": c.adjustment,
-        "tests_together": c.family_size,
-        "alpha": c.alpha,
-        "detectable_effect": c.detectable_effect,
-        "detectable_unit": c.detectable_unit.value,
-        "detectable_difference": c.detectable_difference,
-        "verdict": c.verdict.value,
-        "secondary": [comparison_dict(part) for part in c.parts],
-    }
-
-
-# ----------------------------------------------------------- outcome data
 def _dates(values: pd.Series) -> pd.Series:
     """Dates (any of date, datetime, text) as tz-naive midnight timestamps; unreadable ones NaT."""
     stamps = pd.to_datetime(values, errors="coerce", utc=True)

@@ -1,7 +1,7 @@
 """Pilot statistics: compare a pilot group with its baseline, honestly.
 
 Pure functions on numbers (counts, arrays); no I/O, no clock, no sentences (the
-words are in :mod:`planner.pilots.words`). The rules are written out in
+words are in :mod:`planner.report.pilot_words`). The rules are written out in
 docs/pilots.md; in short:
 
 Rates (renewal, churn)

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from planner.operations.outreach import OutreachReport
-from planner.operations.wording import reason_texts, rule_label
+from planner.report.operations_words import reason_texts, rule_label
 from planner.writers.crm import neutralise
 
 HEADERS = ("Account ID", "Account name", "Tier", "Play", "Rule", "Reason", "Observed value", "Threshold", "Unit", "Due date")

@@ -8,6 +8,7 @@ The same plan always gives the same bytes: no timings, no dates, no absolute pat
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -17,11 +18,14 @@ import numpy as np
 import pandas as pd
 
 import planner
-from planner.report import words
+from planner.report import operations_words, words
 from planner.valuation import MARGIN_READING, Valuation, valuation
 
 if TYPE_CHECKING:
     from planner.inputs import PlanInputs
+    from planner.operations import OperationsReport
+    from planner.pilots.evaluate import PilotResult
+    from planner.pilots.stats import Comparison
     from planner.optimization import OptimizationResult
     from planner.pipeline import Plan
     from planner.segmentation import Segmentation
@@ -210,6 +214,114 @@ def diagnosis_json(diag, currency: str) -> dict:
                               "description": words.unreachable_sla_text(u)} for u in diag.unreachable_slas],
         "partial": diag.undecided,
     }
+
+
+# ------------------------------------------------------------------ operations
+
+
+def operations_json(report: OperationsReport) -> dict:
+        """The ``operations`` object of plan.json: plain JSON types, NaN as null, sentences beside the facts."""
+        sm = report.segment_metrics
+        att = report.sla_attainment
+        out = report.outreach
+        flags = out.flags.copy()
+        flags["reason"] = operations_words.reason_texts(flags) if len(flags) else []
+        flags["rule_label"] = flags["rule"].map(operations_words.rule_label) if len(flags) else []
+        return jsonable({
+            "as_of": report.as_of.isoformat(),
+            "as_of_date": report.as_of_date.isoformat(),
+            "tier_column": report.tier_column,
+            "period": {"start": sm.period.start.isoformat(), "end": sm.period.end.isoformat(), "days": sm.period.days},
+            "segment_metrics": {
+                "tiers": [dataclasses.asdict(s) for s in sm.tiers],
+                "engagement": [dataclasses.asdict(s) for s in sm.engagement],
+                "total": dataclasses.asdict(sm.total),
+                "off": [_ops_off(m) for m in sm.off],
+            },
+            "sla_attainment": None if att is None else {
+                "window_days": att.window_days,
+                "cells": [dataclasses.asdict(c) for c in att.cells],
+                "worst_breaches": [dataclasses.asdict(b) for b in att.worst_breaches],
+                "staffing": [dataclasses.asdict(c) for c in att.staffing],
+                "tickets_without_sla": [{"tier": t, "severity": s, "tickets": n} for t, s, n in att.tickets_without_sla],
+            },
+            "outreach": {
+                "rules": dataclasses.asdict(out.rules),
+                "plays": dict(out.plays),
+                "accounts_checked": out.accounts_checked,
+                "flagged_accounts": out.flagged_accounts,
+                "flagged_by_tier": dict(out.flagged_by_tier),
+                "zero_usage_baseline": out.zero_usage_baseline,
+                "zero_licensed_seats": out.zero_licensed_seats,
+                "churned_not_flagged": out.churned_not_flagged,
+                "off": [_ops_off(m) for m in out.off],
+                "flags": flags.to_dict(orient="records"),
+            },
+            "notes": [{**dataclasses.asdict(n), "text": operations_words.note_text(n)} for n in report.notes],
+            "outcome_problems": [str(p) for p in report.outcome_problems],
+        })
+
+
+def _ops_off(m) -> dict:
+    return {**dataclasses.asdict(m), "text": operations_words.off_text(m)}
+
+
+# ------------------------------------------------------------------ pilots
+
+
+def pilot_json(result: PilotResult) -> dict[str, Any]:
+    """The pilot as plan.json carries it under ``pilots`` (keys in docs/pilots.md)."""
+    c = result.comparison
+    out: dict[str, Any] = {
+        "name": result.pilot.name,
+        "change": {"kind": result.pilot.change.kind.value, "description": result.pilot.change.description},
+        "start": result.pilot.start.isoformat(),
+        "end": result.pilot.end.isoformat(),
+        "outcome": result.pilot.outcome.value,
+        "baseline": result.pilot.baseline.value,
+        "tiers": list(result.tiers),
+    }
+    out.update(comparison_json(c))
+    out["groups"]["pilot"] = {"accounts": len(result.pilot_accounts), **out["groups"]["pilot"]}
+    out["groups"]["baseline"] = {"accounts": len(result.baseline_accounts), **out["groups"]["baseline"]}
+    out["still_running"] = result.running
+    out["unmatched"] = list(result.unmatched)
+    out["balance"] = None if result.balance is None else asdict(result.balance)
+    out["excluded"] = {group: dict(sorted(reasons.items())) for group, reasons in sorted(result.excluded.items())}
+    out["notes"] = [str(n) for n in result.notes]
+    return out
+
+
+def comparison_json(c: Comparison) -> dict[str, Any]:
+    """The statistical part of a pilot's plan.json entry; ``secondary`` holds the parts the same way."""
+    return {
+        "measure": c.measure.value,
+        "groups": {
+            "pilot": {"with_outcome": c.pilot_n, "value": c.pilot_value, "count": c.pilot_count},
+            "baseline": {"with_outcome": c.baseline_n, "value": c.baseline_value, "count": c.baseline_count},
+        },
+        "difference": c.difference,
+        "ci_low": c.ci_low,
+        "ci_high": c.ci_high,
+        "ci_level": c.ci_level,
+        "ci_method": c.ci_method,
+        "test": c.test.value,
+        "sided": c.sided.value,
+        "p_value": c.p_value,
+        "p_adjusted": c.p_adjusted,
+        "adjustment": c.adjustment,
+        "tests_together": c.family_size,
+        "alpha": c.alpha,
+        "detectable_effect": c.detectable_effect,
+        "detectable_unit": c.detectable_unit.value,
+        "detectable_difference": c.detectable_difference,
+        "verdict": c.verdict.value,
+        "secondary": [comparison_json(part) for part in c.parts],
+    }
+
+
+# ----------------------------------------------------------- outcome data
+
 
 
 # ------------------------------------------------------------------ plain JSON
