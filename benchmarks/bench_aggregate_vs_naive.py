@@ -25,8 +25,8 @@ import numpy as np
 import pulp
 
 from planner.optimization.examples import example_inputs
-from planner.optimization.model import BUDGET, Spec, prepare, unit_id
 from planner.optimization.formulation import build, model_size
+from planner.optimization.model import BUDGET, Spec, prepare, unit_id
 from planner.optimization.solve import solve
 
 
@@ -92,7 +92,7 @@ def naive_model(inputs, data, budget: float, mode: str) -> pulp.LpProblem:
                 covered.append((z, data.accounts[t]))
             prob += (u.max_accounts * n - pulp.LpAffineExpression(covered) >= 0, f"cover_{uid}")
     const = 0.0
-    tier_const = {t: 0.0 for t in data.tiers}
+    tier_const = dict.fromkeys(data.tiers, 0.0)
     for (role, tier), hours in data.support_hours.items():
         r = data.roles[role]
         if r.staffing == "Automated":

@@ -71,8 +71,7 @@ def main() -> None:
     from planner.operations import operations_report
     from planner.workbook.defaults import sla_rows, tier_rows
     from planner.workbook.demo import demo_accounts
-    from planner.workbook.demo_operations import (DEMO_AS_OF, DEMO_CALENDAR, DEMO_TIMEZONE, demo_accounts_with_outcomes,
-                                                  demo_tiers, write_demo_tickets)
+    from planner.workbook.demo_operations import DEMO_AS_OF, DEMO_CALENDAR, DEMO_TIMEZONE, demo_accounts_with_outcomes, demo_tiers, write_demo_tickets
     from planner.workbook.tickets import read_tickets
 
     seconds = {"seconds": 1, "minutes": 60, "hours": 3600}

@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-
 REPEAT = 1
 
 
@@ -54,8 +53,8 @@ def bench_workbook(folder: Path, rows: int) -> None:
     import openpyxl
     import python_calamine
 
-    from planner.workbook.demo import DEMO_BUDGET
     from planner.workbook.defaults import default_content
+    from planner.workbook.demo import DEMO_BUDGET
     from planner.workbook.reader import read_inputs
     from planner.workbook.template import write_workbook
 

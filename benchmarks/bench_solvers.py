@@ -29,8 +29,8 @@ from pathlib import Path
 
 from planner.optimization import optimize
 from planner.optimization.examples import example_inputs, random_instance
-from planner.optimization.model import prepare, Spec
 from planner.optimization.formulation import build, model_size
+from planner.optimization.model import Spec, prepare
 from planner.optimization.plan import Runner, solve_plan
 
 SOLVERS = ("highs", "cbc")

@@ -21,7 +21,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 import click
 from rich.console import Console
@@ -107,7 +106,7 @@ def _print_json(document) -> None:
     sys.stdout.flush()
 
 
-def _read(book: Path, accounts: Optional[Path]):
+def _read(book: Path, accounts: Path | None):
     from planner.workbook.reader import read_inputs
 
     return read_inputs(book, accounts=accounts)
@@ -139,7 +138,7 @@ def demo(path: Path) -> None:
 @book_argument
 @accounts_option
 @json_option
-def validate(book: Path, accounts: Optional[Path], as_json: bool) -> None:
+def validate(book: Path, accounts: Path | None, as_json: bool) -> None:
     """Check the planning workbook BOOK (.xlsx or .xlsm).
 
     Exit 0 when clean, 2 with one line per problem (Sheet!Cell: what is wrong) otherwise.
@@ -182,7 +181,7 @@ def _print_notes(inputs) -> None:
 @book_argument
 @accounts_option
 @json_option
-def value(book: Path, accounts: Optional[Path], as_json: bool) -> None:
+def value(book: Path, accounts: Path | None, as_json: bool) -> None:
     """Cost per occurrence, annual cost and Assessed Service Value per service and tier of BOOK."""
     from planner.report.format import of_budget
     from planner.writers.plan_json import valuation_report
@@ -224,7 +223,7 @@ def value(book: Path, accounts: Optional[Path], as_json: bool) -> None:
 @out_option("crm_tiers.csv and the results workbook")
 @accounts_option
 @json_option
-def segment(book: Path, out: Path, accounts: Optional[Path], as_json: bool) -> None:
+def segment(book: Path, out: Path, accounts: Path | None, as_json: bool) -> None:
     """Score every account of BOOK on the four pillars and assign tiers with reasons."""
     from planner.pipeline import segment_and_write
 
@@ -243,8 +242,8 @@ def segment(book: Path, out: Path, accounts: Optional[Path], as_json: bool) -> N
 @accounts_option
 @json_option
 @plan_options
-def optimize(book: Path, out: Path, accounts: Optional[Path], as_json: bool, mode: Optional[str], solver: Optional[str],
-             budget: Optional[float], time_limit: Optional[float]) -> None:
+def optimize(book: Path, out: Path, accounts: Path | None, as_json: bool, mode: str | None, solver: str | None,
+             budget: float | None, time_limit: float | None) -> None:
     """Choose service intervals, headcount and support staffing per tier of BOOK under the budget.
 
     Exit 0 when the plan fits, 3 when no plan fits the budget and the requirements.
@@ -276,8 +275,8 @@ def optimize(book: Path, out: Path, accounts: Optional[Path], as_json: bool, mod
 @click.option("--write-back", is_flag=True, help="Also put the result sheets into BOOK itself (keeps a backup).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the run's outcome (summary, files written) as one JSON document on stdout.")
-def plan(book: Path, out: Path, accounts: Optional[Path], formats: Optional[str], mode: Optional[str], solver: Optional[str],
-         budget: Optional[float], time_limit: Optional[float], page_size: str, write_back: bool, as_json: bool) -> None:
+def plan(book: Path, out: Path, accounts: Path | None, formats: str | None, mode: str | None, solver: str | None,
+         budget: float | None, time_limit: float | None, page_size: str, write_back: bool, as_json: bool) -> None:
     """Run the whole plan on BOOK: read, validate, value, segment, optimise, and write the reports.
 
     Exit 0 when the plan fits; 3 when no plan fits the budget and the requirements
@@ -325,7 +324,7 @@ def plan(book: Path, out: Path, accounts: Optional[Path], formats: Optional[str]
 @path_argument
 @click.option("--from", "source", metavar="BOOK", type=click.Path(path_type=Path), default=None,
               help="Workbook whose inputs to carry over (default: the demo).")
-def excel(path: Path, source: Optional[Path]) -> None:
+def excel(path: Path, source: Path | None) -> None:
     """Write a macro-enabled workbook to PATH (.xlsm) with "Run optimization" and "Build report" buttons."""
     from planner.excel.build import build_macro_workbook
 

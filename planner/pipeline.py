@@ -168,7 +168,7 @@ def segment_and_write(inputs: PlanInputs, out_dir: Path, protected: Iterable[Pat
         write_results_workbook(out_dir / FILE_NAMES["xlsx"], segmentation_sheets(seg)),
     ]
     summary = segmentation_json(seg)
-    summary["accounts"] = int(len(seg.tiers))
+    summary["accounts"] = len(seg.tiers)
     summary["files"] = [p.name for p in files]
     return summary
 

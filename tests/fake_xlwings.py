@@ -90,7 +90,7 @@ class App:
 
 
 class Book:
-    _mock_caller: "Book | None" = None
+    _mock_caller: Book | None = None
 
     def __init__(self, fullname: str | Path | None = None):
         self._app = App()
@@ -127,7 +127,7 @@ class Book:
 
     # -- xlwings API
     @classmethod
-    def caller(cls) -> "Book":
+    def caller(cls) -> Book:
         if cls._mock_caller is None:
             raise RuntimeError("Book.caller() outside Excel needs set_mock_caller() first")
         return cls._mock_caller
@@ -144,7 +144,7 @@ class Book:
         return Path(self._fullname).name
 
     @property
-    def sheets(self) -> "Sheets":
+    def sheets(self) -> Sheets:
         return Sheets(self)
 
     @property
@@ -156,7 +156,7 @@ class Sheets:
     def __init__(self, book: Book):
         self._book = book
 
-    def __getitem__(self, key: int | str) -> "Sheet":
+    def __getitem__(self, key: int | str) -> Sheet:
         if isinstance(key, int):
             return self._book._sheets[key]
         for sheet in self._book._sheets:
@@ -164,7 +164,7 @@ class Sheets:
                 return sheet
         raise KeyError(key)
 
-    def __call__(self, name_or_index: int | str | "Sheet") -> "Sheet":
+    def __call__(self, name_or_index: int | str | Sheet) -> Sheet:
         if isinstance(name_or_index, Sheet):
             return name_or_index
         if isinstance(name_or_index, int):
@@ -181,10 +181,10 @@ class Sheets:
         return any(s._name.casefold() == key.casefold() for s in self._book._sheets)
 
     @property
-    def active(self) -> "Sheet":
+    def active(self) -> Sheet:
         return self._book._sheets[self._book._active]
 
-    def add(self, name: str | None = None, before: "Sheet | None" = None, after: "Sheet | None" = None) -> "Sheet":
+    def add(self, name: str | None = None, before: Sheet | None = None, after: Sheet | None = None) -> Sheet:
         sheets = self._book._sheets
         if name is not None and name.lower() in (s._name.lower() for s in sheets):
             raise ValueError("Sheet named '%s' already present in workbook" % name)
@@ -247,18 +247,18 @@ class Sheet:
     def index(self) -> int:
         return self._book._sheets.index(self) + 1
 
-    def range(self, cell1: str | tuple[int, int] | "Range", cell2: str | tuple[int, int] | "Range | None" = None) -> "Range":
+    def range(self, cell1: str | tuple[int, int] | Range, cell2: str | tuple[int, int] | Range | None = None) -> Range:
         r1, c1, r2, c2 = _bounds(cell1)
         if cell2 is not None:
             s1, d1, s2, d2 = _bounds(cell2)
             r1, c1, r2, c2 = min(r1, s1), min(c1, d1), max(r2, s2), max(c2, d2)
         return Range(self, r1, c1, r2, c2)
 
-    def __getitem__(self, item: str | tuple[int, int]) -> "Range":
+    def __getitem__(self, item: str | tuple[int, int]) -> Range:
         return self.range(item)
 
     @property
-    def used_range(self) -> "Range":
+    def used_range(self) -> Range:
         if not self._used:
             return Range(self, 1, 1, 1, 1)
         rows = [r for r, _ in self._used]
@@ -317,15 +317,15 @@ class Range:
         return f"{a}:${get_column_letter(self._c2)}${self._r2}"
 
     @property
-    def last_cell(self) -> "Range":
+    def last_cell(self) -> Range:
         return Range(self._sheet, self._r2, self._c2, self._r2, self._c2)
 
-    def resize(self, row_size: int | None = None, column_size: int | None = None) -> "Range":
+    def resize(self, row_size: int | None = None, column_size: int | None = None) -> Range:
         rows = row_size if row_size is not None else self.shape[0]
         cols = column_size if column_size is not None else self.shape[1]
         return Range(self._sheet, self._r1, self._c1, self._r1 + rows - 1, self._c1 + cols - 1, self._options)
 
-    def offset(self, row_offset: int = 0, column_offset: int = 0) -> "Range":
+    def offset(self, row_offset: int = 0, column_offset: int = 0) -> Range:
         return Range(self._sheet, self._r1 + row_offset, self._c1 + column_offset,
                      self._r2 + row_offset, self._c2 + column_offset, self._options)
 
@@ -335,7 +335,7 @@ class Range:
                 yield r, c
 
     # -- converters
-    def options(self, convert: Any = None, **options: Any) -> "Range":
+    def options(self, convert: Any = None, **options: Any) -> Range:
         if convert is not None:
             raise NotImplementedError("the fake has only the default converter")
         unknown = set(options) - _SUPPORTED_OPTIONS
@@ -434,7 +434,7 @@ class Range:
             self._sheet._used.add(key)
 
     @property
-    def font(self) -> "Font":
+    def font(self) -> Font:
         return Font(self)
 
     @property

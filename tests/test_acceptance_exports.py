@@ -20,10 +20,19 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-
 from acceptance_builders import (
-    ROLES, DEMO, ROOT, accounts_csv, feasible_demo_content, read_crm, rename_tier, second_export, tierplan, write,
+    DEMO,
+    ROLES,
+    ROOT,
+    accounts_csv,
+    feasible_demo_content,
+    read_crm,
+    rename_tier,
+    second_export,
+    tierplan,
+    write,
 )
+
 from planner.workbook.demo import demo_accounts
 
 LOSING = "High-value account losing ground"
@@ -413,7 +422,7 @@ def test_results_workbook_holds_hostile_names_as_text_cells(hostile):
         for c in row:
             if c.value in HOSTILE_NAMES or c.value in HOSTILE_IDS:
                 found[c.value] = c.data_type
-    assert found == {v: "s" for v in HOSTILE_NAMES + HOSTILE_IDS}
+    assert found == dict.fromkeys(HOSTILE_NAMES + HOSTILE_IDS, "s")
     # no cell anywhere holds a formula made of an account's name or id
     for sheet in wb:
         for row in sheet.iter_rows():

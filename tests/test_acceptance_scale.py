@@ -15,8 +15,8 @@ import subprocess
 import sys
 
 import pytest
-
 from acceptance_builders import DEMO, ROLES, ROOT, accounts_csv
+
 from planner.workbook.demo import DEMO_BUDGET, demo_accounts
 
 BIG = 100_000

@@ -17,11 +17,20 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from acceptance_builders import (
+    DEMO,
+    ROLES,
+    ROOT,
+    SIX_TIERS,
+    add_lowest_tier,
+    feasible_demo_content,
+    rename_tier,
+    six_tier_content,
+    tierplan,
+    write,
+)
 from pypdf import PdfReader
 
-from acceptance_builders import (
-    ROLES, DEMO, ROOT, SIX_TIERS, add_lowest_tier, feasible_demo_content, rename_tier, six_tier_content, tierplan, write,
-)
 from planner import schema
 from planner.errors import col_letter
 from planner.workbook.defaults import account_columns

@@ -9,8 +9,8 @@ import pytest
 from planner import cli
 from planner.errors import UserInputError
 from planner.workbook.accounts import (
-    FileLocator,
     MAX_ROW_PROBLEMS,
+    FileLocator,
     clean_accounts,
     parse_numbers,
     read_accounts_file,
@@ -30,7 +30,7 @@ def book(tmp_path_factory):
     c = default_content()
     c.finance["budget"] = 3_000_000
     acc = c.accounts
-    row = {k: None for k in acc.columns}
+    row = dict.fromkeys(acc.columns)
     row.update(account_id="S-1", name="Sheet account", arr=1000.0)
     c.accounts = pd.DataFrame([row], columns=acc.columns)
     path = tmp_path_factory.mktemp("acc") / "book.xlsx"

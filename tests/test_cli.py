@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.writers.plan_json import valuation_report
 from planner.workbook.reader import read_inputs
+from planner.writers.plan_json import valuation_report
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "workbooks" / "tierplan_demo.xlsx"

@@ -219,7 +219,7 @@ def test_no_solver_prints_to_the_terminal_and_a_failed_solve_keeps_what_it_print
                        env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert r.returncode == 0, r.stderr
     assert r.stdout == "" and r.stderr == ""
-    results, failed_status, failed_output = eval(report.read_text())  # noqa: S307 - our own repr
+    results, failed_status, failed_output = eval(report.read_text())
     # the optimum worked by hand: x = 7, y = 0.5 gives 22 (MIP); the LP gives x = 7.5, y = 0 -> 22.5
     assert [(solver, mip, status, objective) for solver, mip, status, objective, _ in results] == [
         ("highs", True, "optimal", 22.0), ("highs", False, "optimal", 22.5),

@@ -10,15 +10,15 @@ import re
 import sys
 from pathlib import Path
 
+import fake_xlwings as fake
 import pandas as pd
 import pytest
 import xlsxwriter
 from xlwings import main as xlwings_main
 
-import fake_xlwings as fake
 from planner.excel import adapter
-from planner.writers.writeback import is_stamp
 from planner.writers.results import Formula, header_label
+from planner.writers.writeback import is_stamp
 
 NOW = dt.datetime(2027, 2, 1, 10, 30, 0)
 

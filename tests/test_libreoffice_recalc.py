@@ -16,11 +16,11 @@ import pytest
 
 from planner import schema
 from planner.valuation import service_matrix, tier_summary
-from planner.writers.plan_json import valuation_report
 from planner.workbook.defaults import default_content
 from planner.workbook.demo import demo_accounts, write_demo
 from planner.workbook.reader import read_inputs
 from planner.workbook.template import SUMMARY_BUDGET_ROWS, SUMMARY_COLUMNS, summary_layout, write_template, write_workbook
+from planner.writers.plan_json import valuation_report
 
 pytestmark = pytest.mark.slow
 

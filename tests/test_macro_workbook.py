@@ -96,7 +96,7 @@ def test_buttons_on_the_guide_call_macros_that_the_vba_project_holds(built):
 
 def test_each_macro_runs_its_python_function_of_the_file_named_like_the_workbook(built):
     module = macros(built[0])["Module1"]
-    body = lambda name: re.search(rf"Sub {name}\(\)\s*\n(.*?)\nEnd Sub", module, flags=re.S).group(1).strip()  # noqa: E731
+    body = lambda name: re.search(rf"Sub {name}\(\)\s*\n(.*?)\nEnd Sub", module, flags=re.S).group(1).strip()
     assert body("RunOptimization") == 'TierPlanRun "run_optimization"'
     assert body("BuildReport") == 'TierPlanRun "build_report"'
     helper = re.search(r"Private Sub TierPlanRun\(action As String\)(.*?)End Sub", module, flags=re.S).group(1)

@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from ops_helpers import accounts, default_slas, default_tiers
+
 from planner.inputs import SLA
 from planner.operations import BusinessCalendar, StaffingAssumptions, operations_report
 from planner.operations.attainment import attainment_share

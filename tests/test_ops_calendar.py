@@ -100,14 +100,14 @@ def test_a_million_pairs_match_a_day_by_day_count_on_a_sample():
 
     tz = ZoneInfo("Europe/Berlin")
     for i in rng.choice(n, 200, replace=False):
-        a = dt.datetime.fromtimestamp(s[i] / 1e9, tz=dt.timezone.utc)
-        b = dt.datetime.fromtimestamp(e[i] / 1e9, tz=dt.timezone.utc)
+        a = dt.datetime.fromtimestamp(s[i] / 1e9, tz=dt.UTC)
+        b = dt.datetime.fromtimestamp(e[i] / 1e9, tz=dt.UTC)
         day = a.astimezone(tz).date()
         total = 0.0
         while day <= b.astimezone(tz).date():
             if day.weekday() < 5:
-                w0 = dt.datetime(day.year, day.month, day.day, 9, tzinfo=tz).astimezone(dt.timezone.utc)
-                w1 = dt.datetime(day.year, day.month, day.day, 17, tzinfo=tz).astimezone(dt.timezone.utc)
+                w0 = dt.datetime(day.year, day.month, day.day, 9, tzinfo=tz).astimezone(dt.UTC)
+                w1 = dt.datetime(day.year, day.month, day.day, 17, tzinfo=tz).astimezone(dt.UTC)
                 lo, hi = max(a, w0), min(b, w1)
                 if hi > lo:
                     total += (hi - lo).total_seconds() / 60

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from ops_helpers import default_slas, default_tiers
+
 from planner.operations import operations_report
 from planner.workbook.demo import demo_accounts
 from planner.workbook.demo_operations import (

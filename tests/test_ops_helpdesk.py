@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from ops_helpers import default_slas, default_tiers
+
 from planner.errors import UserInputError
 from planner.helpdesk.common import tier_tags
 from planner.helpdesk.zammad import zammad_calendars, zammad_slas

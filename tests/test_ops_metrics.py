@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-
 from ops_helpers import accounts, default_slas, default_tiers
+
 from planner.operations import BusinessCalendar, find_outcomes, operations_report
 from planner.operations.metrics import grouped_quantiles, grr, nrr, sla_unit
 from planner.report.operations_words import off_text

@@ -6,8 +6,8 @@ import datetime as dt
 import json
 
 import pandas as pd
-
 from ops_helpers import accounts, default_slas, default_tiers
+
 from planner.operations import BusinessCalendar, OutreachRules, operations_report
 from planner.report.operations_words import reason_text
 from planner.writers.plan_json import operations_json

@@ -7,11 +7,11 @@ import datetime as dt
 
 import openpyxl
 import pytest
-
 from ops_helpers import accounts, default_slas, default_tiers
+from test_acceptance_exports import _libreoffice_csv  # the CRM file's LibreOffice import, reused
+
 from planner.operations import operations_report
 from planner.writers.outreach import HEADERS, write_outreach_csv
-from test_acceptance_exports import _libreoffice_csv  # the CRM file's LibreOffice import, reused
 
 AS_OF = dt.date(2026, 6, 30)
 HOSTILE = (("=1+1", "=HYPERLINK(\"http://evil.example\",\"click\")"), ("+IMPORT", "@SUM(A1:A9)"), ("-99", "\tTabbed Co"),

@@ -13,8 +13,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from ops_helpers import accounts, default_slas, default_tiers
+
 from planner.operations import BusinessCalendar, OutreachRules, operations_report
 from planner.operations.metrics import grouped_quantiles
 from planner.workbook.tickets import read_tickets

@@ -20,15 +20,15 @@ from planner.inputs import SLA, Finance, Interval, PlanInputs, Role, Service, Ti
 from planner.optimization import OptimizationResult, optimize
 from planner.optimization.core import status_word
 from planner.optimization.examples import accounts_frame, example_inputs, random_instance, tier_stats_from
-from planner.optimization.model import Spec, prepare, unit_id
 from planner.optimization.formulation import build, model_size
+from planner.optimization.model import Spec, prepare, unit_id
 from planner.optimization.plan import FEASIBLE, NO_SOLUTION, OPTIMAL, Runner, solve_plan
 from planner.optimization.sensitivity import lp_objective, lp_rates
 from planner.optimization.staffing import agents_for_targets, rostered_agents
 from planner.schema import RESULT_SHEETS
+from planner.writers.plan_json import optimization_json
 from planner.writers.results import write_results_workbook
 from planner.writers.sheets import optimization_sheets
-from planner.writers.plan_json import optimization_json
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -68,7 +68,7 @@ def brute_force(inputs, tier_stats, mode, budget):
         if any(x[a] < x[b] for a, b in order_pairs):
             continue
         cost = 0.0
-        tier_cost = {t: 0.0 for t in accounts}
+        tier_cost = dict.fromkeys(accounts, 0.0)
         value = 0.0
         for iv, xi in zip(cells, x):
             role = roles[iv.role]

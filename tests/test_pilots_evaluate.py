@@ -240,7 +240,7 @@ def test_usage_change_handles_a_zero_prior_explicitly():
 def test_expansion_pilot_end_to_end_with_mostly_zero_amounts():
     accounts, tiers = accounts_and_tiers(n_a=60, n_b=0)
     ids = accounts["account_id"].tolist()
-    amounts = {a: 0.0 for a in ids}
+    amounts = dict.fromkeys(ids, 0.0)
     for a in ids[:8]:  # pilot A01-A15: 8 of 15 expand
         amounts[a] = 5_000.0
     for a in ids[15:20]:  # rest A16-A60: 5 of 45 expand

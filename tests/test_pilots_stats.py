@@ -20,9 +20,9 @@ from statsmodels.stats.proportion import (
 )
 
 from planner.pilots.stats import (
+    HypothesisTest,
     Measure,
     Sided,
-    HypothesisTest,
     Unit,
     Verdict,
     adjust_holm,

@@ -8,16 +8,16 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from seg_helpers import accounts, make_inputs, tiers
 
 from planner.inputs import ScoringRule
 from planner.schema import RESULT_SHEETS
 from planner.segmentation import Segmentation, segment
 from planner.segmentation.retier import CHURN, KEPT, LOCKED, SCORE_CUTOFF, STRATEGIC, place
 from planner.segmentation.scoring import percentile_rank
+from planner.writers.plan_json import segmentation_json
 from planner.writers.results import Formula
 from planner.writers.segmentation_sheets import segmentation_sheets
-from planner.writers.plan_json import segmentation_json
-from seg_helpers import accounts, make_inputs, tiers
 
 # Ten accounts ranked by ARR alone; bands on the number of accounts: 20% / 30% / 50%.
 # Scores are percentile ranks (rank-1)/9*100: 0, 11.11, 22.22, ..., 88.89, 100.

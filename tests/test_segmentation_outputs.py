@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
+from seg_helpers import accounts, make_inputs
 
 from planner.inputs import ScoringRule
 from planner.segmentation import segment
 from planner.writers.crm import HEADERS, write_crm_csv
 from planner.writers.results import write_results_workbook
 from planner.writers.segmentation_sheets import segmentation_sheets
-from seg_helpers import accounts, make_inputs
 
 RULES = (
     ScoringRule("Revenue", "arr", 4.0, 1),

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from seg_helpers import accounts, make_inputs, tiers
 
 from planner.inputs import ScoringRule
 from planner.segmentation import segment
 from planner.writers.plan_json import segmentation_json
-from seg_helpers import accounts, make_inputs, tiers
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PAIRS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # two runs per example
@@ -257,7 +257,7 @@ def test_results_are_identical_when_rows_are_shuffled(data):
                   margin=float(data.draw(st.integers(0, 10))), strategic_tier="Tier 2")
     a = segment(make_inputs(acc, **kwargs))
     b = segment(make_inputs(shuffled, **kwargs))
-    by_id = lambda frame: frame.set_index("account_id").sort_index()  # noqa: E731
+    by_id = lambda frame: frame.set_index("account_id").sort_index()
     pd.testing.assert_frame_equal(by_id(a.accounts), by_id(b.accounts))
     pd.testing.assert_series_equal(a.cutoffs, b.cutoffs)
     pd.testing.assert_frame_equal(a.bands, b.bands)

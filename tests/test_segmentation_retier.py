@@ -14,12 +14,12 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from seg_helpers import accounts, make_inputs, tiers
 
 from planner.inputs import ScoringRule
 from planner.segmentation import segment
-from planner.writers.segmentation_sheets import segmentation_sheets
 from planner.writers.plan_json import segmentation_json
-from seg_helpers import accounts, make_inputs, tiers
+from planner.writers.segmentation_sheets import segmentation_sheets
 
 BANDS = tiers((0.1, 0.3), (0.2, 0.5), (0.3, 0.7), basis="Accounts")
 ARR = [1_000.0 * (i + 1) for i in range(10)]

@@ -451,8 +451,8 @@ def test_demo_accounts_look_like_a_saas_customer_base():
 
 
 def test_demo_budget_is_the_one_declared(generated):
-    from planner.writers.plan_json import valuation_report
     from planner.workbook.reader import read_inputs
+    from planner.writers.plan_json import valuation_report
 
     report = valuation_report(read_inputs(generated["demo"]))
     assert report["budget"] == DEMO_BUDGET

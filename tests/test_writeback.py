@@ -20,8 +20,8 @@ from planner.errors import UserInputError
 from planner.excel.vba import shipped_vba_project
 from planner.schema import MONEY_FORMAT, PERCENT_FORMAT
 from planner.writers import writeback
-from planner.writers.writeback import WriteBackResult, write_back
 from planner.writers.results import Formula, ResultSheet
+from planner.writers.writeback import WriteBackResult, write_back
 
 NOW = dt.datetime(2027, 3, 4, 5, 6, 7)
 LATER = dt.datetime(2027, 3, 5, 9, 0, 0)

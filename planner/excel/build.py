@@ -17,7 +17,6 @@ RunPython imports, so it must be a valid Python identifier.
 
 from __future__ import annotations
 
-from planner.schema import Direction
 import io
 import keyword
 import math
@@ -28,6 +27,7 @@ from planner import schema
 from planner.errors import Problem, UserInputError
 from planner.excel.adapter import STATUS_CELL, STATUS_LABEL_CELL, STATUS_SHEET
 from planner.excel.vba import REPORT_MACRO, RUN_MACRO, tier_planner_vba_project
+from planner.schema import Direction
 
 RUN_BUTTON = {"cell": "E4", "macro": RUN_MACRO, "caption": "Run optimization"}
 REPORT_BUTTON = {"cell": "E6", "macro": REPORT_MACRO, "caption": "Build report"}
@@ -126,7 +126,7 @@ def content_from_inputs(inputs):
     """A WorkbookContent holding the same inputs (so a workbook can be rebuilt as the macro variant)."""
     from planner.workbook.defaults import WorkbookContent
 
-    yes_no = lambda b: "Yes" if b else "No"  # noqa: E731
+    yes_no = lambda b: "Yes" if b else "No"
     tiers = [
         {"name": t.name, "engagement": t.engagement, "band_basis": t.band_basis, "band_min": t.band_min,
          "band_max": t.band_max, "max_cost_share": t.max_cost_share, "description": t.description}

@@ -288,7 +288,7 @@ class CompoundFile:
         self.data = data  # entry index -> stream bytes
 
     @classmethod
-    def parse(cls, blob: bytes) -> "CompoundFile":
+    def parse(cls, blob: bytes) -> CompoundFile:
         if blob[:8] != _SIGNATURE:
             raise ValueError("not a compound file")
         sector_shift, mini_shift = struct.unpack_from("<HH", blob, 0x1E)

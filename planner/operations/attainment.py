@@ -51,7 +51,7 @@ class StaffingAssumptions:
     occupancy_cap: float = 0.85
 
     @classmethod
-    def from_finance(cls, finance: Finance) -> "StaffingAssumptions":
+    def from_finance(cls, finance: Finance) -> StaffingAssumptions:
         return cls(finance.live_hours, finance.shrinkage, finance.occupancy_cap)
 
 

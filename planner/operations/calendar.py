@@ -60,7 +60,7 @@ class BusinessCalendar:
         return (self.end_hour - self.start_hour) * 60.0
 
     @classmethod
-    def always(cls, timezone: str = "UTC") -> "BusinessCalendar":
+    def always(cls, timezone: str = "UTC") -> BusinessCalendar:
         """Every hour of every day: business minutes equal elapsed minutes."""
         return cls(weekdays=tuple(range(7)), start_hour=0.0, end_hour=24.0, timezone=timezone)
 
@@ -133,7 +133,7 @@ class BusinessClock:
         self.cum = np.concatenate([[0.0], np.cumsum(self.length)[:-1]])
 
     @classmethod
-    def covering(cls, calendar: BusinessCalendar, *columns) -> "BusinessClock":
+    def covering(cls, calendar: BusinessCalendar, *columns) -> BusinessClock:
         """A clock for every local date the given instant columns touch (missing values ignored)."""
         lo, hi = None, None
         nat = np.iinfo(np.int64).min

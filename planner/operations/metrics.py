@@ -370,7 +370,7 @@ def retention_figures(table: pd.DataFrame, off: Sequence[MetricOff] = ()) -> Ret
         arr_renewed=arr_renewed,
         logo_renewal=None if "logo_renewal" in gone else share(int(renewed.sum()), int(known.sum())),
         dollar_renewal=None if "dollar_renewal" in gone else share(arr_renewed, arr_up),
-        first_expansion_count=int(len(days)),
+        first_expansion_count=len(days),
         first_expansion_days_median=(float(np.median(days)) if len(days) and "time_to_first_expansion" not in gone else None),
     )
 
@@ -409,7 +409,7 @@ class _TicketArrays:
     times: dict  # (metric, clock) -> minutes
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, severities: Sequence[str]) -> "_TicketArrays":
+    def of(cls, frame: pd.DataFrame, severities: Sequence[str]) -> _TicketArrays:
         cats = list(frame["priority"].cat.categories)
         lookup = np.array([severities.index(c) if c in severities else -1 for c in cats] + [-1], np.int64)
         sev = lookup[np.asarray(frame["priority"].cat.codes, np.int64)]

@@ -11,9 +11,9 @@ import pandas as pd
 
 from planner.inputs import PlanInputs
 from planner.optimization import findings, tables
+from planner.optimization.formulation import build, model_size
 from planner.optimization.infeasibility import Diagnosis, diagnose
 from planner.optimization.model import Spec, prepare
-from planner.optimization.formulation import build, model_size
 from planner.optimization.plan import ERROR, FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, PlanSolution, Runner, solve_plan, solve_plans
 from planner.optimization.result import (
     FrontierLevelsOff,

@@ -145,7 +145,7 @@ def _cost(m: _Model) -> tuple[pulp.LpAffineExpression, dict[str, pulp.LpAffineEx
             terms.append((m.x[c.index], c.variable_rate * c.accounts))
         if c.tier_cost_rate * c.accounts:
             tier_terms[c.tier].append((m.x[c.index], c.tier_cost_rate * c.accounts))
-    automated, tier_support = data.support_costs() if m.include_support else (0.0, {t: 0.0 for t in data.tiers})
+    automated, tier_support = data.support_costs() if m.include_support else (0.0, dict.fromkeys(data.tiers, 0.0))
     cost = _expr(terms) + automated
     return cost, {t: _expr(tier_terms[t]) + tier_support[t] for t in data.tiers}
 

@@ -22,12 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from planner.schema import PlanningMode
-
-from planner.optimization.model import BUDGET, SUPPORT, ModelData, Spec, requirement_groups, unit_id
 from planner.optimization.formulation import build
+from planner.optimization.model import BUDGET, SUPPORT, ModelData, Spec, requirement_groups, unit_id
 from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, solve_plan
 from planner.optimization.solve import INFEASIBLE, guard_seconds, run_parallel
+from planner.schema import PlanningMode
 
 FEASIBLE_STATES = ("optimal", "feasible")  # internal statuses with a plan
 

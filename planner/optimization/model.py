@@ -12,7 +12,6 @@ costs) are written once, here, and both the formulation and :func:`evaluate` use
 
 from __future__ import annotations
 
-from planner.schema import PlanningMode, Staffing
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import pandas as pd
 from planner import schema
 from planner.inputs import CellRefs, PlanInputs, Role
 from planner.optimization.staffing import SupportQueue, support_queues
+from planner.schema import PlanningMode, Staffing
 
 MODES = (PlanningMode.MIN_COST, PlanningMode.MAX_VALUE)
 ALL_TIERS = "All tiers"
@@ -220,7 +220,7 @@ class ModelData:
         """What the support queues cost outside headcount: (Automated roles' hours at their rate,
         per tier the hours of roles that are not Named at their rate, for the guardrails)."""
         automated = 0.0
-        tier = {t: 0.0 for t in self.tiers}
+        tier = dict.fromkeys(self.tiers, 0.0)
         for (role, t), hours in self.support_hours.items():
             r = self.roles[role]
             if r.staffing == Staffing.AUTOMATED:
@@ -238,8 +238,8 @@ def _int_stats(tier_stats: pd.DataFrame, tiers: tuple[str, ...]) -> tuple[dict[s
     missing = [c for c in ("tier", "accounts", "arr") if c not in tier_stats.columns]
     if missing:
         raise ValueError(f"tier_stats lacks columns {missing}")
-    accounts = {t: 0 for t in tiers}
-    arr = {t: 0.0 for t in tiers}
+    accounts = dict.fromkeys(tiers, 0)
+    arr = dict.fromkeys(tiers, 0.0)
     for row in tier_stats.itertuples(index=False):
         name = str(row.tier)
         if name not in accounts:
@@ -436,7 +436,7 @@ class Evaluation:
 def evaluate(data: ModelData, x: Mapping[int, float], people: Mapping[str, float], include_support: bool = True) -> Evaluation:
     """Cost and value of a plan, recomputed from the data (no solver numbers)."""
     people_cost = {}
-    tier_cost = {t: 0.0 for t in data.tiers}
+    tier_cost = dict.fromkeys(data.tiers, 0.0)
     load, sload, pload = {}, {}, {}
     for u in data.units:
         uid = unit_id(data, u)

@@ -14,12 +14,12 @@ constraint satisfied.
 
 from __future__ import annotations
 
-from planner.schema import PlanningMode
 from dataclasses import dataclass, field, replace
 
-from planner.optimization.model import Evaluation, ModelData, Spec, evaluate, min_people
 from planner.optimization.formulation import Built, build
+from planner.optimization.model import Evaluation, ModelData, Spec, evaluate, min_people
 from planner.optimization.solve import ERROR, FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SolveOutcome, StatusFlags, solve
+from planner.schema import PlanningMode
 
 VALUE_TOLERANCE = 1e-6  # relative: plans within this share of the best value count as ties
 

@@ -42,11 +42,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from planner.schema import PlanningMode
-
-from planner.optimization.model import BUDGET, ModelData, Spec, guard_group, order_group, unit_id
 from planner.optimization.formulation import build
+from planner.optimization.model import BUDGET, ModelData, Spec, guard_group, order_group, unit_id
 from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, solve_plans
+from planner.schema import PlanningMode
 
 FRONTIER_SHARES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4)
 

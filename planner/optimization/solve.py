@@ -31,7 +31,6 @@ zero-padded indices so PuLP's name-sorted column order is the build order.
 
 from __future__ import annotations
 
-from planner.schema import SolverName
 import os
 import pickle
 import re
@@ -51,6 +50,7 @@ from dataclasses import dataclass, field
 import pulp
 
 from planner.options import check_solver
+from planner.schema import SolverName
 
 SOLVERS = tuple(SolverName)
 # Relative and absolute optimality gaps asked of both solvers: tight enough that

@@ -89,7 +89,7 @@ def tier_figures(inputs: PlanInputs, data: ModelData, sol: PlanSolution | None) 
 
     chosen = chosen_intervals(inputs, data, sol) if sol is not None else None
     matrix = service_matrix(inputs, intervals=chosen)
-    impact = {t: 0.0 for t in data.tiers}
+    impact = dict.fromkeys(data.tiers, 0.0)
     if sol is not None:
         for c in data.cells:
             impact[c.tier] += c.value(sol.x[c.index])

@@ -82,17 +82,17 @@ class Condition:
 
 @dataclass(frozen=True)
 class Not:
-    item: "Expr"
+    item: Expr
 
 
 @dataclass(frozen=True)
 class All:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
 class Any_:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
 
 
 Expr = Union[Condition, Not, All, Any_]

@@ -41,9 +41,9 @@ Verdict
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Sequence
 
 import numpy as np
 from scipy import stats as sps
@@ -149,7 +149,7 @@ class Comparison:
     detectable_unit: Unit = Unit.RATE
     detectable_difference: float | None = None  # the detectable effect as a difference in the measure's units
     verdict: Verdict = Verdict.NO_OUTCOME_DATA
-    parts: tuple["Comparison", ...] = ()
+    parts: tuple[Comparison, ...] = ()
 
 
 # ----------------------------------------------------------------- helpers

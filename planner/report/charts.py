@@ -22,9 +22,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from markupsafe import escape  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+from markupsafe import escape
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 FONTS = ["Carlito", "Liberation Sans", "DejaVu Sans"]
 

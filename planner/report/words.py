@@ -94,7 +94,7 @@ def unreachable_sla_text(u: UnreachableSLA) -> str:
 
 def diagnosis_summary(diag: Diagnosis, currency: str) -> str:
     """Why no plan fits and what would do, in a few sentences."""
-    m = lambda v: fmt.money(v, currency)  # noqa: E731
+    m = lambda v: fmt.money(v, currency)
     parts = []
     if diag.only_the_budget and diag.cheapest_plan is not None:
         parts.append(
@@ -133,7 +133,7 @@ def diagnosis_summary(diag: Diagnosis, currency: str) -> str:
 
 def binding_text(b: Binding, currency: str) -> tuple[str, str, str]:
     """(constraint, kind, detail) of a binding limit."""
-    m = lambda v: fmt.money(v, currency)  # noqa: E731
+    m = lambda v: fmt.money(v, currency)
     if isinstance(b, BudgetBinds):
         return ("Annual CS budget", "budget",
                 f"Uses {m(b.used)} of {m(b.budget)}; {m(b.step)} more would buy {m(b.gain)} more expected ARR impact.")
@@ -164,7 +164,7 @@ def binding_text(b: Binding, currency: str) -> tuple[str, str, str]:
 
 
 def trade_off_text(t: TradeOff, currency: str) -> str:
-    m = lambda v: fmt.money(v, currency)  # noqa: E731
+    m = lambda v: fmt.money(v, currency)
     lead = "If intervals may move (max_value): " if getattr(t, "if_intervals_move", False) else ""
     if isinstance(t, BudgetShortfall):
         rest = (f"or {t.extra_people} more people funded elsewhere." if t.extra_people else "headcount alone cannot close the gap.")

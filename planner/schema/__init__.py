@@ -7,9 +7,9 @@
 ``from planner import schema`` gives all three under one name.
 """
 
-from planner.schema.choices import *  # noqa: F401,F403
+from planner.schema.choices import *  # noqa: F403
 from planner.schema.choices import NO_WORDS, YES_WORDS, values  # noqa: F401
-from planner.schema.results import *  # noqa: F401,F403
+from planner.schema.results import *  # noqa: F403
 from planner.schema.results import header_label, result_spec  # noqa: F401
-from planner.schema.sheets import *  # noqa: F401,F403
+from planner.schema.sheets import *  # noqa: F403
 from planner.schema.sheets import sheet_by_name  # noqa: F401

@@ -12,12 +12,7 @@ from planner.inputs import PlanInputs, Tier
 from planner.schema import PILLARS
 from planner.segmentation import breakdown as bd
 from planner.segmentation import columns as cols
-from planner.segmentation.reasons import build_reasons
-from planner.segmentation.retier import place
-from planner.segmentation.scoring import numeric_values, percentile_rank, pillar_key, score_accounts
 from planner.segmentation.anchor import infer_previous_cutoffs
-from planner.segmentation.reasons import join as join_text
-from planner.segmentation.tiering import band_report, choose_cutoffs, keep_previous_cutoffs
 from planner.segmentation.findings import (
     CHANGE_COLUMNS,
     band_message,
@@ -29,6 +24,11 @@ from planner.segmentation.findings import (
     mover_table,
     points,
 )
+from planner.segmentation.reasons import build_reasons
+from planner.segmentation.reasons import join as join_text
+from planner.segmentation.retier import place
+from planner.segmentation.scoring import numeric_values, percentile_rank, pillar_key, score_accounts
+from planner.segmentation.tiering import band_report, choose_cutoffs, keep_previous_cutoffs
 
 DRIFT_MIN_POINTS = 5.0
 

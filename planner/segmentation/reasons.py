@@ -97,7 +97,7 @@ def build_reasons(
     def diff(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], pa.Array]:
         return lambda idx: numbers(np.abs(fn(idx)))
 
-    s = lambda idx: numbers(bins[idx])  # noqa: E731
+    s = lambda idx: numbers(bins[idx])
     m = f"{margin_bins / 100:g}"
     up1 = final - 1
     prev_up = previous - 1
@@ -129,7 +129,7 @@ def build_reasons(
 
     margin_clause_up = f", at least the {m}-point re-tiering margin." if margin_bins > 0 else "."
     margin_clause_down = f", more than the {m}-point re-tiering margin." if margin_bins > 0 else "."
-    reason_of_lock = lambda idx: lock_reason.take(pa.array(idx))  # noqa: E731
+    reason_of_lock = lambda idx: lock_reason.take(pa.array(idx))
     templates: dict[int, Sequence[Part]] = {
         1: ("Score ", s, " is at or above the ", tier(final), " cut-off of ", cut_of(final), "."),
         2: ("Score ", s, " is between the ", tier(final), " cut-off of ", cut_of(final), " and the ", tier(up1), " cut-off of ", cut_of(up1), "."),

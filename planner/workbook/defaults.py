@@ -84,7 +84,7 @@ class WorkbookContent:
             raise KeyError(f"no row list for sheet {name!r}")
         return getattr(self, attr)
 
-    def copy(self) -> "WorkbookContent":
+    def copy(self) -> WorkbookContent:
         """A deep copy: edit the copy's rows without touching the original."""
         return WorkbookContent(
             tiers=copy.deepcopy(self.tiers),

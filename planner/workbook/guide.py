@@ -52,9 +52,9 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
     if content is not None and isinstance(content.finance.get("margin"), (int, float)):
         margin = float(content.finance["margin"])
     unprotected = [s.name for s in schema.INPUT_SHEETS if s.name not in protected]
-    H = lambda label: Line("heading", label)  # noqa: E731
-    T = lambda label, text: Line("text", label, text)  # noqa: E731
-    S = lambda label, text: Line("small", label, text)  # noqa: E731
+    H = lambda label: Line("heading", label)
+    T = lambda label, text: Line("text", label, text)
+    S = lambda label, text: Line("small", label, text)
     B = Line("blank")
     out: list[Line] = []
 

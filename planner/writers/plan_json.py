@@ -24,9 +24,9 @@ from planner.valuation import MARGIN_READING, Valuation, valuation
 if TYPE_CHECKING:
     from planner.inputs import PlanInputs
     from planner.operations import OperationsReport
+    from planner.optimization import OptimizationResult
     from planner.pilots.evaluate import PilotResult
     from planner.pilots.stats import Comparison
-    from planner.optimization import OptimizationResult
     from planner.pipeline import Plan
     from planner.segmentation import Segmentation
 
@@ -109,7 +109,7 @@ def segmentation_json(seg: Segmentation) -> dict:
     flags = seg.drift["flag"].value_counts() if len(seg.drift) else pd.Series(dtype=int)
     return jsonable(
         {
-            "accounts": int(len(acc)),
+            "accounts": len(acc),
             "tiers": list(seg.tier_names),
             "cutoffs": {k: float(v) for k, v in seg.cutoffs.items()},
             "cutoff_method": seg.cutoff_method,

@@ -58,7 +58,8 @@ from xml.sax.saxutils import escape as _xml_escape
 
 import pandas as pd
 
-from planner.errors import Problem, UserInputError, col_letter as _col
+from planner.errors import Problem, UserInputError
+from planner.errors import col_letter as _col
 from planner.schema import MONEY2_FORMAT, MONEY_FORMAT, PERCENT_FORMAT, RESULT_SHEETS
 from planner.writers.layout import (
     STAMP_PREFIX,
@@ -198,7 +199,7 @@ class _Package:
         self.names = {i.filename for i in self.infos}
 
     @classmethod
-    def open(cls, path: Path) -> "_Package":
+    def open(cls, path: Path) -> _Package:
         try:
             with zipfile.ZipFile(path) as zf:
                 pkg = cls(path, zf)
@@ -259,7 +260,7 @@ class _Package:
         part = self.rel_part(REL_STYLES)
         return self.read(part) if part and part in self.names else None
 
-    def _shared_strings(self) -> "_SharedStrings":
+    def _shared_strings(self) -> _SharedStrings:
         part = self.rel_part(REL_SHARED_STRINGS)
         return _SharedStrings(self.read(part) if part and part in self.names else None)
 
@@ -479,7 +480,7 @@ def _backup(book: Path, now: _dt.datetime) -> Path:
 # ------------------------------------------------------------------ sheet XML
 
 
-def render_sheet_xml(layout: SheetRows, styles: "_StylePicker") -> bytes:
+def render_sheet_xml(layout: SheetRows, styles: _StylePicker) -> bytes:
     """A complete worksheet part for one result sheet (inline strings, no shared strings)."""
     bold = styles.bold
     col_styles = [styles.for_format(f) for f in layout.formats]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from planner.report import charts
+from planner.report import charts, words
 from planner.report import format as fmt
-from planner.report import words
 from planner.report.blocks import budget_source, chart_symbol, figure, make_row, make_table
 from planner.report.view import PlanView, records
 from planner.schema import PlanningMode

@@ -9,6 +9,7 @@ from planner.report.blocks import and_list, budget_source, make_row, make_table,
 from planner.report.view import PlanView
 from planner.schema import PlanningMode
 
+
 def build(p: PlanView) -> dict:
     cur, opt, diag = p.cur, p.opt, p.diagnosis
     totals = p.val.totals
