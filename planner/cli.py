@@ -66,7 +66,7 @@ def plan_options(command):
     """The options that change how a plan is computed (mode, solver, budget, time limit)."""
     for decorator in reversed((
         click.option("--mode", metavar="min_cost|max_value", default=None, help="Planning mode (default: the Finance sheet's)."),
-        click.option("--solver", metavar="highs|cbc", default=None, help="Solver (default: the Finance sheet's)."),
+        click.option("--solver", metavar="highs|cbc|scipy", default=None, help="Solver (default: the Finance sheet's)."),
         click.option("--budget", metavar="AMOUNT", type=float, default=None,
                      help="Annual budget to plan with instead of the Finance sheet's."),
         click.option("--time-limit", "time_limit", metavar="SECONDS", type=float, default=None,

@@ -30,7 +30,7 @@ class PlanOptions:
     """Overrides of the workbook's Finance settings, from the CLI or the button."""
 
     mode: str | None = None  # "min_cost" | "max_value"
-    solver: str | None = None  # "highs" | "cbc"
+    solver: str | None = None  # "highs" | "cbc" | "scipy"
     budget: float | None = None
     time_limit: float | None = None
     page_size: str = "A4"  # PDF: "A4" | "Letter"
@@ -39,8 +39,8 @@ class PlanOptions:
         problems = []
         if self.mode is not None and self.mode not in ("min_cost", "max_value"):
             problems.append(f"--mode {self.mode!r} is not a planning mode (use min_cost or max_value)")
-        if self.solver is not None and self.solver not in ("highs", "cbc"):
-            problems.append(f"--solver {self.solver!r} is not a solver (use highs or cbc)")
+        if self.solver is not None and self.solver not in ("highs", "cbc", "scipy"):
+            problems.append(f"--solver {self.solver!r} is not a solver (use highs, cbc or scipy)")
         if self.budget is not None and not self.budget > 0:
             problems.append(f"--budget {self.budget:g} must be a positive amount")
         if self.time_limit is not None and not self.time_limit > 0:

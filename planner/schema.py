@@ -47,7 +47,7 @@ SEVERITIES = ("Urgent", "High", "Normal", "Low")
 TARGET_UNITS = ("seconds", "minutes", "hours")
 DIRECTIONS = ("Higher raises tier", "Lower raises tier")
 PLANNING_MODES = ("min_cost", "max_value")
-SOLVERS = ("highs", "cbc")
+SOLVERS = ("highs", "cbc", "scipy")
 
 MIN_TIERS = 2
 MAX_TIERS = 6

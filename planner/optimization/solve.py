@@ -51,7 +51,7 @@ import pulp
 
 from planner.errors import Problem, UserInputError
 
-SOLVERS = ("highs", "cbc")
+SOLVERS = ("highs", "cbc", "scipy")
 # Relative and absolute optimality gaps asked of both solvers: tight enough that
 # the brute-force tests see exact optima, loose enough to stop on ties.
 REL_GAP = 1e-7
@@ -128,7 +128,7 @@ def check_solver(name: str | None) -> str:
     """Validate a solver option; UserInputError names the choices."""
     key = (name or "").strip().lower()
     if key not in SOLVERS:
-        raise UserInputError(Problem("solver option", f"{name!r} is not a solver", "use highs or cbc"))
+        raise UserInputError(Problem("solver option", f"{name!r} is not a solver", "use highs, cbc or scipy"))
     return key
 
 
@@ -262,6 +262,13 @@ def _solve_here(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool,
 
 def _solve_quietly(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool, retry_cbc: bool) -> SolveOutcome:
     """Solve in this process and translate the result. Never raises for solver outcomes."""
+    if solver == "scipy":  # SciPy's HiGHS in-process: no binary, no files (planner/optimization/scipy_solve.py)
+        try:
+            from planner.optimization.scipy_solve import solve_scipy
+
+            return solve_scipy(prob, time_limit, mip)
+        except Exception as exc:
+            return SolveOutcome(ERROR, solver, sense=prob.sense, message=f"{type(exc).__name__}: {exc}")
     workdir = tempfile.mkdtemp(prefix="tierplan-solve-")
     try:
         log_path = os.path.join(workdir, "cbc.log") if solver == "cbc" else None
