@@ -273,19 +273,24 @@ def optimize(book: Path, out: Path, accounts: Optional[Path], as_json: bool, mod
               help="Comma-separated subset of html,pdf,xlsx,csv,json (default: all).")
 @plan_options
 @click.option("--page-size", metavar="A4|Letter", default="A4", show_default=True, help="PDF page size.")
+@click.option("--pdf-engine", "pdf_engine", metavar="weasyprint|chromium", default=None,
+              help="PDF engine (default: WeasyPrint when it loads, else Edge, Chrome or Chromium headless).")
 @click.option("--write-back", is_flag=True, help="Also put the result sheets into BOOK itself (keeps a backup).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the run's outcome (summary, files written) as one JSON document on stdout.")
 def plan(book: Path, out: Path, accounts: Optional[Path], formats: Optional[str], mode: Optional[str], solver: Optional[str],
-         budget: Optional[float], time_limit: Optional[float], page_size: str, write_back: bool, as_json: bool) -> None:
+         budget: Optional[float], time_limit: Optional[float], page_size: str, pdf_engine: Optional[str], write_back: bool,
+         as_json: bool) -> None:
     """Run the whole plan on BOOK: read, validate, value, segment, optimise, and write the reports.
 
     Exit 0 when the plan fits; 3 when no plan fits the budget and the requirements
     (the report is still written and says what must give).
     """
     from planner.pipeline import PlanOptions, build_plan, guard_outputs, parse_formats, write_outputs
+    from planner.report.pdf_chromium import check_engine
 
     chosen = parse_formats(formats)
+    pdf_engine = check_engine(pdf_engine)
     options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, page_size=page_size)
     options.check()
     guard_outputs(out, (book, accounts), chosen)
@@ -297,7 +302,7 @@ def plan(book: Path, out: Path, accounts: Optional[Path], formats: Optional[str]
     with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
         inputs = _read(book, accounts)
         the_plan = build_plan(inputs, options, progress=step)
-        written = write_outputs(the_plan, out, chosen, progress=step)
+        written = write_outputs(the_plan, out, chosen, progress=step, pdf_engine=pdf_engine, warn=_say)
         if write_back:
             from planner.pipeline import write_back_results
 
