@@ -330,14 +330,24 @@ def plan(book: Path, out: Path, accounts: Optional[Path], formats: Optional[str]
 @path_argument
 @click.option("--from", "source", metavar="BOOK", type=click.Path(path_type=Path), default=None,
               help="Workbook whose inputs to carry over (default: the demo).")
-def excel(path: Path, source: Optional[Path]) -> None:
+@click.option("--interpreter", metavar="EXE", default=None,
+              help="Python the buttons start, written to the xlwings.conf sheet (default: this Python on Windows or macOS).")
+def excel(path: Path, source: Optional[Path], interpreter: Optional[str]) -> None:
     """Write a macro-enabled workbook to PATH (.xlsm) with "Run optimization" and "Build report" buttons."""
     from planner.excel.build import build_macro_workbook
+    from planner.excel.conf import interpreter_for
 
     _refuse_overwrite(path)
-    written = build_macro_workbook(path, source=source)
+    written = build_macro_workbook(path, source=source, interpreter=interpreter)
     for p in written:
         console.print(f"Wrote {p}", markup=False)
+    chosen = interpreter_for(interpreter)
+    if chosen is None:
+        _say("The workbook names no Python for Excel (this machine is neither Windows nor macOS): on the Excel machine run "
+             "scripts/setup-excel-windows.ps1 or scripts/setup-excel-macos.sh, or build with --interpreter PATH.")
+    else:
+        _say(f"The buttons will start {chosen.path} ({chosen.key} in the xlwings.conf sheet); check the set-up with "
+             f"`tierplan doctor {path}`.")
 
 
 def _refuse_overwrite(path: Path) -> None:
