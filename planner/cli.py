@@ -350,6 +350,23 @@ def excel(path: Path, source: Optional[Path], interpreter: Optional[str]) -> Non
              f"`tierplan doctor {path}`.")
 
 
+@app.command(short_help="Check everything the Excel buttons need on this machine.")
+@click.argument("book", metavar="BOOK", required=False, default=None)
+def doctor(book: Optional[str]) -> None:
+    """Check what the buttons of BOOK (a .xlsm built by `tierplan excel`) need: the Python it starts, TierPlan and
+    xlwings in it, the versions, tierplan_buttons.py, where the workbook is, a PDF engine.
+
+    One line per check; exit 0 when all is well, 2 when something needs fixing.
+    """
+    from planner.excel.doctor import diagnose, finding_lines
+
+    findings = diagnose(book)
+    for line in finding_lines(findings):
+        console.print(line, markup=False)
+    if any(not f.ok for f in findings):
+        raise SystemExit(EXIT_USER_ERROR)
+
+
 def _refuse_overwrite(path: Path) -> None:
     if path.exists():
         raise UserInputError(f"{path} already exists; TierPlan does not overwrite your files (choose another name or remove it)")
