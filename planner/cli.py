@@ -351,7 +351,7 @@ def excel(path: Path, source: Optional[Path], interpreter: Optional[str]) -> Non
 
 
 @app.command(short_help="Check everything the Excel buttons need on this machine.")
-@click.argument("book", metavar="BOOK", required=False, default=None)
+@click.argument("book", metavar="[BOOK]", required=False, default=None)
 def doctor(book: Optional[str]) -> None:
     """Check what the buttons of BOOK (a .xlsm built by `tierplan excel`) need: the Python it starts, TierPlan and
     xlwings in it, the versions, tierplan_buttons.py, where the workbook is, a PDF engine.
