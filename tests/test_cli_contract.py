@@ -171,7 +171,7 @@ def test_help_shows_readable_placeholders_not_type_names(name):
     usage = text.splitlines()[0]
     for param in command.params:
         if isinstance(param, click.Argument):
-            assert param.metavar in ("BOOK", "PATH") and usage.endswith(param.metavar)
+            assert param.metavar in ("BOOK", "PATH", "[BOOK]") and usage.endswith(param.metavar)  # [BOOK]: optional
         elif not param.is_flag and param.name != "help":
             assert param.metavar, (name, param.name)
             assert f"{param.opts[0]} {param.metavar}" in text, (name, param.opts[0])
