@@ -259,7 +259,7 @@ def account_detail(plan) -> dict:
 
 def _solver_label(opt: Mapping) -> str:
     solver = (opt.get("solver") or "").lower()
-    return {"highs": "HiGHS", "cbc": "CBC"}.get(solver, solver.upper() or "the optimizer")
+    return {"highs": "HiGHS", "cbc": "CBC", "scipy": "SciPy's HiGHS"}.get(solver, solver.upper() or "the optimizer")
 
 
 # ----------------------------------------------------------------- 1 summary
