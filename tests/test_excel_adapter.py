@@ -286,12 +286,18 @@ def test_second_run_replaces_the_sheets_and_sees_hand_edits(small_book):
     assert _stamp(_grid(book.sheets["Plan"])).startswith("Written by TierPlan on 2027-02-01 11:30")
 
 
+def _type_text_into_loaded_cost(book, texts: list[str]) -> int:
+    """Type texts into the Roles sheet's "Loaded annual cost" column from row 5 down; returns that column's number."""
+    roles = book.sheets["Roles"]
+    col = roles.range("A4:F4").value.index("Loaded annual cost") + 1
+    for i, text in enumerate(texts):
+        roles.range((5 + i, col)).value = "'" + text
+    return col
+
+
 def test_mistakes_in_the_workbook_arrive_as_an_alert_naming_sheet_and_cell(small_book):
     book = small_book
-    roles = book.sheets["Roles"]
-    header = roles.range("A4:F4").value
-    col = header.index("Loaded annual cost") + 1
-    roles.range((5, col)).value = "'a lot"
+    col = _type_text_into_loaded_cost(book, ["a lot"])
     sheets_before = [s.name for s in book.sheets]
     assert adapter.run_optimization(book, now=NOW) is None
     (prompt, title), = book.app._alerts
@@ -315,11 +321,7 @@ def test_a_sheet_of_the_users_named_plan_is_not_overwritten(small_book):
 
 def test_several_mistakes_arrive_in_one_alert_listing_every_cell(small_book):
     book = small_book
-    roles = book.sheets["Roles"]
-    header = roles.range("A4:F4").value
-    col = header.index("Loaded annual cost") + 1
-    roles.range((5, col)).value = "'a lot"
-    roles.range((6, col)).value = "'even more"
+    col = _type_text_into_loaded_cost(book, ["a lot", "even more"])
     assert adapter.run_optimization(book, now=NOW) is None
     (prompt, _), = book.app._alerts  # one alert, not one per problem
     assert prompt.startswith("TierPlan found 2 problems in this workbook. Nothing was changed.")
