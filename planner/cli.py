@@ -65,7 +65,7 @@ def plan_options(command):
     """The options that change how a plan is computed (mode, solver, budget, time limit)."""
     for decorator in reversed((
         click.option("--mode", metavar="min_cost|max_value", default=None, help="Planning mode (default: the Finance sheet's)."),
-        click.option("--solver", metavar="highs|cbc", default=None, help="Solver (default: the Finance sheet's)."),
+        click.option("--solver", metavar="highs|cbc|scipy", default=None, help="Solver (default: the Finance sheet's)."),
         click.option("--budget", metavar="AMOUNT", type=float, default=None,
                      help="Annual budget to plan with instead of the Finance sheet's."),
         click.option("--time-limit", "time_limit", metavar="SECONDS", type=float, default=None,
@@ -272,11 +272,14 @@ def optimize(book: Path, out: Path, accounts: Path | None, as_json: bool, mode: 
               help="Comma-separated subset of html,pdf,xlsx,csv,json (default: all).")
 @plan_options
 @click.option("--page-size", metavar="A4|Letter", default="A4", show_default=True, help="PDF page size.")
+@click.option("--pdf-engine", "pdf_engine", metavar="weasyprint|chromium", default=None,
+              help="PDF engine (default: WeasyPrint when it loads, else Edge, Chrome or Chromium headless).")
 @click.option("--write-back", is_flag=True, help="Also put the result sheets into BOOK itself (keeps a backup).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the run's outcome (summary, files written) as one JSON document on stdout.")
 def plan(book: Path, out: Path, accounts: Path | None, formats: str | None, mode: str | None, solver: str | None,
-         budget: float | None, time_limit: float | None, page_size: str, write_back: bool, as_json: bool) -> None:
+         budget: float | None, time_limit: float | None, page_size: str, pdf_engine: str | None, write_back: bool,
+         as_json: bool) -> None:
     """Run the whole plan on BOOK: read, validate, value, segment, optimise, and write the reports.
 
     Exit 0 when the plan fits; 3 when no plan fits the budget and the requirements
@@ -284,8 +287,10 @@ def plan(book: Path, out: Path, accounts: Path | None, formats: str | None, mode
     """
     from planner.options import PlanOptions
     from planner.pipeline import build_plan, guard_outputs, parse_formats, write_outputs
+    from planner.report.pdf_chromium import check_engine
 
     chosen = parse_formats(formats)
+    pdf_engine = check_engine(pdf_engine)
     options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, page_size=page_size).check()
     guard_outputs(out, (book, accounts), chosen)
     if write_back:
@@ -296,7 +301,7 @@ def plan(book: Path, out: Path, accounts: Path | None, formats: str | None, mode
     with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
         inputs = _read(book, accounts)
         the_plan = build_plan(inputs, options, progress=step)
-        written = write_outputs(the_plan, out, chosen, progress=step)
+        written = write_outputs(the_plan, out, chosen, progress=step, pdf_engine=pdf_engine, warn=_say)
         if write_back:
             from planner.pipeline import write_back_results
 
@@ -324,14 +329,41 @@ def plan(book: Path, out: Path, accounts: Path | None, formats: str | None, mode
 @path_argument
 @click.option("--from", "source", metavar="BOOK", type=click.Path(path_type=Path), default=None,
               help="Workbook whose inputs to carry over (default: the demo).")
-def excel(path: Path, source: Path | None) -> None:
+@click.option("--interpreter", metavar="EXE", default=None,
+              help="Python the buttons start, written to the xlwings.conf sheet (default: this Python on Windows or macOS).")
+def excel(path: Path, source: Path | None, interpreter: str | None) -> None:
     """Write a macro-enabled workbook to PATH (.xlsm) with "Run optimization" and "Build report" buttons."""
     from planner.excel.build import build_macro_workbook
+    from planner.excel.conf import interpreter_for
 
     _refuse_overwrite(path)
-    written = build_macro_workbook(path, source=source)
+    written = build_macro_workbook(path, source=source, interpreter=interpreter)
     for p in written:
         console.print(f"Wrote {p}", markup=False)
+    chosen = interpreter_for(interpreter)
+    if chosen is None:
+        _say("The workbook names no Python for Excel (this machine is neither Windows nor macOS): on the Excel machine run "
+             "scripts/setup-excel-windows.ps1 or scripts/setup-excel-macos.sh, or build with --interpreter PATH.")
+    else:
+        _say(f"The buttons will start {chosen.path} ({chosen.key} in the xlwings.conf sheet); check the set-up with "
+             f"`tierplan doctor {path}`.")
+
+
+@app.command(short_help="Check everything the Excel buttons need on this machine.")
+@click.argument("book", metavar="[BOOK]", required=False, default=None)
+def doctor(book: str | None) -> None:
+    """Check what the buttons of BOOK (a .xlsm built by `tierplan excel`) need: the Python it starts, TierPlan and
+    xlwings in it, the versions, tierplan_buttons.py, where the workbook is, a PDF engine.
+
+    One line per check; exit 0 when all is well, 2 when something needs fixing.
+    """
+    from planner.excel.doctor import diagnose, finding_lines
+
+    findings = diagnose(book)
+    for line in finding_lines(findings):
+        console.print(line, markup=False)
+    if any(not f.ok for f in findings):
+        raise SystemExit(EXIT_USER_ERROR)
 
 
 @app.command(short_help="Write the SLAs as Zendesk or Zammad SLA policies.")

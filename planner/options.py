@@ -20,11 +20,16 @@ PAGE_SIZES = ("A4", "Letter")
 COMMAND_LINE = "command line"
 
 
+def choice_list(words: tuple[str, ...]) -> str:
+    """"a or b", "a, b or c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 def check_mode(mode: str | None, where: str = "mode option") -> PlanningMode:
     """A planning mode from its name (any case, surrounding spaces ignored); UserInputError names the choices."""
     key = (mode or "").strip().lower()
     if key not in values(PlanningMode):
-        raise UserInputError(Problem(where, f"{mode!r} is not a planning mode", "use " + " or ".join(values(PlanningMode))))
+        raise UserInputError(Problem(where, f"{mode!r} is not a planning mode", "use " + choice_list(values(PlanningMode))))
     return PlanningMode(key)
 
 
@@ -32,7 +37,7 @@ def check_solver(name: str | None, where: str = "solver option") -> SolverName:
     """A solver from its name (any case, surrounding spaces ignored); UserInputError names the choices."""
     key = (name or "").strip().lower()
     if key not in values(SolverName):
-        raise UserInputError(Problem(where, f"{name!r} is not a solver", "use " + " or ".join(values(SolverName))))
+        raise UserInputError(Problem(where, f"{name!r} is not a solver", "use " + choice_list(values(SolverName))))
     return SolverName(key)
 
 
@@ -56,11 +61,11 @@ class PlanOptions:
         problems: list[Problem] = []
         mode, solver = self.mode, self.solver
         if mode is not None and str(mode).strip().lower() not in values(PlanningMode):
-            problems.append(Problem(where, f"{flag('mode')} {str(self.mode)!r} is not a planning mode", "use " + " or ".join(values(PlanningMode))))
+            problems.append(Problem(where, f"{flag('mode')} {str(self.mode)!r} is not a planning mode", "use " + choice_list(values(PlanningMode))))
         elif mode is not None:
             mode = PlanningMode(str(mode).strip().lower())
         if solver is not None and str(solver).strip().lower() not in values(SolverName):
-            problems.append(Problem(where, f"{flag('solver')} {str(self.solver)!r} is not a solver", "use " + " or ".join(values(SolverName))))
+            problems.append(Problem(where, f"{flag('solver')} {str(self.solver)!r} is not a solver", "use " + choice_list(values(SolverName))))
         elif solver is not None:
             solver = SolverName(str(solver).strip().lower())
         if self.budget is not None and not (self.budget > 0 and math.isfinite(self.budget)):
@@ -68,7 +73,7 @@ class PlanOptions:
         if self.time_limit is not None and not (self.time_limit > 0 and math.isfinite(self.time_limit)):
             problems.append(Problem(where, f"{flag('time-limit')} {self.time_limit:g} is not a usable time limit", "a positive number of seconds"))
         if self.page_size not in PAGE_SIZES:
-            problems.append(Problem(where, f"{flag('page-size')} {self.page_size!r} is not a page size", "use " + " or ".join(PAGE_SIZES)))
+            problems.append(Problem(where, f"{flag('page-size')} {self.page_size!r} is not a page size", "use " + choice_list(PAGE_SIZES)))
         if problems:
             raise UserInputError(problems)
         return replace(self, mode=mode, solver=solver)

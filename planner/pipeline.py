@@ -91,8 +91,13 @@ def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(f for f in ALL_FORMATS if f in items)
 
 
-def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMATS, progress: Progress | None = None) -> list[Path]:
-    """Write the chosen files of a plan into out_dir; returns their paths."""
+def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMATS, progress: Progress | None = None,
+                  pdf_engine: str | None = None, warn: Callable[[str], None] | None = None) -> list[Path]:
+    """Write the chosen files of a plan into out_dir; returns their paths.
+
+    ``pdf_engine``: see planner.report.write_pdf. When no engine can print the PDF, the HTML report is
+    written (even if not asked for), ``warn`` gets a message saying how to get the PDF, and the run goes on.
+    """
     from planner.writers.results import write_results_workbook
 
     step = progress or (lambda name: None)
@@ -123,8 +128,19 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
             path.write_text(html, encoding="utf-8")
             written.append(path)
         if "pdf" in formats:
+            from planner.report.pdf_chromium import PdfEngineUnavailable
+
             step("Rendering PDF")
-            written.append(write_pdf(plan, out_dir / FILE_NAMES["pdf"], page_size=plan.options.page_size, html=html))
+            try:
+                written.append(write_pdf(plan, out_dir / FILE_NAMES["pdf"], page_size=plan.options.page_size, html=html,
+                                         engine=pdf_engine))
+            except PdfEngineUnavailable as exc:
+                (out_dir / FILE_NAMES["pdf"]).unlink(missing_ok=True)  # an older run's PDF would not match this plan
+                if "html" not in formats:
+                    path = out_dir / FILE_NAMES["html"]
+                    path.write_text(html, encoding="utf-8")
+                    written.append(path)
+                (warn or (lambda text: None))(str(exc))
     return written
 
 

@@ -69,6 +69,8 @@ class App:
         self._alerts: list[tuple[str, str | None]] = []
         self._screen_updating = True
         self._screen_updating_log: list[bool] = []
+        self._status_bar: str | bool = False  # False: Excel has control of the status bar
+        self._status_bar_log: list[str | bool] = []
 
     def alert(self, prompt: str, title: str | None = None, buttons: str = "ok", mode: str | None = None, callback: str | None = None) -> str | None:
         if buttons != "ok" or mode is not None or callback is not None:
@@ -84,6 +86,18 @@ class App:
     def screen_updating(self, value: bool) -> None:
         self._screen_updating = bool(value)
         self._screen_updating_log.append(bool(value))
+
+    @property
+    def status_bar(self) -> str | bool:
+        """Excel's status bar text, or False when Excel shows its own (xlwings: "Returns False if Excel has control of it")."""
+        return self._status_bar
+
+    @status_bar.setter
+    def status_bar(self, value: str | bool) -> None:
+        if value is not False and not isinstance(value, str):
+            raise TypeError("the status bar takes a text, or False to give it back to Excel")
+        self._status_bar = value
+        self._status_bar_log.append(value)
 
 
 # ------------------------------------------------------------------ Book

@@ -310,7 +310,7 @@ CONTENT_CASES = [
         'Finance!B7: "Dollars" is not a currency code (Currency expects a three-letter ISO code such as USD, EUR or GBP)',
         "Finance!B8: 2027.5 is not a whole number (Fiscal year expects a whole number)",
         'Finance!B9: "cheapest" is not one of the choices (Planning mode expects one of min_cost, max_value)',
-        'Finance!B10: "gurobi" is not one of the choices (Solver expects one of highs, cbc)',
+        'Finance!B10: "gurobi" is not one of the choices (Solver expects one of highs, cbc, scipy)',
         "Finance!B11: 0 is below 1 (Solver time limit expects a number of seconds from 1 to 3,600)",
         'Finance!B16: tier "Platinum" is not on the Tiers sheet (one of Tier 1, Tier 2, Tier 3)',
     ]),

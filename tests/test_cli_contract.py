@@ -171,7 +171,7 @@ def test_help_shows_readable_placeholders_not_type_names(name):
     usage = text.splitlines()[0]
     for param in command.params:
         if isinstance(param, click.Argument):
-            assert param.metavar in ("BOOK", "PATH") and usage.endswith(param.metavar)
+            assert param.metavar in ("BOOK", "PATH", "[BOOK]") and usage.endswith(param.metavar)  # [BOOK]: optional
         elif not param.is_flag and param.name != "help":
             assert param.metavar, (name, param.name)
             assert f"{param.opts[0]} {param.metavar}" in text, (name, param.opts[0])
@@ -193,7 +193,7 @@ SILENCE = textwrap.dedent("""
         return prob
 
     results = []
-    for solver in ("highs", "cbc"):
+    for solver in ("highs", "cbc", "scipy"):
         for mip in (True, False):
             out = s.solve(tiny(), solver, time_limit=10, mip=mip)
             results.append((solver, mip, out.status, round(out.objective, 6), out.output))
@@ -224,6 +224,7 @@ def test_no_solver_prints_to_the_terminal_and_a_failed_solve_keeps_what_it_print
     assert [(solver, mip, status, objective) for solver, mip, status, objective, _ in results] == [
         ("highs", True, "optimal", 22.0), ("highs", False, "optimal", 22.5),
         ("cbc", True, "optimal", 22.0), ("cbc", False, "optimal", 22.5),
+        ("scipy", True, "optimal", 22.0), ("scipy", False, "optimal", 22.5),
         ("highs threaded", True, "optimal", 22.0),
     ]
     assert all(output == "" for *_, output in results)  # successful solves keep nothing

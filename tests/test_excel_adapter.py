@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import inspect
 import json
 import re
@@ -64,7 +63,7 @@ def test_fake_offers_only_what_xlwings_has_with_the_same_signatures(ours, theirs
 
 def test_fake_implements_everything_the_adapter_uses():
     """Names the adapter module touches on book/sheet/range objects all exist in the fake (and so in xlwings)."""
-    used = {"sheets", "fullname", "app", "alert", "screen_updating", "name", "used_range", "range", "clear",
+    used = {"sheets", "fullname", "app", "alert", "screen_updating", "status_bar", "name", "used_range", "range", "clear",
             "activate", "options", "value", "row", "column", "number_format", "font", "bold", "column_width", "add"}
     offered = set()
     for cls, _ in PAIRS:
@@ -215,9 +214,40 @@ def test_run_optimization_writes_the_clis_result_sheets_into_the_open_book(book,
     status = book.sheets["Guide"].range("F8").value
     assert status.startswith(f"Done 2027-02-01 10:30: {len(expected)} result sheets updated; files in {folder}")
     (prompt, title), = book.app._alerts
-    assert title == "TierPlan" and prompt.startswith("Optimization finished.")
+    assert title == "TierPlan"
     assert book.app.screen_updating is True and book.app._screen_updating_log[0] is False
     assert book.sheets.active.name == "Guide"
+    # Excel's status bar showed each step while Python ran, and is handed back to Excel at the end
+    assert book.app._status_bar_log == [
+        "TierPlan: Reading the workbook...", "TierPlan: Tiering accounts...", "TierPlan: Valuing services...",
+        "TierPlan: Optimising intervals and headcount...", "TierPlan: Writing the result sheets...",
+        "TierPlan: Writing plan.json...", "TierPlan: Writing CRM upload file...", False,
+    ]
+    assert book.app.status_bar is False
+    assert_the_alert_gives_the_answer(prompt, cli_plan)
+
+
+def assert_the_alert_gives_the_answer(prompt: str, plan) -> None:
+    """Fit, cost against budget, expected ARR impact, people, the largest change against the negotiated package."""
+    opt = plan.optimization
+    assert opt.status == "optimal" and opt.within_budget  # the demo's plan fits
+    lines = prompt.splitlines()
+    assert lines[0] == "Optimization finished: the plan fits the budget and every requirement."
+    share = opt.total_cost / opt.budget
+    assert f"Cost: ${opt.total_cost:,.0f} of a ${opt.budget:,.0f} budget ({share * 100:.1f}% of the budget)." in lines
+    assert f"Expected ARR impact: ${opt.value:,.0f}." in lines
+    people = int(opt.headcount["people"].sum())
+    by_role = opt.headcount.groupby("role", sort=False)["people"].sum()
+    assert f"People: {people} (" + ", ".join(f"{r} {int(n)}" for r, n in by_role.items() if n) + ")." in lines
+    # the largest change, computed here with pandas: (chosen - negotiated) x cost per occurrence x the tier's accounts
+    iv = opt.intervals.copy()
+    stats = plan.segmentation.tier_stats()
+    iv["effect"] = (iv["chosen"] - iv["negotiated"]) * iv["cost_per_occurrence"] * iv["tier"].map(dict(zip(stats["tier"], stats["accounts"])))
+    top = iv.loc[iv["effect"].abs().idxmax()]
+    assert abs(top["effect"]) > 0
+    change = next(line for line in lines if line.startswith("Largest change from the negotiated package: "))
+    assert change.startswith(f"Largest change from the negotiated package: {top['service']} in {top['tier']}, ")
+    assert f"${abs(top['effect']):,.0f} {'more' if top['effect'] > 0 else 'less'} service cost" in change
 
 
 def _stamp(rows) -> str:
@@ -255,12 +285,18 @@ def test_second_run_replaces_the_sheets_and_sees_hand_edits(small_book):
     assert _stamp(_grid(book.sheets["Plan"])).startswith("Written by TierPlan on 2027-02-01 11:30")
 
 
+def _type_text_into_loaded_cost(book, texts: list[str]) -> int:
+    """Type texts into the Roles sheet's "Loaded annual cost" column from row 5 down; returns that column's number."""
+    roles = book.sheets["Roles"]
+    col = roles.range("A4:F4").value.index("Loaded annual cost") + 1
+    for i, text in enumerate(texts):
+        roles.range((5 + i, col)).value = "'" + text
+    return col
+
+
 def test_mistakes_in_the_workbook_arrive_as_an_alert_naming_sheet_and_cell(small_book):
     book = small_book
-    roles = book.sheets["Roles"]
-    header = roles.range("A4:F4").value
-    col = header.index("Loaded annual cost") + 1
-    roles.range((5, col)).value = "'a lot"
+    col = _type_text_into_loaded_cost(book, ["a lot"])
     sheets_before = [s.name for s in book.sheets]
     assert adapter.run_optimization(book, now=NOW) is None
     (prompt, title), = book.app._alerts
@@ -282,6 +318,41 @@ def test_a_sheet_of_the_users_named_plan_is_not_overwritten(small_book):
     assert mine.range("A1").value == "my own notes"
 
 
+def test_several_mistakes_arrive_in_one_alert_listing_every_cell(small_book):
+    book = small_book
+    col = _type_text_into_loaded_cost(book, ["a lot", "even more"])
+    assert adapter.run_optimization(book, now=NOW) is None
+    (prompt, _), = book.app._alerts  # one alert, not one per problem
+    assert prompt.startswith("TierPlan found 2 problems in this workbook. Nothing was changed.")
+    letter = chr(64 + col)
+    assert f"Roles!{letter}5: " in prompt and f"Roles!{letter}6: " in prompt
+    assert book.app.status_bar is False
+
+
+def test_an_error_of_ours_shows_a_short_message_and_logs_the_traceback_beside_the_book(small_book, monkeypatch):
+    book = small_book
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero in a place it should not be")
+
+    monkeypatch.setattr(adapter, "build_plan", broken)  # a bug of ours, somewhere in the core
+    assert adapter.run_optimization(book, now=NOW) is None  # no exception reaches xlwings: no traceback dialog
+    (prompt, title), = book.app._alerts
+    log = Path(book.fullname).parent / "tierplan-error.log"
+    assert title == "TierPlan: something went wrong"
+    assert prompt.startswith("TierPlan could not finish: ZeroDivisionError: division by zero in a place it should not be.")
+    assert str(log) in prompt and "Traceback" not in prompt and len(prompt.splitlines()) <= 6
+    text = log.read_text()
+    assert text.startswith("TierPlan ") and "failed on 2027-02-01 10:30:00 running the workbook" in text
+    assert "Traceback (most recent call last)" in text and "ZeroDivisionError: division by zero" in text
+    assert "xlwings 0." in text
+    assert book.sheets["Guide"].range("F8").value == (
+        "Failed 2027-02-01 10:30: ZeroDivisionError. Details in tierplan-error.log; this is a TierPlan bug, please report it."
+    )
+    assert book.app.status_bar is False
+    assert "Plan" not in book.sheets
+
+
 def test_a_plain_workbook_without_a_status_cell_still_runs(small_source, tmp_path):
     """Run from the xlwings ribbon on the .xlsx template: the Guide is protected and has no unlocked status cell."""
     copy = tmp_path / small_source.name
@@ -293,7 +364,7 @@ def test_a_plain_workbook_without_a_status_cell_still_runs(small_source, tmp_pat
     assert plan is not None and "Plan" in book.sheets
     assert book.sheets["Guide"].range("F8").value is None
     (prompt, title), = book.app._alerts
-    assert prompt.startswith("Optimization finished.")
+    assert prompt.startswith("Optimization finished")
 
 
 def test_an_unsaved_workbook_is_asked_to_be_saved_first():
@@ -315,19 +386,41 @@ def test_build_report_writes_every_report_beside_the_workbook(small_book):
     assert (folder / "tier_plan.pdf").read_bytes()[:5] == b"%PDF-"
 
 
-def test_the_python_file_beside_the_xlsm_hands_the_caller_to_the_adapter(tmp_path, monkeypatch, small_source):
-    from planner.excel.build import build_macro_workbook
-
-    xlsm, py = build_macro_workbook(tmp_path / "tier_planner.xlsm", source=small_source)
+def test_a_book_saved_as_tier_planner_1_runs_its_button_like_runpython_does(tmp_path, monkeypatch, small_source):
+    """What RunPython does for "tier_planner (1).xlsm": xlwings.utils.prepare_sys_path with the arguments the VBA
+    builds (add the book's folder; ActiveFullName; ThisFullName; three OneDrive/SharePoint settings; the
+    xlwings.conf sheet's PYTHONPATH), then the command TierPlanRun passes, run with the book as Book.caller()."""
     import xlwings
+    import xlwings.utils
+    from oletools.olevba import VBA_Parser
 
+    from planner.excel.build import build_macro_workbook
+    from planner.excel.conf import read_sheet
+
+    folder = tmp_path / "Downloads"
+    xlsm, py = build_macro_workbook(folder / "tier_planner.xlsm", source=small_source)
+    downloaded = xlsm.rename(folder / "tier_planner (1).xlsm")  # a browser's name for a second download
+    parser = VBA_Parser(str(downloaded))
+    module = {Path(n).stem: c for _, _, n, c in parser.extract_macros()}["Module1"]
+    parser.close()
+    expr = re.search(r"^\s+RunPython (.+)$", module, flags=re.M).group(1)
+    command = "".join(p.strip()[1:-1] if p.strip().startswith('"') else "run_optimization" for p in expr.split("&"))
+    assert command == "import tierplan_buttons;tierplan_buttons.run_optimization()"
+
+    book = fake.Book(downloaded)
+    settings = read_sheet(book.sheets["xlwings.conf"].used_range.options(ndim=2).value)
+    full = str(downloaded)
     monkeypatch.setattr(xlwings, "Book", fake.Book)
-    book = fake.Book(xlsm)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "tierplan_buttons", raising=False)
+    xlwings.utils.prepare_sys_path(";".join(["true", full, full, "", "", "", settings["PYTHONPATH"]]))
     book.set_mock_caller()
-    spec = importlib.util.spec_from_file_location("tier_planner", py)
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "tier_planner", module)
-    spec.loader.exec_module(module)
-    module.main()
+    try:
+        exec(command, {})  # noqa: S102 - the command the VBA hands RunPython
+    finally:
+        sys.modules.pop("tierplan_buttons", None)
     assert "Plan" in book.sheets
     assert book.sheets["Guide"].range("F8").value.startswith("Done ")
+    assert (folder / "reports" / "plan.json").is_file()
+    (prompt, _), = book.app._alerts
+    assert prompt.startswith("Optimization finished")

@@ -91,29 +91,40 @@ def test_buttons_on_the_guide_call_macros_that_the_vba_project_holds(built):
     subs = public_subs(module)
     for _, macro in found:
         assert macro.removeprefix("[0]!") in subs
-    assert {"RunOptimization", "BuildReport", "SampleCall"} <= subs
+    assert subs == {"RunOptimization", "BuildReport"}
 
 
-def test_each_macro_runs_its_python_function_of_the_file_named_like_the_workbook(built):
+def test_each_macro_runs_its_python_function_of_the_fixed_module(built):
     module = macros(built[0])["Module1"]
     body = lambda name: re.search(rf"Sub {name}\(\)\s*\n(.*?)\nEnd Sub", module, flags=re.S).group(1).strip()
     assert body("RunOptimization") == 'TierPlanRun "run_optimization"'
     assert body("BuildReport") == 'TierPlanRun "build_report"'
     helper = re.search(r"Private Sub TierPlanRun\(action As String\)(.*?)End Sub", module, flags=re.S).group(1)
-    # the module name is the workbook's name without its extension; RunPython comes from the xlwings module
-    assert 'mymodule = Left(ThisWorkbook.Name, (InStrRev(ThisWorkbook.Name, ".", -1, vbTextCompare) - 1))' in helper
-    assert 'RunPython "import " & mymodule & ";" & mymodule & "." & action & "()"' in helper
+    # a fixed module name, not the workbook's: "tier_planner (1).xlsm" is no Python module name
+    assert helper.strip() == 'RunPython "import tierplan_buttons;tierplan_buttons." & action & "()"'
+    assert "ThisWorkbook.Name" not in module
+
+
+def vba_command(module: str, action: str) -> str:
+    """The Python command TierPlanRun hands RunPython, evaluated as VBA would (string literals joined by &)."""
+    expr = re.search(r'^\s+RunPython (.+)$', module, flags=re.M).group(1).strip()
+    parts = [p.strip() for p in expr.split("&")]
+    return "".join(p[1:-1] if p.startswith('"') else {"action": action}[p] for p in parts)
 
 
 def test_the_python_file_beside_the_workbook_defines_what_the_macros_call(built):
     xlsm, py = built
-    assert py == xlsm.with_suffix(".py")
+    assert py == xlsm.with_name("tierplan_buttons.py")
     text = py.read_text()
-    tree = compile(text, str(py), "exec")  # valid Python
-    assert tree is not None
+    assert text.splitlines()[0] == "# Written by TierPlan (tierplan excel)."
+    compile(text, str(py), "exec")  # valid Python
     defined = set(re.findall(r"^def (\w+)\(\):", text, flags=re.M))
     assert defined == {"run_optimization", "build_report", "main"}
-    assert 'xw.Book("tier_planner.xlsm").set_mock_caller()' in text
+    module = macros(xlsm)["Module1"]
+    for action in ("run_optimization", "build_report"):
+        command = vba_command(module, action)
+        assert command == f"import tierplan_buttons;tierplan_buttons.{action}()"
+        assert action in defined
 
 
 def test_xlwings_part_of_the_project_is_exactly_what_xlwings_ships(built, tmp_path):
@@ -126,9 +137,62 @@ def test_xlwings_part_of_the_project_is_exactly_what_xlwings_ships(built, tmp_pa
         if name != "Module1":
             assert ours[name] == theirs[name], name
     assert "Public Function RunPython(PythonCommand As String)" in ours["xlwings"]
-    # the shipped SampleCall is kept word for word
-    sample = re.search(r"Sub SampleCall\(\).*?End Sub", theirs["Module1"], flags=re.S).group(0)
-    assert sample in ours["Module1"]
+    # xlwings' SampleCall imports a module named like the workbook: it is not kept (no such file is written)
+    assert "Sub SampleCall()" in theirs["Module1"] and "SampleCall" not in ours["Module1"]
+
+
+def _lock_pin(package: str) -> str:
+    lock = (Path(__file__).resolve().parents[1] / "requirements" / "product.lock").read_text()
+    return re.search(rf"^{package}==([^\s;]+)", lock, flags=re.M).group(1)
+
+
+def test_the_books_vba_is_the_xlwings_version_the_lock_pins(built):
+    """On a Mac the VBA calls the AppleScript named after its own version: it must be the version installed from the lock."""
+    pinned = _lock_pin("xlwings")
+    declared = re.search(r'Public Const XLWINGS_VERSION As String = "([^"]+)"', macros(built[0])["xlwings"]).group(1)
+    assert declared == pinned
+    with zipfile.ZipFile(built[0]) as zf:
+        assert vba.xlwings_vba_version(zf.read("xl/vbaProject.bin")) == pinned  # what `tierplan doctor` reads
+
+
+def _conf_sheet(xlsm: Path):
+    wb = openpyxl.load_workbook(xlsm, keep_vba=True)
+    sheet = wb["xlwings.conf"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(max_col=2)]
+    return sheet.sheet_state, rows
+
+
+def test_the_xlwings_conf_sheet_names_the_interpreter_and_the_books_folder(tmp_path, small_source):
+    from planner.excel.conf import read_sheet
+
+    win = r"C:\Users\cs lead\tierplan\.venv\Scripts\pythonw.exe"
+    xlsm, _ = build_macro_workbook(tmp_path / "win" / "tier_planner.xlsm", source=small_source, interpreter=win)
+    state, rows = _conf_sheet(xlsm)
+    assert state == "hidden"
+    assert rows == [["Interpreter_Win", win], ["PYTHONPATH", str((tmp_path / "win").resolve())]]
+    assert read_sheet(rows) == {"INTERPRETER_WIN": win, "PYTHONPATH": str((tmp_path / "win").resolve())}  # as xlwings' VBA reads it
+    mac = "/Users/cslead/tierplan/.venv/bin/python"
+    xlsm, _ = build_macro_workbook(tmp_path / "mac" / "tier_planner.xlsm", source=small_source, interpreter=mac)
+    assert _conf_sheet(xlsm)[1][0] == ["Interpreter_Mac", mac]
+    # built on this Linux machine without --interpreter: the sheet is written, but names no Linux Python for Excel
+    xlsm, _ = build_macro_workbook(tmp_path / "linux" / "tier_planner.xlsm", source=small_source)
+    assert _conf_sheet(xlsm)[1] == [["PYTHONPATH", str((tmp_path / "linux").resolve())]]
+
+
+def test_the_running_python_is_the_default_interpreter_on_windows_and_macos(tmp_path):
+    from planner.excel.conf import MAC_KEY, WIN_KEY, Interpreter, interpreter_for
+
+    scripts = tmp_path / "Scripts"
+    scripts.mkdir()
+    (scripts / "python.exe").write_text("")
+    assert interpreter_for(None, "win32", str(scripts / "python.exe")) == Interpreter(WIN_KEY, str(scripts / "python.exe"))
+    (scripts / "pythonw.exe").write_text("")  # no console window: preferred when it is there
+    assert interpreter_for(None, "win32", str(scripts / "python.exe")) == Interpreter(WIN_KEY, str(scripts / "pythonw.exe"))
+    assert interpreter_for(None, "darwin", "/opt/tp/bin/python3") == Interpreter(MAC_KEY, "/opt/tp/bin/python3")
+    assert interpreter_for(None, "linux", "/usr/bin/python3") is None
+    assert interpreter_for(r"\\server\py\python.exe", "linux") == Interpreter(WIN_KEY, r"\\server\py\python.exe")
+    with pytest.raises(UserInputError, match="is not a full path"):
+        interpreter_for("python", "darwin")
 
 
 def test_project_is_stored_source_only_so_excel_compiles_it(built):
@@ -181,7 +245,7 @@ def test_input_sheets_are_the_demo_workbooks(built, tmp_path):
         assert getattr(ours, field) == getattr(theirs, field), field
     assert ours.accounts.equals(theirs.accounts)
     wb = openpyxl.load_workbook(built[0], read_only=True)
-    assert wb.sheetnames == openpyxl.load_workbook(demo, read_only=True).sheetnames
+    assert wb.sheetnames == openpyxl.load_workbook(demo, read_only=True).sheetnames + ["xlwings.conf"]
 
 
 def test_inputs_carried_over_from_another_workbook(tmp_path):
@@ -199,8 +263,7 @@ def test_inputs_carried_over_from_another_workbook(tmp_path):
     for field in ("tiers", "roles", "services", "intervals", "slas", "scoring", "finance"):
         assert getattr(ours, field) == getattr(theirs, field), field
     assert ours.accounts.equals(theirs.accounts)
-    assert (tmp_path / "my_plan.py").read_text().count("import") >= 2
-    assert 'xw.Book("my_plan.xlsm").set_mock_caller()' in (tmp_path / "my_plan.py").read_text()
+    assert (tmp_path / "tierplan_buttons.py").read_text().count("import") >= 2
 
 
 def test_sla_targets_are_written_back_in_the_largest_whole_unit():
@@ -215,23 +278,38 @@ def test_sla_targets_are_written_back_in_the_largest_whole_unit():
 # ------------------------------------------------------------------ refusals
 
 
-@pytest.mark.parametrize("name, message", [
-    ("my plan.xlsm", "'my plan' cannot be the workbook's name"),
-    ("2027plan.xlsm", "'2027plan' cannot be the workbook's name"),
-    ("plan.xlsx", "a macro-enabled workbook must end in .xlsm, not .xlsx"),
-])
-def test_refuses_names_runpython_cannot_import(tmp_path, name, message):
-    with pytest.raises(UserInputError, match=re.escape(message)):
-        build_macro_workbook(tmp_path / name)
+def test_refuses_a_name_that_is_not_xlsm(tmp_path):
+    with pytest.raises(UserInputError, match=re.escape("a macro-enabled workbook must end in .xlsm, not .xlsx")):
+        build_macro_workbook(tmp_path / "plan.xlsx")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_refuses_to_overwrite_a_python_file_of_the_users(tmp_path):
-    (tmp_path / "tier_planner.py").write_text("# mine\n")
-    with pytest.raises(UserInputError, match="tier_planner.py: already exists"):
-        build_macro_workbook(tmp_path / "tier_planner.xlsm")
-    assert (tmp_path / "tier_planner.py").read_text() == "# mine\n"
+@pytest.mark.parametrize("name", ["my plan.xlsm", "2027plan.xlsm", "tier_planner (1).xlsm"])
+def test_names_that_are_no_python_module_names_are_fine(tmp_path, small_source, name):
+    xlsm, py = build_macro_workbook(tmp_path / name, source=small_source)
+    assert xlsm.name == name and py.name == "tierplan_buttons.py"
+
+
+def test_refuses_to_overwrite_a_python_file_of_the_users_and_shares_its_own(tmp_path, small_source):
+    (tmp_path / "tierplan_buttons.py").write_text("# mine\n")
+    with pytest.raises(UserInputError, match="tierplan_buttons.py: already exists and was not written by TierPlan"):
+        build_macro_workbook(tmp_path / "tier_planner.xlsm", source=small_source)
+    assert (tmp_path / "tierplan_buttons.py").read_text() == "# mine\n"
     assert not (tmp_path / "tier_planner.xlsm").exists()
+    (tmp_path / "tierplan_buttons.py").unlink()
+    _, py = build_macro_workbook(tmp_path / "first.xlsm", source=small_source)
+    text = py.read_text()
+    py.write_text(text.replace("def main", "def old_main"))  # an older file of ours is brought up to date
+    _, again = build_macro_workbook(tmp_path / "second.xlsm", source=small_source)
+    assert again == py and py.read_text() == text
+
+
+@pytest.fixture(scope="module")
+def small_source(tmp_path_factory) -> Path:
+    from planner.workbook.demo import demo_content
+    from planner.workbook.template import write_workbook
+
+    return write_workbook(tmp_path_factory.mktemp("small") / "small_plan.xlsx", demo_content(n_accounts=40, seed=7))
 
 
 # ------------------------------------------------------------------ our compression and compound-file code against oletools/olefile

@@ -309,7 +309,7 @@ def test_options_default_to_the_finance_sheet_and_bad_options_are_user_errors():
     assert (r.mode, r.solver, r.budget, r.time_limit) == ("min_cost", "highs", 250_000, 30)
     r = optimize(inputs, ts, mode="max_value", solver="cbc", budget=300_000, time_limit=5, sensitivity=False)
     assert (r.mode, r.solver, r.budget, r.time_limit) == ("max_value", "cbc", 300_000, 5)
-    for kwargs, word in (({"mode": "cheapest"}, "min_cost or max_value"), ({"solver": "cplex"}, "highs or cbc"),
+    for kwargs, word in (({"mode": "cheapest"}, "min_cost or max_value"), ({"solver": "cplex"}, "highs, cbc or scipy"),
                          ({"budget": -5}, "positive amount"), ({"time_limit": 0}, "positive number of seconds")):
         with pytest.raises(UserInputError) as err:
             optimize(inputs, ts, **kwargs)

@@ -170,6 +170,22 @@ def test_highs_and_cbc_agree_on_random_instances(mode):
             assert a.evaluation.total_cost == pytest.approx(b.evaluation.total_cost, rel=1e-9, abs=1e-6), f"seed {seed}"
 
 
+@pytest.mark.parametrize("mode", ["max_value", "min_cost"])
+def test_scipy_equals_the_enumerated_optimum_and_highs_and_cbc_on_every_instance(mode):
+    for seed in SEEDS:
+        inputs, ts = random_instance(seed, mode=mode)
+        expected = brute_force(inputs, ts, mode, inputs.finance.budget)
+        plans = {solver: _solve(inputs, ts, mode, solver) for solver in ("scipy", "highs", "cbc")}
+        assert {p.status for p in plans.values()} == {INFEASIBLE if expected is None else OPTIMAL}, f"seed {seed}"
+        if expected is None:
+            continue
+        value, cost = expected
+        for name, p in plans.items():
+            if mode == "max_value":
+                assert p.evaluation.value == pytest.approx(value, rel=1e-6, abs=1e-6), f"seed {seed} {name}"
+            assert p.evaluation.total_cost == pytest.approx(cost, rel=1e-9, abs=1e-6), f"seed {seed} {name}"
+
+
 def test_the_random_instances_are_small_enough_to_enumerate_and_not_trivial():
     sizes = []
     halves = 0

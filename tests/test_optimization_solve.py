@@ -1,4 +1,4 @@
-"""The solver runner on the real HiGHS and CBC: statuses, dual signs, time limits, the wall-clock guard."""
+"""The solver runner on the real HiGHS, CBC and SciPy (HiGHS in scipy.optimize): statuses, dual signs, time limits, the wall-clock guard."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from planner.optimization.solve import (
     solve,
 )
 
-SOLVERS = ["highs", "cbc"]
+SOLVERS = ["highs", "cbc", "scipy"]
 
 
 def _lp(sense, rhs_cap=4.0, rhs_mix=6.0):
@@ -119,7 +119,7 @@ def test_wall_clock_guard_stops_a_solver_that_would_run_past_the_deadline(solver
 def test_unknown_solver_is_a_user_error_naming_the_choices():
     with pytest.raises(UserInputError) as err:
         check_solver("gurobi")
-    assert "use highs or cbc" in str(err.value)
+    assert "use highs, cbc or scipy" in str(err.value)
     assert check_solver(" HiGHS ") == "highs"
 
 

@@ -46,7 +46,8 @@ def test_every_option_of_a_command_is_in_its_readme_row(name):
     command: click.Command = cli.app.commands[name]
     for param in command.params:
         if isinstance(param, click.Argument):
-            assert row.split()[0] == param.metavar, (name, param.metavar)
+            shown = param.metavar if param.required or param.metavar.startswith("[") else f"[{param.metavar}]"  # optional: in brackets
+            assert row.split()[0] == shown, (name, shown)
             continue
         assert param.opts[0] in row, f"README's row for `tierplan {name}` does not mention {param.opts[0]}"
 

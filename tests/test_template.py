@@ -219,7 +219,7 @@ def test_dropdowns_cover_every_choice_and_reference_column(demo_book):
     fdv = {str(d.sqref): d.formula1 for d in fws.data_validations.dataValidation}
     row = {s.key: FIRST_DATA_ROW + i for i, s in enumerate(schema.FINANCE.settings)}
     assert fdv[f"B{row['planning_mode']}"] == '"min_cost,max_value"'
-    assert fdv[f"B{row['solver']}"] == '"highs,cbc"'
+    assert fdv[f"B{row['solver']}"] == '"highs,cbc,scipy"'
     assert fdv[f"B{row['strategic_tier']}"] == "TierList"
 
 

@@ -16,17 +16,20 @@ docs/excel.md). Both:
    planner.pipeline.write_outputs: the CRM upload file and plan.json for
    "Run optimization"; additionally the HTML and PDF report and the results
    workbook for "Build report";
-5. put a one-line status in the Guide sheet (cell STATUS_CELL) and show an alert.
+5. put a one-line status in the Guide sheet (cell STATUS_CELL) and show an alert
+   with the answer: fit, cost against budget, expected ARR impact, people and
+   the largest change against the negotiated package (planner.excel.answer).
 
-A mistake in the workbook (UserInputError) ends in an alert listing every
-problem with its sheet and cell; nothing is written. Anything else is a bug of
-ours: the status cell says so and the exception propagates, so xlwings shows
-its traceback.
+While it runs, Excel's status bar shows each step. A mistake in the workbook
+(UserInputError) ends in one alert listing every problem with its sheet and
+cell; nothing is written. Anything else is an error of ours: a short alert,
+the status cell says so, and the traceback goes to tierplan-error.log beside
+the workbook (never a bare traceback dialog from xlwings).
 
 Only this subset of the xlwings API is used (tests/fake_xlwings.py implements
 exactly it and is checked against xlwings' classes): ``book.sheets`` (iterate,
 ``[name]``, ``len``, ``add(name, after=...)``), ``book.fullname``,
-``book.app.alert(prompt, title=...)``, ``book.app.screen_updating``,
+``book.app.alert(prompt, title=...)``, ``book.app.screen_updating``, ``book.app.status_bar``,
 ``sheet.name``, ``sheet.used_range``, ``sheet.range(...)``, ``sheet.clear()``,
 ``sheet.activate()``, ``range.options(ndim=2, err_to_str=True)``,
 ``range.value``, ``range.row``/``column``, ``range.number_format``,
@@ -36,12 +39,14 @@ exactly it and is checked against xlwings' classes): ``book.sheets`` (iterate,
 from __future__ import annotations
 
 import datetime as _dt
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from planner import schema
 from planner.errors import Problem, UserInputError
-from planner.pipeline import ALL_FORMATS, Plan, PlanOptions, build_plan, write_outputs
+from planner.options import PlanOptions
+from planner.pipeline import ALL_FORMATS, Plan, build_plan, write_outputs
 from planner.writers.layout import STAMP_PREFIX, Formula, SheetRows, is_stamp, sheet_rows, stale_rows
 from planner.writers.writeback import STAMP_ROWS
 
@@ -73,29 +78,100 @@ def build_report(book, *, now: _dt.datetime | None = None) -> Plan | None:
 def _run(book, formats: Iterable[str], label: str, now: _dt.datetime | None) -> Plan | None:
     now = now or _dt.datetime.now()
     set_status(book, f"{label} running since {now:%H:%M:%S}...")
+    step = status_bar_steps(book)
+    warnings: list[str] = []
     try:
         folder = report_folder(book)
+        step("Reading the workbook")
         inputs = read_book(book)
-        plan = build_plan(inputs, PlanOptions())
+        plan = build_plan(inputs, PlanOptions(), progress=step)
         sheets = plan.result_sheets()
         check_result_sheet_names(book, sheets)
+        step("Writing the result sheets")
         written_sheets = write_result_sheets(book, sheets, now)
-        files = write_outputs(plan, folder, formats)
+        files = write_outputs(plan, folder, formats, progress=step, warn=warnings.append)
     except UserInputError as exc:
         n = len(exc.problems)
         set_status(book, f"Stopped {now:%Y-%m-%d %H:%M}: {n} problem{'s' if n != 1 else ''} to fix; nothing was changed.")
+        _status_bar(book, False)
         book.app.alert(problems_text(exc.problems), title=f"{ALERT_TITLE}: please fix the workbook")
         return None
-    except Exception as exc:
-        set_status(book, f"Failed {now:%Y-%m-%d %H:%M}: {type(exc).__name__}: {exc}. This is a TierPlan bug; please report it.")
-        raise
+    except Exception as exc:  # an error of ours: a short message, the details in a log file beside the book
+        log = write_error_log(book, exc, now)
+        set_status(book, f"Failed {now:%Y-%m-%d %H:%M}: {type(exc).__name__}. Details in {log.name}; this is a TierPlan bug, please report it.")
+        _status_bar(book, False)
+        book.app.alert(error_text(exc, log), title=f"{ALERT_TITLE}: something went wrong")
+        return None
     summary = f"Done {now:%Y-%m-%d %H:%M}: {len(written_sheets)} result sheets updated; files in {folder}"
     set_status(book, summary)
-    lines = [f"{label} finished.", "", "Result sheets: " + ", ".join(written_sheets), "", f"Files in {folder}:"]
+    _status_bar(book, False)
+    from planner.excel.answer import answer_lines, plan_answer
+
+    lines = answer_lines(plan_answer(plan), label) + ["", "Result sheets: " + ", ".join(written_sheets), "", f"Files in {folder}:"]
     lines += [f"  {Path(p).name}" for p in files]
     lines += [f"  (and {len(inputs.notes)} note{'s' if len(inputs.notes) != 1 else ''} about the data: see the Data gaps sheet)"] if inputs.notes else []
+    lines += ["", *warnings] if warnings else []
     book.app.alert("\n".join(lines), title=ALERT_TITLE)
     return plan
+
+
+# ------------------------------------------------------------------ progress and errors
+
+ERROR_LOG = "tierplan-error.log"
+
+
+def _status_bar(book, value) -> None:
+    """Excel's status bar: a text, or False to give it back to Excel. Never lets a run fail."""
+    try:
+        book.app.status_bar = value
+    except Exception:  # an Excel that refuses (a modal dialog open): the run goes on without it
+        pass
+
+
+def status_bar_steps(book):
+    """A progress callback that shows each step in Excel's status bar (Excel freezes while Python runs)."""
+    return lambda name: _status_bar(book, f"TierPlan: {name}...")
+
+
+def write_error_log(book, exc: BaseException, now: _dt.datetime) -> Path:
+    """The traceback and the versions involved, in tierplan-error.log beside the book (the temp folder if it has none)."""
+    import platform
+    import tempfile
+    import traceback
+
+    import planner
+
+    full = str(getattr(book, "fullname", "") or "")
+    folder = Path(full).parent if full and "://" not in full and Path(full).is_absolute() else Path(tempfile.gettempdir())
+    try:
+        import xlwings
+
+        xlwings_version = xlwings.__version__
+    except Exception:  # pragma: no cover - the buttons cannot run without it
+        xlwings_version = "not importable"
+    text = "\n".join([
+        f"TierPlan {planner.__version__} failed on {now:%Y-%m-%d %H:%M:%S} running the workbook {full}",
+        f"Python {platform.python_version()} ({sys.executable}) on {platform.platform()}; xlwings {xlwings_version}",
+        "",
+        "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+    ])
+    path = folder / ERROR_LOG
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError:
+        path = Path(tempfile.gettempdir()) / ERROR_LOG
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_text(exc: BaseException, log: Path) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    return (
+        f"TierPlan could not finish: {type(exc).__name__}{': ' + first if first else ''}.\n\n"
+        "Your workbook's inputs are fine as far as TierPlan could tell; this is an error of ours. "
+        f"The details are in {log}: please send that file with your report.\n\n"
+        "Running `tierplan doctor` with this workbook checks the set-up."
+    )
 
 
 def report_folder(book) -> Path:

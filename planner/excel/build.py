@@ -1,30 +1,30 @@
 """Build the macro-enabled planning workbook: tier_planner.xlsm plus the Python file beside it.
 
-``build_macro_workbook(path, source=None)`` writes
+``build_macro_workbook(path, source=None, interpreter=None)`` writes
 
 * ``path`` (e.g. ``tier_planner.xlsm``): the planning workbook as the
   template writer lays it out (demo content, or the inputs of ``source``),
   plus the VBA project of planner.excel.vba and, on the Guide sheet, two form
   buttons, "Run optimization" (macro ``RunOptimization``) and "Build report"
-  (macro ``BuildReport``), and an unlocked status cell the adapter fills in;
-* ``path`` with ``.py`` (e.g. ``tier_planner.py``): the small module RunPython
-  imports (planner/excel/workbook_module.py), which hands ``xw.Book.caller()``
-  to planner.excel.adapter.
-
-The workbook's file name (without extension) is the Python module name
-RunPython imports, so it must be a valid Python identifier.
+  (macro ``BuildReport``), an unlocked status cell the adapter fills in, and a
+  hidden ``xlwings.conf`` sheet naming the interpreter and PYTHONPATH
+  (planner.excel.conf);
+* ``tierplan_buttons.py`` beside it: the small module RunPython imports
+  (planner/excel/workbook_module.py), which hands ``xw.Book.caller()`` to
+  planner.excel.adapter. Its name is fixed, whatever the workbook is called,
+  so a copy downloaded as "tier_planner (1).xlsm" still finds it; several
+  workbooks in one folder share it.
 """
 
 from __future__ import annotations
 
 import io
-import keyword
 import math
-import sys
 from pathlib import Path
 
 from planner import schema
 from planner.errors import Problem, UserInputError
+from planner.excel import conf
 from planner.excel.adapter import STATUS_CELL, STATUS_LABEL_CELL, STATUS_SHEET
 from planner.excel.vba import REPORT_MACRO, RUN_MACRO, tier_planner_vba_project
 from planner.schema import Direction
@@ -34,50 +34,63 @@ REPORT_BUTTON = {"cell": "E6", "macro": REPORT_MACRO, "caption": "Build report"}
 BUTTON_SIZE = {"width": 220, "height": 32}
 HEADING_CELL = "E3"
 MODULE_TEMPLATE = Path(__file__).with_name("workbook_module.py")
-#: Name of the xlwings settings sheet (xlwings reads INTERPRETER_WIN / INTERPRETER_MAC from it).
-XLWINGS_CONF_SHEET = "xlwings.conf"
+#: Name of the xlwings settings sheet (xlwings reads INTERPRETER_WIN / INTERPRETER_MAC and PYTHONPATH from it).
+XLWINGS_CONF_SHEET = conf.SHEET
+#: First line of the Python file beside the workbook: how a file of ours is told from one of the user's.
+MODULE_MARKER = "# Written by TierPlan (tierplan excel)."
 
 
-def build_macro_workbook(path: Path, source: Path | None = None) -> list[Path]:
-    """Write the .xlsm and the .py beside it; returns both paths."""
+def build_macro_workbook(path: Path, source: Path | None = None, interpreter: str | None = None) -> list[Path]:
+    """Write the .xlsm and tierplan_buttons.py beside it; returns both paths.
+
+    ``interpreter``: the Python the buttons start (written to the xlwings.conf sheet); default: this
+    Python when it runs on Windows or macOS (see planner.excel.conf.interpreter_for).
+    """
     path = Path(path)
     check_name(path)
-    py_path = path.with_suffix(".py")
-    if py_path.exists():
-        raise UserInputError(Problem(str(py_path), "already exists; TierPlan does not overwrite your files", "choose another workbook name or remove it"))
+    py_path = button_module_path(path)
+    text = module_text()
+    if py_path.exists() and not _ours(py_path):
+        raise UserInputError(Problem(str(py_path), "already exists and was not written by TierPlan; TierPlan does not overwrite your files",
+                                     "move it away, or build the workbook in another folder"))
+    rows = conf.sheet_rows(conf.interpreter_for(interpreter), path.parent)
     content = _content(source)
     vba = tier_planner_vba_project()
 
     def extras(book) -> None:
-        add_buttons(book, vba)
+        add_buttons(book, vba, rows)
 
     from planner.workbook.template import write_workbook
 
     write_workbook(path, content, extras=extras)
-    py_path.write_text(module_text(path.name), encoding="utf-8")
+    if not py_path.exists() or py_path.read_text(encoding="utf-8") != text:
+        py_path.write_text(text, encoding="utf-8")
     return [path, py_path]
+
+
+def button_module_path(book: Path) -> Path:
+    return Path(book).with_name(conf.BUTTON_MODULE + ".py")
+
+
+def _ours(py_path: Path) -> bool:
+    try:
+        with open(py_path, encoding="utf-8", errors="replace") as fh:
+            return fh.readline().rstrip("\n") == MODULE_MARKER
+    except OSError:
+        return False
 
 
 def check_name(path: Path) -> None:
     if path.suffix.lower() != ".xlsm":
         raise UserInputError(Problem(str(path), f"a macro-enabled workbook must end in .xlsm, not {path.suffix or '(no extension)'}", "e.g. tier_planner.xlsm"))
-    stem = path.stem
-    if not stem.isidentifier() or keyword.iskeyword(stem) or not stem.isascii():
-        raise UserInputError(Problem(
-            str(path),
-            f"{stem!r} cannot be the workbook's name: the buttons run the Python file named like the workbook, so the name must be a Python module name",
-            "letters, digits and underscores, not starting with a digit, e.g. tier_planner.xlsm",
-        ))
 
 
-def module_text(workbook_name: str) -> str:
-    return MODULE_TEMPLATE.read_text(encoding="utf-8").replace("tier_planner.xlsm", workbook_name).replace(
-        "tier_planner", Path(workbook_name).stem
-    )
+def module_text() -> str:
+    return MODULE_MARKER + "\n" + MODULE_TEMPLATE.read_text(encoding="utf-8")
 
 
-def add_buttons(book, vba: bytes) -> None:
-    """The extras hook of write_workbook: VBA project, buttons, status cell (and xlwings.conf on Windows/macOS)."""
+def add_buttons(book, vba: bytes, conf_rows: list[tuple[str, str]] | None = None) -> None:
+    """The extras hook of write_workbook: VBA project, buttons, status cell, the hidden xlwings.conf sheet."""
     book.add_vba_project(io.BytesIO(vba), is_stream=True)
     book.set_vba_name("ThisWorkbook")
     guide = book.get_worksheet_by_name(STATUS_SHEET)
@@ -91,22 +104,13 @@ def add_buttons(book, vba: bytes) -> None:
         guide.insert_button(button["cell"], {"macro": button["macro"], "caption": button["caption"], **BUTTON_SIZE})
     guide.write_string(STATUS_LABEL_CELL, "Status", label)
     guide.write_string(STATUS_CELL, "Not run yet.", status)
-    interpreter = _interpreter_setting()
-    if interpreter:
-        conf = book.add_worksheet(XLWINGS_CONF_SHEET)
-        conf.write_row(0, 0, interpreter)
-        conf.hide()
-
-
-def _interpreter_setting() -> tuple[str, str] | None:
-    """Point xlwings at this Python when the workbook is built on the machine that will run Excel."""
-    if sys.platform == "win32":
-        exe = Path(sys.executable)
-        pythonw = exe.with_name("pythonw.exe")
-        return ("INTERPRETER_WIN", str(pythonw if pythonw.exists() else exe))
-    if sys.platform == "darwin":
-        return ("INTERPRETER_MAC", sys.executable)
-    return None
+    if conf_rows:
+        sheet = book.add_worksheet(XLWINGS_CONF_SHEET)
+        for i, row in enumerate(conf_rows):
+            sheet.write_row(i, 0, row)
+        sheet.set_column(0, 0, 18)
+        sheet.set_column(1, 1, 80)
+        sheet.hide()
 
 
 # ------------------------------------------------------------------ content

@@ -4,9 +4,9 @@ Nothing binary is committed to this repository. ``tier_planner_vba_project()``
 takes ``xl/vbaProject.bin`` out of ``quickstart_standalone.xlsm`` from the
 installed xlwings package (BSD-licensed part: its ``xlwings`` VBA module holds
 ``RunPython``), and replaces the source code of its ``Module1`` (xlwings'
-``SampleCall`` example) with :data:`MODULE1_SOURCE`: ``SampleCall`` kept as it
-is, plus the two macros the buttons call, ``RunOptimization`` and
-``BuildReport``.
+``SampleCall`` example, which imports a module named like the workbook) with
+:data:`MODULE1_SOURCE`: the two macros the buttons call, ``RunOptimization``
+and ``BuildReport``, which import the fixed module ``tierplan_buttons``.
 
 Why this is sound without Excel: the project xlwings ships is already
 "source only" in the sense of [MS-OVBA] 2.3.4.1: its ``_VBA_PROJECT`` stream is
@@ -26,10 +26,13 @@ independent implementations, and LibreOffice imports the module source.
 
 from __future__ import annotations
 
+import re
 import struct
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from planner.excel.conf import BUTTON_MODULE
 
 XLWINGS_SOURCE_WORKBOOK = "quickstart_standalone.xlsm"
 MACRO_MODULE = "Module1"
@@ -38,16 +41,11 @@ REPORT_MACRO = "BuildReport"
 
 MODULE1_SOURCE = "\r\n".join([
     f'Attribute VB_Name = "{MACRO_MODULE}"',
-    "' TierPlan buttons. RunOptimization and BuildReport run one function of the",
-    "' Python file that sits beside this workbook and has the same name",
-    "' (tier_planner.xlsm -> tier_planner.py), through RunPython of the xlwings",
-    "' VBA module of this project. SampleCall is xlwings' quickstart macro (it runs",
-    "' main(), which in tier_planner.py also runs the optimization).",
-    "Sub SampleCall()",
-    '    mymodule = Left(ThisWorkbook.Name, (InStrRev(ThisWorkbook.Name, ".", -1, vbTextCompare) - 1))',
-    '    RunPython "import " & mymodule & ";" & mymodule & ".main()"',
-    "End Sub",
-    "",
+    "' TierPlan buttons. RunOptimization and BuildReport run one function of",
+    f"' {BUTTON_MODULE}.py, the Python file in the same folder as this workbook,",
+    "' through RunPython of the xlwings VBA module of this project. The module name",
+    "' is fixed, so a copy saved under another name (tier_planner (1).xlsm) still",
+    "' finds it. The Python that runs it is named in the xlwings.conf sheet.",
     f"Sub {RUN_MACRO}()",
     '    TierPlanRun "run_optimization"',
     "End Sub",
@@ -57,9 +55,7 @@ MODULE1_SOURCE = "\r\n".join([
     "End Sub",
     "",
     "Private Sub TierPlanRun(action As String)",
-    "    Dim mymodule As String",
-    '    mymodule = Left(ThisWorkbook.Name, (InStrRev(ThisWorkbook.Name, ".", -1, vbTextCompare) - 1))',
-    '    RunPython "import " & mymodule & ";" & mymodule & "." & action & "()"',
+    f'    RunPython "import {BUTTON_MODULE};{BUTTON_MODULE}." & action & "()"',
     "End Sub",
     "",
 ])
@@ -118,6 +114,16 @@ def module_source(project: bytes, module: str) -> str:
     if name is None or offset is None:
         raise KeyError(module)
     return decompress(cfb.stream_data(f"VBA/{name}")[offset:]).decode(f"cp{codepage}")
+
+
+def xlwings_vba_version(project: bytes) -> str | None:
+    """The version the project's xlwings VBA module declares (``Public Const XLWINGS_VERSION As String = "..."``)."""
+    try:
+        source = module_source(project, "xlwings")
+    except (KeyError, ValueError):
+        return None
+    m = re.search(r'^\s*Public Const XLWINGS_VERSION As String = "([^"]+)"', source, flags=re.M)
+    return m.group(1) if m else None
 
 
 def parse_dir(data: bytes) -> list[tuple[int, bytes]]:

@@ -1,15 +1,18 @@
-"""TierPlan's Excel buttons run this file. Keep it beside tier_planner.xlsm, with the same name.
+"""TierPlan's Excel buttons run this file. Keep it in the same folder as the workbook.
 
 The workbook's buttons call the VBA macros RunOptimization and BuildReport,
-which use xlwings' RunPython to run ``import tier_planner;
-tier_planner.run_optimization()`` (or ``build_report()``): the module name is
-the workbook's file name without extension, and xlwings puts the workbook's
-folder on the Python path. xlwings' own quickstart macro and the ribbon's
-"Run main" call main(), which runs the optimization too.
+which use xlwings' RunPython to run ``import tierplan_buttons;
+tierplan_buttons.run_optimization()`` (or ``build_report()``). The module name
+is fixed, whatever the workbook is called, and xlwings puts the workbook's
+folder on the Python path, so a copy saved as "tier_planner (1).xlsm" still
+finds this file. Every TierPlan workbook in this folder uses it.
 
-Python must have TierPlan and xlwings installed (the interpreter xlwings
-uses is set on the xlwings ribbon or in the workbook's xlwings.conf sheet).
+Python must have TierPlan and xlwings installed: the interpreter is named in
+the workbook's hidden xlwings.conf sheet (`tierplan excel --interpreter`), and
+`tierplan doctor BOOK` checks the whole set-up.
 """
+
+import sys
 
 import xlwings as xw
 
@@ -29,6 +32,6 @@ def main():
 
 
 if __name__ == "__main__":
-    # Run from a terminal or an editor while the workbook is open in Excel.
-    xw.Book("tier_planner.xlsm").set_mock_caller()
+    # From a terminal, with the workbook open in Excel: python tierplan_buttons.py "tier_planner (1).xlsm"
+    xw.Book(sys.argv[1] if len(sys.argv) > 1 else "tier_planner.xlsm").set_mock_caller()
     main()

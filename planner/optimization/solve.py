@@ -255,6 +255,13 @@ def _solve_here(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool,
 
 def _solve_quietly(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool, retry_cbc: bool) -> SolveOutcome:
     """Solve in this process and translate the result. Never raises for solver outcomes."""
+    if solver == SolverName.SCIPY:  # SciPy's HiGHS in-process: no binary, no files (planner/optimization/scipy_solve.py)
+        try:
+            from planner.optimization.scipy_solve import solve_scipy
+
+            return solve_scipy(prob, time_limit, mip)
+        except Exception as exc:
+            return SolveOutcome(ERROR, solver, sense=prob.sense, message=f"{type(exc).__name__}: {exc}")
     workdir = tempfile.mkdtemp(prefix="tierplan-solve-")
     try:
         log_path = os.path.join(workdir, "cbc.log") if solver == SolverName.CBC else None

@@ -2,6 +2,7 @@
 
     html = render_html(plan)                       # str: inline CSS and SVG, no scripts, no network
     path = write_pdf(plan, "tier_plan.pdf", page_size="Letter", html=html)  # html: optional, saves rendering twice
+    path = write_pdf(plan, "tier_plan.pdf", engine="chromium")  # printed by Edge/Chrome/Chromium (pdf_chromium.py)
 
 Numbers come from the typed plan (the objects plan.json is made from), the words from
 planner.report.words; the assumption tables come from ``plan.inputs``. Same plan, same HTML bytes.
@@ -84,8 +85,18 @@ def render_document(plan, page_size: str = "A4", html: str | None = None):
         logger.removeFilter(quiet)
 
 
-def write_pdf(plan, path, page_size: str = "A4", html: str | None = None) -> Path:
-    """Write the report as a PDF at ``path`` (A4 or Letter, fonts embedded) and return the path."""
+def write_pdf(plan, path, page_size: str = "A4", html: str | None = None, engine: str | None = None) -> Path:
+    """Write the report as a PDF at ``path`` (A4 or Letter, fonts embedded) and return the path.
+
+    ``engine``: "weasyprint", "chromium" (planner.report.pdf_chromium), or None for WeasyPrint when it
+    loads and a Chromium-family browser otherwise; PdfEngineUnavailable when neither can print.
+    """
+    from planner.report.pdf_chromium import choose_engine, print_to_pdf
+
     path = Path(path)
+    chosen, browser = choose_engine(engine)
+    if chosen == "chromium":
+        text = html if html is not None else render_html(plan, page_size=_check_page_size(page_size))
+        return print_to_pdf(text, path, page_size=_check_page_size(page_size), browser=browser)
     render_document(plan, page_size, html).write_pdf(path)
     return path

@@ -95,7 +95,7 @@ def setting_text(key: str, value, currency: str) -> str:
     return str(value)
 
 
-SOLVER_LABELS = {SolverName.HIGHS: "HiGHS", SolverName.CBC: "CBC"}
+SOLVER_LABELS = {SolverName.HIGHS: "HiGHS", SolverName.CBC: "CBC", SolverName.SCIPY: "SciPy's HiGHS"}
 
 
 def solver_label(solver: str | None) -> str:

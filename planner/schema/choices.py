@@ -87,8 +87,9 @@ class PlanningMode(StrEnum):
 
 
 class SolverName(StrEnum):
-    HIGHS = "highs"
-    CBC = "cbc"
+    HIGHS = "highs"  # HiGHS in-process through highspy (the default)
+    CBC = "cbc"  # the CBC binary PuLP bundles
+    SCIPY = "scipy"  # SciPy's HiGHS (scipy.optimize.milp): no native binary or subprocess
 
 
 class YesNo(StrEnum):

@@ -285,7 +285,7 @@ FINANCE = SettingsSheet(
         Setting("currency", "Currency", TEXT, "ISO code of the currency every money cell is in.", "Currency"),
         Setting("fiscal_year", "Fiscal year", INTEGER, "Year the plan is for.", "FiscalYear", minimum=2000, maximum=2100),
         Setting("planning_mode", "Planning mode", CHOICE, "min_cost: deliver the negotiated intervals at the lowest cost. max_value: choose intervals that buy the most expected ARR impact within the budget.", "PlanningMode", choices=PLANNING_MODES, enum=PlanningMode),
-        Setting("solver", "Solver", CHOICE, "Optimisation engine: highs (default) or cbc.", "Solver", choices=SOLVERS, enum=SolverName),
+        Setting("solver", "Solver", CHOICE, "Optimisation engine: highs (the default), cbc, or scipy (SciPy's HiGHS, needing no solver program).", "Solver", choices=SOLVERS, enum=SolverName),
         Setting("time_limit", "Solver time limit", NUMBER, "Longest the solver may search, in seconds.", "TimeLimit", unit="seconds", minimum=1, maximum=3_600),
         Setting("live_hours", "Live support hours per month", NUMBER, "Hours per month the chat and phone queues are open; ticket arrivals are spread over them.", "LiveHours", unit="hours per month", minimum=1, maximum=744),
         Setting("shrinkage", "Support shrinkage", PERCENT, "Share of paid support time lost to breaks, meetings, training and absence.", "Shrinkage", unit="%", minimum=0, maximum=0.9),
