@@ -158,7 +158,7 @@ class OptimizationResult:
         support = ResultSheet(
             self.support,
             title="Support staffing from the SLAs",
-            note="Chat and phone by Erlang C (agents on shift, rostered after shrinkage); email/ticket by throughput. Arrival rate per open hour.",
+            note="Chat and phone by Erlang C (agents on shift for every open hour; rostered: agents to schedule after shrinkage, no extra hours); email/ticket by throughput. Arrival rate per open hour.",
             formats={"arrival_rate": "#,##0.00", "traffic": "#,##0.00", "agents_needed": "#,##0.##",
                      "rostered_agents": "0", "hours_per_year": "#,##0", "service_level_target": PERCENT_FORMAT,
                      "service_level_achieved": PERCENT_FORMAT, "wait_probability": PERCENT_FORMAT,

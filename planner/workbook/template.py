@@ -35,7 +35,7 @@ import pandas as pd
 import xlsxwriter
 
 from planner import schema
-from planner.workbook import guide
+from planner.workbook import guide, summary_formulas
 from planner.workbook.defaults import FormulaCell, WorkbookContent, default_content
 
 # ------------------------------------------------------------------ declarations
@@ -268,6 +268,8 @@ class _Writer:
         self.content = content
         self._formats: dict[tuple, object] = {}
         self.present = [s for s in schema.SHEET_ORDER if s not in content.drop_sheets]
+        # the Summary prices the negotiated package through helper sheets; they need every input sheet and column
+        self.negotiated = summary_formulas.Writer(self, content) if summary_formulas.can_price(content) else None
 
     # ---- formats
     def fmt(self, role: str, num_format: str = "General", **extra):
@@ -339,6 +341,14 @@ class _Writer:
                 sheet = schema.sheet_by_name(name)
                 self.write_rows_sheet(ws, sheet, self.content.rows(sheet))
             self._protect(ws, name)
+        if self.negotiated is not None:
+            helpers = {
+                summary_formulas.PLACEMENT_SHEET: self.negotiated.write_placement,
+                summary_formulas.PACKAGE_SHEET: self.negotiated.write_package,
+                summary_formulas.ERLANG_SHEET: self.negotiated.write_erlang,
+            }
+            for name, write in helpers.items():
+                write(self.book.add_worksheet(name))
         self.define_names()
         first = self.present.index(schema.GUIDE_SHEET) if schema.GUIDE_SHEET in self.present else 0
         self.book.worksheets()[first].activate()
@@ -557,6 +567,10 @@ class _Writer:
 
     # ---- Summary
     def write_summary(self, ws) -> None:
+        if self.negotiated is not None:
+            self.negotiated.write_summary(ws)
+            self._page_setup(ws, repeat_header=False)
+            return
         T, I, A = schema.TIERS, schema.INTERVALS, schema.ACCOUNTS
         h = self.header
         self._sheet_header(
