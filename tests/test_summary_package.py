@@ -85,7 +85,9 @@ def summary_roles(wb, content) -> dict[str, int]:
 
 def verdict(wb, content) -> str:
     lay = sf.summary_layout(content)
-    return wb["Summary"].cell(lay["headline"]["verdict"] + 1, 4).value
+    text = wb["Summary"].cell(lay["headline"]["verdict"] + 1, 4).value
+    assert named(wb, sf.VERDICT_NAME) == text
+    return text
 
 
 def line(wb, content, key: str) -> str:

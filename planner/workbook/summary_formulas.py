@@ -62,9 +62,11 @@ HELPER_PURPOSES = {
                   "meet its targets. Formulas only.",
 }
 
-#: Workbook names of the two figures the negotiation is about (cells on the Summary).
+#: Workbook names of the two figures the negotiation is about (cells on the Summary), and of the line that says
+#: whether the package fits and, when it does not, which requirements fail.
 PLAN_COST_NAME = "NegotiatedPlanCost"
 PEOPLE_NAME = "NegotiatedPeople"
+VERDICT_NAME = "NegotiatedPlanVerdict"
 
 ERLANG_ROWS = 200  # agent counts tried per live queue: 1 .. ERLANG_ROWS
 ACCOUNT_HEADROOM = 100  # Placement rows beyond the accounts written, for accounts typed later
@@ -366,9 +368,14 @@ class Writer:
             ws.write_string(row, first_col + j, text, hf)
         ws.set_row(row, 45)
 
-    def protect(self, ws) -> None:
+    def finish(self, ws, freeze_row: int, freeze_col: int) -> None:
+        """A helper sheet's frame: frozen headers, no gridlines, the print setup, a grey tab, protected without a password."""
         from planner.workbook.template import PROTECT_OPTIONS
 
+        ws.freeze_panes(freeze_row, freeze_col)
+        ws.hide_gridlines(2)
+        self.o._page_setup(ws, repeat_header=False)
+        ws.set_tab_color("#7F7F7F")
         ws.protect("", dict(PROTECT_OPTIONS))
 
     # ================================================================ Placement
@@ -610,11 +617,7 @@ class Writer:
         for j in range(ac.width):
             ws.set_column(j, j, widths.get(j, 11))
         ws.set_column(0, 0, 34)  # labels of the values above the accounts
-        ws.freeze_panes(PL_FIRST, 2)
-        ws.hide_gridlines(2)
-        self.o._page_setup(ws, repeat_header=False)
-        ws.set_tab_color("#7F7F7F")
-        self.protect(ws)
+        self.finish(ws, PL_FIRST, 2)
 
     # ================================================================ Package
     def write_package(self, ws) -> None:
@@ -927,11 +930,7 @@ class Writer:
         widths = [22, 16, 26, 12, 12, 14, 10, 12, 12, 11, 11, 11, 11, 11, 12, 11, 11, 12, 12, 11, 14, 12, 12, 12, 40, 12, 12, 12, 40]
         for j in range(pk.width()):
             ws.set_column(j, j, widths[j] if j < len(widths) else 12)
-        ws.freeze_panes(pk.tier_header + 1, 0)
-        ws.hide_gridlines(2)
-        self.o._page_setup(ws, repeat_header=False)
-        ws.set_tab_color("#7F7F7F")
-        self.protect(ws)
+        self.finish(ws, pk.tier_header + 1, 0)
 
     def _joined(self, ws, ranges: list[str], budget_cell: str) -> str:
         """One text listing every failing requirement: the budget, then guardrails, intervals and SLAs, '; ' between them.
@@ -1047,11 +1046,7 @@ class Writer:
                                  fmt_i)
         ws.set_column(0, 0, 24)
         ws.set_column(1, 3 * q, 11)
-        ws.freeze_panes(ER_FIRST, 1)
-        ws.hide_gridlines(2)
-        self.o._page_setup(ws, repeat_header=False)
-        ws.set_tab_color("#7F7F7F")
-        self.protect(ws)
+        self.finish(ws, ER_FIRST, 1)
 
     def write_summary(self, ws) -> dict:
         """The Summary: the package's headline, the tiers at the negotiated intervals, the package per tier, people per role,
@@ -1106,6 +1101,7 @@ class Writer:
                         ws.set_row(r, 15 * guide.estimated_lines(line, sum(SUMMARY_WIDTHS[4:])) + 1)
         self.book.define_name(PLAN_COST_NAME, f"={schema.SUMMARY_SHEET}!{_abs(hl['cost'], 3)}")
         self.book.define_name(PEOPLE_NAME, f"={schema.SUMMARY_SHEET}!{_abs(hl['people'], 3)}")
+        self.book.define_name(VERDICT_NAME, f"={schema.SUMMARY_SHEET}!{_abs(hl['verdict'], 3)}")
         red = self.book.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"})
         green = self.book.add_format({"font_color": "#006100", "bg_color": "#C6EFCE"})
         ws.conditional_format(hl["share"], 3, hl["share"], 3, {"type": "cell", "criteria": ">", "value": 1, "format": red})
@@ -1321,7 +1317,7 @@ PACKAGE_TIER_COLUMNS = (
     ("tier", "Tier", "@", None),
     ("named_people", "Named people", "#,##0", "named_people"),
     ("named_cost", "Named people cost", schema.MONEY_FORMAT, "named_cost"),
-    ("shared_cost", "Pooled and automated hours, direct cost", schema.MONEY_FORMAT, "shared_cost"),
+    ("shared_cost", "Pooled hours, automated and direct cost", schema.MONEY_FORMAT, "shared_cost"),
     ("cost", "CS cost of the tier", schema.MONEY_FORMAT, "cost"),
     ("share", "CS cost % of ARR", schema.PERCENT_FORMAT, "share"),
     ("guard", "Max CS cost % of ARR", schema.PERCENT_FORMAT, "guard"),
@@ -1394,5 +1390,6 @@ def summary_layout(content) -> dict:
 
 __all__ = [
     "ERLANG_ROWS", "ERLANG_SHEET", "HELPER_SHEETS", "PACKAGE_SHEET", "PEOPLE_NAME", "PLACEMENT_SHEET", "PLAN_COST_NAME",
+    "VERDICT_NAME",
     "Sizes", "Writer", "can_price", "summary_layout",
 ]
