@@ -78,8 +78,8 @@ def tier_summary(
     """Per tier: accounts, ARR, annual cost per account, cost to serve, value, CS cost % of ARR.
 
     ``tier_of_account`` is aligned with ``inputs.accounts`` (e.g. the
-    segmentation's tiers). Without it, each account's previous tier is used,
-    which is also what the workbook's Summary sheet counts.
+    segmentation's tiers, which the workbook's Summary sheet counts). Without
+    it, each account's previous tier is used.
     """
     tiers = list(inputs.tier_names)
     if tier_of_account is None:

@@ -270,13 +270,18 @@ def test_the_demo_leaves_only_its_answer_on_the_screen(tmp_path):
     raw, lines, code = _in_a_terminal(["plan", DEMO, "--out", tmp_path, "--format", "json,csv"])
     assert code == 0
     assert b"Optimising intervals and headcount" in raw  # progress was shown while it ran ...
+    # the figures are the plan's, as plan.json of the same run holds them (they were 5,389,268 and 4,887,203 while
+    # live support queues added shrinkage on top of productive hours: two Support people more, less value for the budget)
+    plan = json.loads((tmp_path / "plan.json").read_text())["optimization"]
+    cost, value = plan["total_cost"], plan["value"]
+    assert 0.99 * 5_400_000 <= cost <= 5_400_000 and value > 4_887_203
     assert lines[:3] == [  # ... and nothing of it is left above the answer
         "Plan status: optimal",
-        "Cost 5,389,268 USD of a 5,400,000 USD budget (99.8% of the budget)",
-        "Expected ARR impact 4,887,203 USD",
+        f"Cost {cost:,.0f} USD of a 5,400,000 USD budget ({cost / 5_400_000:.1%} of the budget)",
+        f"Expected ARR impact {value:,.0f} USD",
     ]
     assert lines[3:] == [f"Wrote {tmp_path / 'plan.json'}", f"Wrote {tmp_path / 'crm_tiers.csv'}"]
-    cost_line = raw[raw.index(b"Cost 5,389,268"):].split(b"\n", 1)[0]
+    cost_line = raw[raw.index(f"Cost {cost:,.0f}".encode()):].split(b"\n", 1)[0]
     assert b"\x1b" not in cost_line  # one colour for the whole line, not one per digit group
 
 

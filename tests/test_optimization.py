@@ -205,12 +205,15 @@ def test_shadow_prices_match_finite_differences_of_the_lp(solver, mode):
     rates = lp_rates(data, mode, 5_000_000, runner)
     assert rates.status == OPTIMAL
     sign = 1.0 if mode == "max_value" else -1.0  # value gained / cost saved
-    base = lp_objective(data, mode, 5_000_000, runner)
+    # the finite differences of the LP come from HiGHS for both solvers' duals: CBC hands values back with 8
+    # significant digits, which puts its own objective about 1e-4 off and a 1-hour difference quotient 5e-4 off
+    reference = Runner("highs", 30)
+    base = lp_objective(data, mode, 5_000_000, reference)
     checked = 0
     if mode == "max_value":
         d = 500.0
-        fwd = (lp_objective(data, mode, 5_000_000 + d, runner) - base) / d
-        bwd = (base - lp_objective(data, mode, 5_000_000 - d, runner)) / d
+        fwd = (lp_objective(data, mode, 5_000_000 + d, reference) - base) / d
+        bwd = (base - lp_objective(data, mode, 5_000_000 - d, reference)) / d
         assert rates.budget > 0
         assert rates.budget == pytest.approx(fwd, rel=1e-4)
         assert _between(rates.budget, fwd, bwd, 1.0)
@@ -218,8 +221,8 @@ def test_shadow_prices_match_finite_differences_of_the_lp(solver, mode):
     for u in data.units:
         uid = unit_id(data, u)
         d = 1.0
-        fwd = sign * (lp_objective(data, mode, 5_000_000, runner, shifts=((f"hours:{uid}", d),)) - base) / d
-        bwd = sign * (base - lp_objective(data, mode, 5_000_000, runner, shifts=((f"hours:{uid}", -d),))) / d
+        fwd = sign * (lp_objective(data, mode, 5_000_000, reference, shifts=((f"hours:{uid}", d),)) - base) / d
+        bwd = sign * (base - lp_objective(data, mode, 5_000_000, reference, shifts=((f"hours:{uid}", -d),))) / d
         assert _between(rates.hours[uid], fwd, bwd, max(1.0, abs(rates.hours[uid]))), (uid, rates.hours[uid], fwd, bwd)
         checked += 1
     assert checked >= 3
@@ -251,7 +254,7 @@ def test_support_agents_enter_the_plan_as_people_of_the_handling_role():
     r = optimize(inputs, ts, sensitivity=False)
     on_shift = agents_for_targets(0.1, 360, [(20, 0.8)], 0.85).agents
     rostered = rostered_agents(on_shift, 0.3)
-    hours = on_shift / 0.7 * 200 * 12
+    hours = on_shift * 200 * 12  # seats on shift x open hours: productive hours already leave out shrinkage
     row = r.support.iloc[0]
     assert row["agents_needed"] == on_shift
     assert row["rostered_agents"] == rostered
@@ -364,6 +367,45 @@ def test_keep_tier_order_raises_a_higher_tier_in_min_cost_and_says_so():
     r = optimize(inputs, tier_stats_from({"T1": 5, "T2": 5}, {"T1": 5e5, "T2": 5e5}))
     assert list(r.intervals["chosen"]) == [3, 3]
     assert any(b["kind"] == "keep order" for b in optimization_json(r)["binding_constraints"])
+
+
+def _three_tier_training(gold: tuple, bronze: tuple) -> tuple[PlanInputs, pd.DataFrame]:
+    """Training keeps tier order; Silver's maximum is 0, so Silver does not offer it. 10 accounts a tier, 1 h each."""
+    tiers = tuple(Tier(n, i, "High touch", "ARR", 0, 1, None) for i, n in enumerate(("Gold", "Silver", "Bronze")))
+    roles = (Role("Pool", "Pooled", 50_000, 1_000, None),)
+    services = (Service("Training", "", "Pool", 0, False, 0.01, 1.0, True),)
+    intervals = (Interval("Training", "Gold", "Pool", 1, *gold), Interval("Training", "Silver", "Pool", 1, 0, 0, 0),
+                 Interval("Training", "Bronze", "Pool", 1, *bronze))
+    finance = Finance(budget=1_000_000, margin=0.3, planning_mode="min_cost")
+    accounts = accounts_frame({t: [1.0] * 10 for t in ("Gold", "Silver", "Bronze")})
+    return (PlanInputs(tiers, roles, services, intervals, (), (), finance, accounts),
+            tier_stats_from({t: 10 for t in ("Gold", "Silver", "Bronze")}, {t: 1e6 for t in ("Gold", "Silver", "Bronze")}))
+
+
+def test_keep_tier_order_skips_a_tier_that_does_not_offer_the_service():
+    # Bronze receives 1 training a year (minimum 1). Read over every tier, the rule would need Silver >= Bronze = 1
+    # against Silver's maximum 0: infeasible by the default "Yes" alone. Silver does not offer it, so the rule compares
+    # Gold with Bronze: Gold 2 >= Bronze 1 holds and the negotiated plan is possible as typed.
+    inputs, ts = _three_tier_training(gold=(1, 2, 4), bronze=(1, 1, 2))
+    data = prepare(inputs, ts)
+    gold, silver, bronze = (next(c.index for c in data.cells if c.tier == t) for t in ("Gold", "Silver", "Bronze"))
+    assert data.order_pairs == (("Training", gold, bronze),)
+    r = optimize(inputs, ts, sensitivity=False)
+    assert r.status == "optimal"
+    assert list(r.intervals["chosen"]) == [2, 0, 1]
+    # the old reading (every consecutive pair) on the same data: infeasible, and only because of that rule
+    old = replace(data, order_pairs=(("Training", gold, silver), ("Training", silver, bronze)))
+    assert solve_plan(old, "min_cost", None, Runner("highs", 30), purpose="old keep-order reading").status == "infeasible"
+
+
+def test_keep_tier_order_still_holds_across_the_skipped_tier():
+    # Gold negotiated 1, Bronze 3: Gold is raised to Bronze's 3 (its maximum is 4), Silver stays at 0
+    inputs, ts = _three_tier_training(gold=(0, 1, 4), bronze=(0, 3, 3))
+    r = optimize(inputs, ts, sensitivity=False)
+    assert r.status == "optimal"
+    assert list(r.intervals["chosen"]) == [3, 0, 3]
+    # cost: (3 + 3) x 10 accounts x 1 h = 60 h -> 1 Pool person
+    assert r.total_cost == pytest.approx(50_000)
 
 
 # ------------------------------------------------------------------ outputs

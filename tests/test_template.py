@@ -11,9 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.formula import ArrayFormula
 
 from planner import schema
-from planner.workbook import defaults, guide, template
+from planner.workbook import defaults, guide, summary_formulas, template
 from planner.workbook.defaults import FormulaCell, default_content
 from planner.workbook.demo import DEMO_BUDGET, demo_accounts, demo_content, write_demo
 from planner.workbook.template import write_template, write_workbook
@@ -27,6 +28,8 @@ FIRST_DATA_ROW = schema.HEADER_ROW + 1
 CLASSIC_FUNCTIONS = {
     "IF", "IFERROR", "INDEX", "MATCH", "SUMIF", "SUMIFS", "COUNTIF", "COUNTIFS", "SUMPRODUCT", "SUM", "ROWS",
     "ISNUMBER", "ISBLANK", "AND", "OR", "NOT", "MIN", "MAX", "ROUND", "ABS", "COUNTA", "VLOOKUP",
+    # the Summary's package formulas (planner/workbook/summary_formulas.py): Excel 2007 and LibreOffice 7.4 functions too
+    "RANK", "COUNT", "INT", "EXP", "FIXED", "LOWER", "TRIM", "ROW", "SUBSTITUTE", "N",
 }
 
 
@@ -46,8 +49,13 @@ def template_book(generated):
     return openpyxl.load_workbook(generated["template"])
 
 
+def _value(v):
+    """A cell's content; an array formula as its range and text (openpyxl's objects compare by identity)."""
+    return ("array", v.ref, v.text) if isinstance(v, ArrayFormula) else v
+
+
 def _cells(ws) -> dict[str, object]:
-    return {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
+    return {c.coordinate: _value(c.value) for row in ws.iter_rows() for c in row if c.value is not None}
 
 
 def _tables(wb) -> dict[str, tuple[str, str]]:
@@ -69,6 +77,8 @@ def _formulas(wb):
             for c in row:
                 if isinstance(c.value, str) and c.value.startswith("="):
                     yield f"{ws.title}!{c.coordinate}", c.value
+                elif isinstance(c.value, ArrayFormula):
+                    yield f"{ws.title}!{c.coordinate} (array)", c.value.text
         for t in ws.tables.values():
             for col in t.tableColumns:
                 if col.calculatedColumnFormula is not None:
@@ -125,7 +135,7 @@ def test_the_same_content_gives_the_same_bytes(tmp_path):
 
 
 def test_sheets_titles_headers_and_tables_follow_the_schema(demo_book):
-    assert demo_book.sheetnames == list(schema.SHEET_ORDER)
+    assert demo_book.sheetnames == list(schema.SHEET_ORDER) + list(summary_formulas.HELPER_SHEETS)
     for sheet in schema.INPUT_SHEETS:
         ws = demo_book[sheet.name]
         assert ws["A1"].value == sheet.title
@@ -267,8 +277,12 @@ def test_number_formats_frozen_headers_widths_and_print_setup(demo_book):
     headers = [c.value for c in ws[schema.HEADER_ROW]]
     assert ws.cell(FIRST_DATA_ROW, headers.index("ARR growth %") + 1).number_format == schema.PERCENT_FORMAT
     summary = demo_book[schema.SUMMARY_SHEET]
-    assert summary.freeze_panes == f"B{FIRST_DATA_ROW}"
-    assert summary["C5"].number_format == schema.MONEY_FORMAT and summary["I5"].number_format == schema.PERCENT_FORMAT
+    lay = summary_formulas.summary_layout(demo_content())
+    assert summary.freeze_panes == "B4"
+    head = {key: summary.cell(r + 1, 4).number_format for key, r in lay["headline"].items()}
+    assert head["cost"] == head["budget"] == head["left"] == schema.MONEY_FORMAT and head["share"] == schema.PERCENT_FORMAT
+    first = lay["tier_first"] + 1
+    assert summary.cell(first, 5).number_format == schema.MONEY_FORMAT and summary.cell(first, 11).number_format == schema.PERCENT_FORMAT
 
 
 # ------------------------------------------------------------------ formulas
@@ -304,51 +318,98 @@ def test_intervals_and_roles_formulas_are_table_calculated_columns(demo_book):
 
 def test_summary_has_a_row_per_possible_tier_and_formulas_only(demo_book):
     ws = demo_book[schema.SUMMARY_SHEET]
-    lay = template.summary_layout(3)
-    assert lay["n_rows"] == schema.MAX_TIERS
-    for k in range(lay["n_rows"]):
-        r = lay["first_row"] + 1 + k
+    lay = summary_formulas.summary_layout(demo_content())
+    assert lay["n_tiers"] == schema.MAX_TIERS
+    for k in range(lay["n_tiers"]):
+        r = lay["tier_first"] + 1 + k
         assert ws.cell(r, 1).value == f'=IF(ROWS(TiersTable[Tier])>={k + 1},INDEX(TiersTable[Tier],{k + 1})&"","")'
-        assert ws.cell(r, 2).value == f'=IF($A{r}="","",COUNTIF(AccountsTable[Previous tier],$A{r}))'
-        for j in range(1, len(template.SUMMARY_COLUMNS) + 1):
+        assert ws.cell(r, 2).value == f'=IF($A{r}="","",INDEX(pl_planned,{k + 1}))'  # accounts as the plan places them
+        assert ws.cell(r, 3).value == f'=IF($A{r}="","",INDEX(pl_previous,{k + 1}))'
+        assert ws.cell(r, 4).value == f'=IF($A{r}="","",INDEX(pl_new,{k + 1}))'
+        for j in range(1, len(summary_formulas.TIER_COLUMNS) + 1):
             assert str(ws.cell(r, j).value).startswith("=")
-    assert ws.cell(lay["total_row"] + 1, 1).value == "Total"
-    assert ws.cell(lay["budget_rows"]["budget_used_share"] + 1, 4).value.startswith("=IF(AND(ISNUMBER(Budget)")
+    assert ws.cell(lay["tier_total"] + 1, 1).value == "Total"
+    head = lay["headline"]
+    assert ws.cell(head["cost"] + 1, 4).value == "=pk_total"
+    assert ws.cell(head["people"] + 1, 4).value == "=pk_people"
+    assert ws.cell(head["share"] + 1, 4).value.startswith("=IF(AND(ISNUMBER(Budget)")
+    names = _names(demo_book)
+    assert names[summary_formulas.PLAN_COST_NAME] == f"Summary!$D${head['cost'] + 1}"
+    assert names[summary_formulas.PEOPLE_NAME] == f"Summary!$D${head['people'] + 1}"
 
 
-def test_summary_says_what_its_cost_covers_and_leaves_out(demo_book):
-    """The Summary's cost is the services' time and direct cost only; a labelled line under the budget block says what the
-    full plan adds (whole people, coverage, support) and where to get it, and no label calls the figure the cost to serve."""
+def test_summary_leads_with_the_package_and_says_what_it_assumes(demo_book):
+    """The Summary prices the negotiated package as the plan does (whole people, books of accounts, support), says whether
+    it fits, keeps the services' own time and direct cost as a labelled second figure, and says what it assumes."""
     ws = demo_book[schema.SUMMARY_SHEET]
-    lay = template.summary_layout(3)
+    lay = summary_formulas.summary_layout(demo_content())
     cells = {str(v) for v in _cells(ws).values()}
     assert not any("Cost to serve" in v for v in cells)
-    assert ws.cell(schema.HEADER_ROW, 7).value == "Service time and direct cost"
-    labels = [ws.cell(lay["budget_rows"][key] + 1, 1).value for key, _, _ in template.SUMMARY_BUDGET_ROWS]
-    assert labels == ["Annual CS budget", "Service time and direct cost", "Share of the budget",
-                      "Left for whole people, coverage and support"]
-    r = lay["scope_row"] + 1
-    assert r == lay["budget_rows"]["budget_left"] + 2  # the line right under the budget block
-    assert ws.cell(r, 1).value == "What these figures leave out"
-    text = ws.cell(r, 4).value
-    assert not str(text).startswith("=")  # words, not a formula pretending to compute the full cost
-    for phrase in ("hired whole", "cover each tier's accounts", "support is staffed to meet the SLAs",
-                   "can exceed the budget even when this sheet fits it",
-                   "Run optimization (tierplan plan) gives the full cost, with whole people, coverage and support"):
-        assert phrase in text, phrase
-    assert f"A{r}:C{r}" in {str(m) for m in ws.merged_cells.ranges}
-    assert f"D{r}:{get_column_letter(len(template.SUMMARY_COLUMNS))}{r}" in {str(m) for m in ws.merged_cells.ranges}
-    assert ws.row_dimensions[r].height >= 45  # room for the wrapped text
+    labels = [ws.cell(lay["headline"][key] + 1, 1).value for key, _, _, _ in summary_formulas.HEADLINE_ROWS]
+    assert labels == ["Annual CS budget", "Negotiated package: total cost", "Share of the budget",
+                      "Left in the budget (negative: over it)", "People", "Does the package fit?", "Service time and direct cost only"]
+    note = ws.cell(lay["headline"]["cost"] + 1, 5).value
+    assert "Whole people per role" in note and "support staffed from the SLAs" in note and "--mode min_cost" in note
+    assert ws.cell(lay["tier_header"] + 1, 9).value == "Service time and direct cost"
+    assert [ws.cell(lay["tier_header"] + 1, j).value for j in (2, 3, 4)] == [
+        "Accounts in the plan", "With this previous tier", "New, placed here by score"]
+    assumed = {ws.cell(r + 1, 1).value: ws.cell(r + 1, 2).value for r in lay["assumptions"].values()}
+    assert list(assumed) == ["Accounts", "Cut-offs", "Intervals", "People", "Support", "Limits"]
+    assert str(assumed["Accounts"]).startswith('="All "&FIXED(pl_n,0)&" accounts are counted')
+    assert "a tier whose maximum is 0 does not offer it" in assumed["Intervals"]
+    assert "the larger of hours needed / productive hours and the tier's accounts / max accounts per person" in assumed["People"]
+    assert "shrinkage is not added again" in assumed["Support"]
+    assert ws.cell(lay["assumptions_header"] + 1, 1).value == "What this sheet assumes"
 
 
-def test_guide_says_what_the_workbook_cost_leaves_out(demo_book):
+def test_helper_sheets_are_protected_formula_sheets_sized_to_the_content(demo_book, template_book):
+    for wb in (demo_book, template_book):
+        for name in summary_formulas.HELPER_SHEETS:
+            ws = wb[name]
+            assert ws.protection.sheet and not ws.protection.password, name
+            assert ws["A1"].value == name
+    # one Placement row per account and headroom for accounts typed later; the blank template still has room
+    def placed(wb):
+        ws = wb[summary_formulas.PLACEMENT_SHEET]
+        return sum(1 for (v,) in ws.iter_rows(min_row=summary_formulas.PL_FIRST + 1, max_col=1, values_only=True) if isinstance(v, int))
+
+    assert placed(demo_book) == 2_000 + summary_formulas.ACCOUNT_HEADROOM
+    assert placed(template_book) == summary_formulas.MIN_ACCOUNT_ROWS
+
+
+def test_the_fast_formula_path_stores_what_write_formula_stores(tmp_path):
+    import zipfile
+
+    import xlsxwriter
+
+    formulas = ['=IF($B5="",-1,RANK(C5,C$1:C$9,1))', '=SUMPRODUCT(--(A1<pl_cuts))', '=FIXED(1234.5,0)&" a year"']
+    paths = []
+    for fast in (False, True):
+        path = tmp_path / f"{fast}.xlsx"
+        book = xlsxwriter.Workbook(str(path))
+        book.set_properties({"created": template.CREATED})
+        ws = book.add_worksheet("S")
+        for i, f in enumerate(formulas):
+            if fast:
+                summary_formulas.put_formula(ws, i, 0, f, None)
+            else:
+                ws.write_formula(i, 0, f, None, "")
+        book.close()
+        paths.append(path)
+    a, b = (zipfile.ZipFile(p).read("xl/worksheets/sheet1.xml") for p in paths)
+    assert a == b and b"RANK(C5,C$1:C$9,1)" in b
+
+
+def test_guide_says_how_the_summary_prices_the_package(demo_book):
     text = "\n".join(str(v) for v in _cells(demo_book[schema.GUIDE_SHEET]).values())
-    assert "What the workbook's cost leaves out" in text
+    assert "How the Summary prices the package" in text
     assert "people are hired whole, not by the hour" in text
-    assert "support is staffed to meet the SLAs" in text
-    assert "Run optimization (tierplan plan) prices the whole plan, with whole people, coverage and support" in text
+    assert "support is staffed from the SLAs" in text
+    assert "the same figure Run optimization (tierplan optimize --mode min_cost) prices" in text
+    assert "Productive hours per year are the only place time off, breaks and meetings are taken out" in text
     assert "until the Summary fits the budget" not in text
-    assert "whole people, coverage and support are not included" in text  # the Summary's line in the list of sheets
+    for name in summary_formulas.HELPER_SHEETS:
+        assert name in text
 
 
 def test_renamed_headers_are_followed_by_the_formulas(tmp_path):

@@ -315,11 +315,15 @@ def prepare(inputs: PlanInputs, tier_stats: pd.DataFrame) -> ModelData:
         else:
             units.append(Unit(r.name, "", r.staffing, r.loaded_cost, r.productive_hours, r.max_accounts,
                               sum(accounts[t] for t in tiers_served), tuple(tiers_served)))
-    # keep tier order: consecutive tiers (by rank) that both have the service
+    # keep tier order: consecutive tiers (by rank) that both offer the service.
+    # A tier offers a service when its maximum (on the grid) is above 0; a tier
+    # that may not receive it is skipped, so the rule compares the offering
+    # tiers on either side of it and never forces a "0 at most" cell upwards.
     pairs = []
     by_service: dict[str, list[Cell]] = {}
     for c in cells:
-        by_service.setdefault(c.service, []).append(c)
+        if c.cap > 0:
+            by_service.setdefault(c.service, []).append(c)
     for name, group in by_service.items():
         if not services[name].keep_order:
             continue

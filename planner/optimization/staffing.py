@@ -10,16 +10,22 @@ arrival rate x average handle time) and ``N`` agents on shift:
 The agents on shift are the smallest integer N with N > A, occupancy A/N
 within the Finance occupancy cap, and every SLA row of the queue met. The
 search walks N upwards one integer at a time, so the rounding is exact (no
-float ``ceil`` of an estimate). Rostered agents cover shrinkage:
-``ceil(N / (1 - shrinkage))``, again rounded exactly (7 / 0.7 is 10, not 11);
-the queue's paid hours are ``N / (1 - shrinkage) x open hours``, and whole
-people are counted once per role by the model.
+float ``ceil`` of an estimate). The queue needs ``N x open hours`` of agent
+time a year.
 
 Ticket queues (Email/ticket) are a backlog, not a live queue: they are staffed
 by throughput. Hours per year = tickets x handle time / occupancy cap; at that
 rate the backlog that arrives within one response window is worked off within
 the window. Nothing here touches the solver: the queues' hours are constants
 the model adds to the handling role's workload.
+
+Shrinkage is counted once. Both kinds of queue give hours of work on shift;
+the model turns them into whole people with the handling role's productive
+hours per year (Roles sheet), which already leave out time off, admin,
+meetings, training and breaks. The Finance sheet's support shrinkage is not
+applied to hours or people a second time: it only says how many agents to put
+on the roster at each open hour so that N are available,
+``ceil(N / (1 - shrinkage))``, rounded exactly (7 / 0.7 is 10, not 11).
 """
 
 from __future__ import annotations
@@ -156,7 +162,7 @@ class SupportQueue:
     handle_minutes: float  # volume-weighted average handling time
     traffic: float  # Erlangs (live) / average agents busy while open (tickets)
     agents_on_shift: int | None  # live: Erlang C agents; tickets: None
-    rostered_agents: int | None  # live: agents rostered per open hour after shrinkage
+    rostered_agents: int | None  # live: agents to roster per open hour so N are available (scheduling only)
     hours_per_year: float  # workload added to the role
     targets: tuple[tuple[str, float, float], ...]  # (severity, target seconds, service level)
     service_levels: tuple[float, ...]  # achieved per target (live); the targets themselves (tickets)
@@ -207,11 +213,11 @@ def staff_queue(
                 note="no number of agents reaches this service level within this target",
             )
         rostered = rostered_agents(result.agents, shrinkage)
-        # paid hours: the seats are filled all open hours, and shrinkage takes its
-        # share of every rostered hour. Whole people are counted once, for the
-        # role's whole workload, by the model: rounding each queue's roster up as
-        # well would count the rounding twice.
-        hours = result.agents / (1.0 - shrinkage) * live_hours * MONTHS_PER_YEAR
+        # hours on shift: N seats filled every open hour. The role's productive
+        # hours already leave out time off, breaks and meetings, so shrinkage is
+        # not added here (it would count those losses twice); whole people are
+        # counted once, for the role's whole workload, by the model.
+        hours = result.agents * live_hours * MONTHS_PER_YEAR
         return SupportQueue(
             first.tier, first.channel, first.role, severities, True, volume, rate, handle, traffic,
             result.agents, rostered, hours, targets, result.service_levels, result.wait_probability, True,

@@ -29,10 +29,10 @@ from planner.workbook.defaults import TIER_NAMES, WorkbookContent, account_colum
 DEMO_SEED = 20261122
 DEMO_ACCOUNTS = 2_000
 
-#: Annual CS budget of the demo: about 90% of what the negotiated intervals cost for the
-#: demo's previous tiers (Summary sheet: about $3.93M) plus a rough support estimate
-#: (about $0.3M), so the negotiated plan is a little unaffordable and the optimizer has to
-#: trade. One constant: the lead tunes it once the optimizer exists.
+#: Annual CS budget of the demo: a little below what the negotiated package costs (the Summary
+#: sheet and `tierplan optimize --mode min_cost` both price it at 5,727,600: whole people,
+#: books of accounts and support included), so the negotiated plan is a little unaffordable
+#: and the optimizer has to trade.
 DEMO_BUDGET = 5_400_000
 
 # ARR: lognormal with P(ARR > 25K) ~ 29% and P(ARR > 100K) ~ 4%

@@ -52,6 +52,9 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
     if content is not None and isinstance(content.finance.get("margin"), (int, float)):
         margin = float(content.finance["margin"])
     unprotected = [s.name for s in schema.INPUT_SHEETS if s.name not in protected]
+    from planner.workbook.summary_formulas import HELPER_PURPOSES  # the Summary's working sheets (imports this module)
+
+    helper_names = dict(HELPER_PURPOSES) if content is None or _priced(content) else {}
     H = lambda label: Line("heading", label)
     T = lambda label, text: Line("text", label, text)
     S = lambda label, text: Line("small", label, text)
@@ -75,9 +78,9 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
                                   "number, and the fewest and most you would accept. Sheet: Intervals."),
         T("3. Cost each service", "With Finance, give every role a loaded annual cost and its productive hours (sheet: Roles), and "
                                   "every service its hours and direct cost. Intervals turns them into a cost per occurrence and "
-                                  "an annual cost per account. Negotiate effort and intervals on the Summary: it shows the "
-                                  "services' own time and direct cost, so leave room in the budget for whole people, "
-                                  "coverage of each tier's accounts and support (see below)."),
+                                  "an annual cost per account. Negotiate effort and intervals on the Summary: it prices the "
+                                  "whole package as the plan does, with whole people, each tier's book of accounts and "
+                                  "support, and says whether it fits the budget (see below)."),
         T("4. Apply the margin", "Agree a profit margin with the CFO and the revenue leaders (sheet: Finance). It turns cost "
                                  "into Assessed Service Value: what each tier's service package would be worth if it were sold, "
                                  "which shows who qualifies for what and what Customer Success contributes."),
@@ -119,16 +122,23 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
         T("", f"With a 30% margin a service costing 1,000 a year is worth 1,300. This workbook's margin is {margin:.0%}, so every "
               f"annual cost is multiplied by {1 + margin:.2f}. The Intervals formulas and the tierplan program use the same reading."),
         B,
-        H("What the workbook's cost leaves out"),
-        T("Service time and direct cost", "The Intervals and Summary sheets price each service's hours at its role's hourly "
-                                          "rate and add its direct costs. That is the cost the Summary compares with the budget, "
-                                          "and the cost Assessed Service Value marks up."),
-        T("Not in that figure", "Three costs of the full plan are not: people are hired whole, not by the hour; named roles "
-                                "need enough people to cover each tier's accounts (the most accounts one person can own); and "
-                                "support is staffed to meet the SLAs. The full plan therefore costs more than the Summary "
-                                "shows and can exceed a budget the Summary fits."),
-        T("The full cost", "Run optimization (tierplan plan) prices the whole plan, with whole people, coverage and support, "
-                           "and says whether it fits the budget."),
+        H("How the Summary prices the package"),
+        T("The package", "The Summary prices the negotiated intervals as the plan does. Every account is counted in the tier the "
+                         "plan gives it (sheet Placement); people are hired whole, not by the hour: named roles per tier, pooled "
+                         "roles across the tiers they serve, each the larger of the hours needed and the book of accounts; "
+                         "direct and automated costs are added; and support is staffed from the SLAs (sheets Package and "
+                         "Erlang). That is the same figure Run optimization (tierplan optimize --mode min_cost) prices, and "
+                         "when the package does not fit, the Summary names the requirement that fails."),
+        T("Service time and direct cost", "The Intervals sheet and the Summary's tier table also price each service's hours at "
+                                          "its role's hourly rate plus its direct costs: the cost Assessed Service Value marks "
+                                          "up. Whole people, books of accounts and support make the package cost more."),
+        T("Hours and shrinkage", "Productive hours per year are the only place time off, breaks and meetings are taken out: "
+                                 "every role's workload, support queues included, is divided by them. The Finance sheet's "
+                                 "support shrinkage only says how many agents to roster for each open hour; it adds no hours."),
+        T("When the sheet may differ", "The Summary places accounts as the plan does, with two exceptions it flags: previous "
+                                       "tiers that follow one score cut-off per tier (the plan then keeps those cut-offs) and "
+                                       "score cut-offs that miss a band (the plan then moves them). tierplan segment gives the "
+                                       "exact tiers."),
         B,
         H("Bands: share of ARR or of accounts"),
         T("Band basis", "The source process describes tiers by their share of ARR: Tier 1 holds 10-20% of ARR, Tier 2 30-50%, and "
@@ -137,7 +147,7 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
                         "uses; the defaults follow the source and use ARR."),
         B,
         H("Protection and adding rows"),
-        T("Protected sheets", f"{_join(protected)} are protected so formulas are not overwritten by accident. There is no "
+        T("Protected sheets", f"{_join(list(protected) + list(helper_names))} are protected so formulas are not overwritten by accident. There is no "
                               "password: Review > Unprotect Sheet. Blue cells stay editable while a sheet is protected; "
                               "sorting, filtering and formatting are allowed."),
         T("Adding rows", f"To add a role or an Intervals row, unprotect the sheet and type in the row just below the table: the "
@@ -162,11 +172,14 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
     purposes = {s.name: s.purpose for s in schema.INPUT_SHEETS}
     purposes[schema.FINANCE.name] = schema.FINANCE.purpose
     purposes[schema.GUIDE_SHEET] = PURPOSE
-    purposes[schema.SUMMARY_SHEET] = ("Service time and direct cost, Assessed Service Value and service cost as a share of ARR "
-                                      "per tier, against the budget; whole people, coverage and support are not included. "
+    purposes[schema.SUMMARY_SHEET] = ("The negotiated package priced as the plan prices it: total cost against the budget, people "
+                                      "per role, support, each tier's CS cost against its guardrail and what fails; per tier, "
+                                      "accounts as the plan places them, service time, direct cost and Assessed Service Value. "
                                       "Formulas only.")
     for name in schema.SHEET_ORDER:
         out.append(T(name, purposes[name] + (" (protected)" if name in protected else "")))
+    for name, purpose in helper_names.items():
+        out.append(T(name, purpose + " (protected)"))
     out.append(T("Result sheets", "After a run TierPlan writes these green sheets and never touches the others: "
                                   + ", ".join(schema.RESULT_SHEETS) + "."))
     out += [B, H("Columns, sheet by sheet")]
@@ -178,6 +191,12 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
     for s in schema.FINANCE.settings:
         out.append(S(s.label, _describe_setting(s)))
     return out
+
+
+def _priced(content) -> bool:
+    from planner.workbook.summary_formulas import can_price
+
+    return can_price(content)
 
 
 def _describe_column(c: schema.Column) -> str:

@@ -35,7 +35,7 @@ import pandas as pd
 import xlsxwriter
 
 from planner import schema
-from planner.workbook import guide
+from planner.workbook import guide, summary_formulas
 from planner.workbook.defaults import FormulaCell, WorkbookContent, default_content
 
 # ------------------------------------------------------------------ declarations
@@ -170,54 +170,6 @@ COLUMN_FORMULAS: dict[tuple[str, str], Callable[[Header], str]] = {
     (schema.INTERVALS.name, "asv"): _intervals_asv,
 }
 
-#: Summary columns: (key, header, number format). Keys match valuation.tier_summary's columns.
-SUMMARY_COLUMNS = (
-    ("tier", "Tier", "@"),
-    ("accounts", "Accounts", "#,##0"),
-    ("arr", "ARR", schema.MONEY_FORMAT),
-    ("annual_cost_per_account", "Annual cost per account", schema.MONEY_FORMAT),
-    ("asv_per_account", "Assessed Service Value per account", schema.MONEY_FORMAT),
-    ("hours_per_account", "Hours per account", "#,##0.0"),
-    ("cost_to_serve", "Service time and direct cost", schema.MONEY_FORMAT),
-    ("assessed_value", "Assessed Service Value", schema.MONEY_FORMAT),
-    ("cost_share_of_arr", "Service cost % of ARR", schema.PERCENT_FORMAT),
-    ("max_cost_share", "Max CS cost % of ARR", schema.PERCENT_FORMAT),
-    ("within_guardrail", "Within guardrail", "General"),
-)
-SUMMARY_WIDTHS = (12, 10, 14, 14, 16, 11, 15, 16, 11, 11, 11)
-#: Rows of the budget block under the Summary table: (key, label, number format).
-SUMMARY_BUDGET_ROWS = (
-    ("budget", "Annual CS budget", schema.MONEY_FORMAT),
-    ("cost_to_serve", "Service time and direct cost", schema.MONEY_FORMAT),
-    ("budget_used_share", "Share of the budget", schema.PERCENT_FORMAT),
-    ("budget_left", "Left for whole people, coverage and support", schema.MONEY_FORMAT),
-)
-#: The labelled line under the budget block: what the figures above include and leave out.
-SUMMARY_SCOPE_LABEL = "What these figures leave out"
-SUMMARY_SCOPE_TEXT = (
-    "The figures above price each service's hours at its role's hourly rate, plus its direct costs, at the negotiated "
-    "intervals. They leave out three costs of the full plan: people are hired whole, not by the hour; named roles need "
-    "enough people to cover each tier's accounts (the most accounts one person can own, on Roles); and support is staffed "
-    "to meet the SLAs. So the full plan costs more than this, and can exceed the budget even when this sheet fits it. "
-    "Run optimization (tierplan plan) gives the full cost, with whole people, coverage and support."
-)
-
-
-def summary_layout(n_tiers: int) -> dict:
-    """Where the Summary cells are (0-based rows): one row per possible tier, a total, the budget block."""
-    n_rows = max(schema.MAX_TIERS, n_tiers)
-    first = _HEADER_IDX + 1
-    total = first + n_rows
-    budget_first = total + 2
-    return {
-        "first_row": first,
-        "n_rows": n_rows,
-        "total_row": total,
-        "budget_rows": {key: budget_first + i for i, (key, _, _) in enumerate(SUMMARY_BUDGET_ROWS)},
-        "scope_row": budget_first + len(SUMMARY_BUDGET_ROWS),
-    }
-
-
 # ------------------------------------------------------------------ public API
 
 
@@ -268,6 +220,8 @@ class _Writer:
         self.content = content
         self._formats: dict[tuple, object] = {}
         self.present = [s for s in schema.SHEET_ORDER if s not in content.drop_sheets]
+        # the Summary prices the negotiated package through helper sheets; they need every input sheet and column
+        self.negotiated = summary_formulas.Writer(self, content) if summary_formulas.can_price(content) else None
 
     # ---- formats
     def fmt(self, role: str, num_format: str = "General", **extra):
@@ -339,6 +293,14 @@ class _Writer:
                 sheet = schema.sheet_by_name(name)
                 self.write_rows_sheet(ws, sheet, self.content.rows(sheet))
             self._protect(ws, name)
+        if self.negotiated is not None:
+            helpers = {
+                summary_formulas.PLACEMENT_SHEET: self.negotiated.write_placement,
+                summary_formulas.PACKAGE_SHEET: self.negotiated.write_package,
+                summary_formulas.ERLANG_SHEET: self.negotiated.write_erlang,
+            }
+            for name, write in helpers.items():
+                write(self.book.add_worksheet(name))
         self.define_names()
         first = self.present.index(schema.GUIDE_SHEET) if schema.GUIDE_SHEET in self.present else 0
         self.book.worksheets()[first].activate()
@@ -557,91 +519,12 @@ class _Writer:
 
     # ---- Summary
     def write_summary(self, ws) -> None:
-        T, I, A = schema.TIERS, schema.INTERVALS, schema.ACCOUNTS
-        h = self.header
-        self._sheet_header(
-            ws,
-            "Summary",
-            "Per tier at the negotiated intervals, counting accounts by their previous tier: the services' own time and direct cost "
-            "(what they leave out is said under the budget). Formulas only: they follow every edit.",
-        )
-        lay = summary_layout(len(self.content.tiers))
-        header_fmt = self.fmt("header")
-        for j, (key, text, numfmt) in enumerate(SUMMARY_COLUMNS):
-            ws.write_string(_HEADER_IDX, j, text, header_fmt)
-            ws.set_column(j, j, SUMMARY_WIDTHS[j])
-        tier_col = _col(T, "name", h)
-        prev = _col(A, "previous_tier", h)
-        arr = _col(A, "arr", h)
-        it_tier = _col(I, "tier", h)
-        cols = {key: j for j, (key, _, _) in enumerate(SUMMARY_COLUMNS)}
-
-        def cell(key: str, row: int) -> str:
-            return xlsxwriter.utility.xl_rowcol_to_cell(row, cols[key])
-
-        for k in range(lay["n_rows"]):
-            r = lay["first_row"] + k
-            t = "$" + cell("tier", r)
-            guard = f"INDEX({_col(T, 'max_cost_share', h)},{k + 1})"
-            formulas = {
-                "tier": f'=IF(ROWS({tier_col})>={k + 1},INDEX({tier_col},{k + 1})&"","")',
-                "accounts": f'=IF({t}="","",COUNTIF({prev},{t}))',
-                "arr": f'=IF({t}="","",SUMIF({prev},{t},{arr}))',
-                "annual_cost_per_account": f'=IF({t}="","",SUMIF({it_tier},{t},{_col(I, "annual_cost", h)}))',
-                "asv_per_account": f'=IF({t}="","",SUMIF({it_tier},{t},{_col(I, "asv", h)}))',
-                "hours_per_account": f'=IF({t}="","",SUMPRODUCT(({it_tier}={t})*{_col(I, "hours", h)}*{_col(I, "negotiated", h)}))',
-                "cost_to_serve": f'=IF({t}="","",{cell("accounts", r)}*{cell("annual_cost_per_account", r)})',
-                "assessed_value": f'=IF({t}="","",{cell("accounts", r)}*{cell("asv_per_account", r)})',
-                "cost_share_of_arr": f'=IF({t}="","",IF({cell("arr", r)}>0,{cell("cost_to_serve", r)}/{cell("arr", r)},""))',
-                "max_cost_share": f'=IF({t}="","",IF({guard}="","",{guard}))',
-                "within_guardrail": f'=IF(OR({cell("cost_share_of_arr", r)}="",{cell("max_cost_share", r)}=""),"",IF({cell("cost_share_of_arr", r)}<={cell("max_cost_share", r)},"Yes","Over"))',
-            }
-            for key, _, numfmt in SUMMARY_COLUMNS:
-                ws.write_formula(r, cols[key], formulas[key], self.fmt("formula", numfmt), "")
-        tr = lay["total_row"]
-        top, bottom = lay["first_row"], lay["first_row"] + lay["n_rows"] - 1
-        totals = {"tier": None, "accounts": "sum", "arr": "sum", "cost_to_serve": "sum", "assessed_value": "sum"}
-        for key, _, numfmt in SUMMARY_COLUMNS:
-            j = cols[key]
-            f = self.fmt("total", numfmt)
-            if key == "tier":
-                ws.write_string(tr, j, "Total", f)
-            elif totals.get(key) == "sum":
-                rng = f"{xlsxwriter.utility.xl_rowcol_to_cell(top, j)}:{xlsxwriter.utility.xl_rowcol_to_cell(bottom, j)}"
-                ws.write_formula(tr, j, f"=SUM({rng})", f, "")
-            elif key == "cost_share_of_arr":
-                ws.write_formula(tr, j, f'=IF({cell("arr", tr)}>0,{cell("cost_to_serve", tr)}/{cell("arr", tr)},"")', f, "")
-            else:
-                ws.write_blank(tr, j, None, f)
-        budget = schema.FINANCE.setting("budget").name
-        total_cost = cell("cost_to_serve", tr)
-        budget_formulas = {
-            "budget": f'=IF(ISNUMBER({budget}),{budget},"")',
-            "cost_to_serve": f"={total_cost}",
-            "budget_used_share": f'=IF(AND(ISNUMBER({budget}),{budget}>0),{total_cost}/{budget},"")',
-            "budget_left": f'=IF(ISNUMBER({budget}),{budget}-{total_cost},"")',
-        }
-        label_fmt = self.fmt("label", bold=True)
-        for key, label, numfmt in SUMMARY_BUDGET_ROWS:
-            r = lay["budget_rows"][key]
-            ws.merge_range(r, 0, r, 2, label, label_fmt)
-            ws.write_formula(r, 3, budget_formulas[key], self.fmt("formula", numfmt), "")
-        sr = lay["scope_row"]
-        ws.merge_range(sr, 0, sr, 2, SUMMARY_SCOPE_LABEL, label_fmt)
-        last_col = len(SUMMARY_COLUMNS) - 1
-        ws.merge_range(sr, 3, sr, last_col, SUMMARY_SCOPE_TEXT, self.fmt("label"))
-        text_width = sum(SUMMARY_WIDTHS[3:])
-        ws.set_row(sr, 15 * guide.estimated_lines(SUMMARY_SCOPE_TEXT, text_width) + 1)
-        # highlight tiers over their guardrail and a plan over budget
-        red = self.book.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"})
-        gcol = cols["within_guardrail"]
-        ws.conditional_format(top, gcol, bottom, gcol, {"type": "cell", "criteria": "==", "value": '"Over"', "format": red})
-        ur = lay["budget_rows"]["budget_used_share"]
-        ws.conditional_format(ur, 3, ur, 3, {"type": "cell", "criteria": ">", "value": 1, "format": red})
-        ws.set_row(_HEADER_IDX, 45)
-        ws.freeze_panes(_HEADER_IDX + 1, 1)
-        ws.hide_gridlines(2)
-        self._page_setup(ws)
+        if self.negotiated is not None:
+            self.negotiated.write_summary(ws)
+        else:  # a hand-broken variant (tests): the package formulas need every input sheet and column
+            self._sheet_header(ws, "Summary", "This workbook lacks an input sheet or column the Summary's formulas read; "
+                                              "tierplan validate names what is missing.")
+        self._page_setup(ws, repeat_header=False)
 
     # ---- Guide
     def write_guide(self, ws) -> None:

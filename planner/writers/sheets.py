@@ -34,8 +34,8 @@ def headcount_sheet(opt: OptimizationResult) -> ResultSheet:
 
 
 def support_sheet(opt: OptimizationResult) -> ResultSheet:
-    note = ("Chat and phone by Erlang C (agents on shift, rostered after shrinkage); email/ticket by throughput. "
-            "Arrival rate per open hour.")
+    note = ("Chat and phone by Erlang C (agents on shift for every open hour; rostered: agents to schedule after shrinkage, "
+            "no extra hours); email/ticket by throughput. Arrival rate per open hour.")
     return ResultSheet.of(schema.SUPPORT, opt.support, "Support staffing from the SLAs", note)
 
 

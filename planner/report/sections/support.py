@@ -43,7 +43,8 @@ def build(p: PlanView) -> dict:
         "support_text": (
             f"Chat and phone are live queues, staffed with the Erlang C queueing model over {fmt.quantity(f.live_hours, 0)} open hours a month: "
             f"the fewest agents on shift that answer the target share of contacts in time, with each agent busy at most "
-            f"{fmt.percent(f.occupancy_cap, 0)} of the time, then rostered up for {fmt.percent(f.shrinkage, 0)} shrinkage. Email and ticket queues "
+            f"{fmt.percent(f.occupancy_cap, 0)} of the time; they need those agents for every open hour (rostered: with {fmt.percent(f.shrinkage, 0)} "
+            "shrinkage, the agents to schedule so that many are available; productive hours already leave that time out). Email and ticket queues "
             "are a backlog: they get the hours to clear the month's volume at that occupancy. Achieved is the share of live contacts answered "
             "within the target at that staffing; the support hours are part of the role's workload in the headcount."
         ),
