@@ -23,8 +23,8 @@ from enum import Enum
 import pandas as pd
 
 from planner.errors import Problem, UserInputError
+from planner.pilots.kinds import Sided
 from planner.pilots.rules import AccountRule, parse_rule, select
-from planner.pilots.stats import Sided
 
 MAX_LISTED = 5  # account ids named in one message before "and N more"
 
@@ -72,6 +72,8 @@ class ChangeKind(str, Enum):
 class PilotChange:
     kind: ChangeKind
     description: str  # the scenario's name, or the change in the user's words
+    served_as: str | None = None  # the tier whose negotiated services the pilot accounts got (None: their own)
+    extra_cost: float | None = None  # what the change adds per pilot account and year, beyond ``served_as`''s services
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ def split_ids(text: str | Iterable[str]) -> tuple[str, ...]:
 def make_pilot(name: str, *, start, end, outcome: str | Outcome, change: str, change_kind: str | ChangeKind,
                account_ids: str | Iterable[str] | None = None, account_rule: str | None = None,
                sided: str | Sided = "two-sided", baseline: str | Baseline = "rest_of_tier",
-               where: str = "") -> Pilot:
+               where: str = "", served_as: str | None = None, extra_cost: float | None = None) -> Pilot:
     """A Pilot from what a user wrote; every problem found raises one UserInputError naming the pilot."""
     name = str(name or "").strip()
     label = name or "(no name)"
@@ -212,7 +214,9 @@ def make_pilot(name: str, *, start, end, outcome: str | Outcome, change: str, ch
         accounts = split_ids(account_ids)
     if problems:
         raise UserInputError(problems)
-    return Pilot(name=name, accounts=accounts, change=PilotChange(kind, str(change).strip()), start=dates[0],
+    change_ = PilotChange(kind, str(change).strip(), served_as=served_as or None,
+                          extra_cost=None if extra_cost is None else float(extra_cost))
+    return Pilot(name=name, accounts=accounts, change=change_, start=dates[0],
                  end=dates[1], outcome=outcome_, sided=sided_, baseline=baseline_, where=where)
 
 

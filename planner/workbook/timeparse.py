@@ -347,7 +347,7 @@ def _mixed_objects(s: pd.Series, timezone: str, dayfirst: bool | None) -> Instan
     n = len(s)
     types = s.map(type)
     is_str = (types == str).to_numpy()
-    blank = s.isna().to_numpy()
+    blank = s.isna().to_numpy().copy()  # a fresh array: pandas may hand back a read-only view
     is_dt = s.map(lambda v: hasattr(v, "year") and hasattr(v, "month")).to_numpy() & ~blank & ~is_str
     values = np.full(n, NAT, np.int64)
     bad = ~(blank | is_str | is_dt)
