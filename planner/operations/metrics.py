@@ -49,8 +49,8 @@ import numpy as np
 import pandas as pd
 
 from planner.inputs import SLA, Tier
-from planner.operations.outcomes import Outcomes
 from planner.operations.ticketdata import BUSINESS, CALENDAR, TicketView
+from planner.workbook.outcomes import Outcomes
 
 SEVERITIES = ("Urgent", "High", "Normal", "Low")
 UNITS = ("seconds", "minutes", "hours")

@@ -36,7 +36,7 @@ import pandas as pd
 
 from planner.inputs import Tier
 from planner.operations.metrics import MetricOff
-from planner.operations.outcomes import Outcomes
+from planner.workbook.outcomes import Outcomes
 
 RULES = ("usage_drop", "seat_use", "seats_shrinking", "inactive", "health_drop", "sla_breaches")
 UNITS = {"usage_drop": "share", "seat_use": "share", "seats_shrinking": "seats", "inactive": "days",

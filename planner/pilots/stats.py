@@ -43,13 +43,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
 
 import numpy as np
 from scipy import stats as sps
 from scipy.optimize import brentq
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+from planner.pilots.kinds import HypothesisTest, Measure, Sided, Unit, Verdict
 
 ALPHA = 0.05
 POWER = 0.80
@@ -67,46 +68,14 @@ BOOTSTRAP_MAX_VALUES = 200_000_000  # resamples x accounts; bounds the time of a
 BOOTSTRAP_BATCH_VALUES = 2_000_000  # values held in memory at once
 
 
-class Sided(str, Enum):
-    """Which differences the test looks for; ``GREATER`` means the pilot's values higher."""
-
-    TWO_SIDED = "two-sided"
-    GREATER = "greater"
-    LESS = "less"
 
 
-class HypothesisTest(str, Enum):
-    FISHER = "fisher_exact"
-    Z = "two_proportion_z"
-    MANN_WHITNEY = "mann_whitney_u"
-    WELCH = "welch_t"
-    NONE = "none"
 
 
-class Measure(str, Enum):
-    """What ``pilot_value``/``baseline_value`` are."""
-
-    RATE = "rate"  # share of accounts with the event (renewed, churned)
-    SHARE_ABOVE_ZERO = "share_above_zero"  # share of accounts whose amount is above zero
-    MEDIAN = "median"
-    MEAN = "mean"
 
 
-class Unit(str, Enum):
-    """What ``detectable_effect`` is measured in."""
-
-    RATE = "rate"  # the pilot rate the groups could tell apart from the baseline's
-    BASELINE_SD = "baseline_sd"  # a shift in standard deviations of the baseline
 
 
-class Verdict(str, Enum):
-    IMPROVED = "improved"
-    WORSE = "worse"
-    NO_DETECTABLE_DIFFERENCE = "no_detectable_difference"
-    INCONCLUSIVE = "inconclusive"
-    NOT_ENOUGH_ACCOUNTS = "not_enough_accounts"
-    NO_OUTCOME_DATA = "no_outcome_data"
-    STILL_RUNNING = "still_running"
 
 
 @dataclass(frozen=True)
