@@ -416,7 +416,7 @@ def test_a_book_saved_as_tier_planner_1_runs_its_button_like_runpython_does(tmp_
     xlwings.utils.prepare_sys_path(";".join(["true", full, full, "", "", "", settings["PYTHONPATH"]]))
     book.set_mock_caller()
     try:
-        exec(command, {})  # noqa: S102 - the command the VBA hands RunPython
+        exec(command, {})  # the command the VBA hands RunPython
     finally:
         sys.modules.pop("tierplan_buttons", None)
     assert "Plan" in book.sheets

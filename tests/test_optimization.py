@@ -379,7 +379,7 @@ def _three_tier_training(gold: tuple, bronze: tuple) -> tuple[PlanInputs, pd.Dat
     finance = Finance(budget=1_000_000, margin=0.3, planning_mode="min_cost")
     accounts = accounts_frame({t: [1.0] * 10 for t in ("Gold", "Silver", "Bronze")})
     return (PlanInputs(tiers, roles, services, intervals, (), (), finance, accounts),
-            tier_stats_from({t: 10 for t in ("Gold", "Silver", "Bronze")}, {t: 1e6 for t in ("Gold", "Silver", "Bronze")}))
+            tier_stats_from(dict.fromkeys(("Gold", "Silver", "Bronze"), 10), dict.fromkeys(("Gold", "Silver", "Bronze"), 1e6)))
 
 
 def test_keep_tier_order_skips_a_tier_that_does_not_offer_the_service():

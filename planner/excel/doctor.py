@@ -81,7 +81,7 @@ class Machine:
         if self.registry is not None or self.platform != "win32":
             return self.registry
         try:
-            import winreg  # noqa: PLC0415 (Windows only)
+            import winreg  # Windows only
         except ImportError:
             return None
         return winreg

@@ -105,7 +105,7 @@ def find_browser(
     if platform == "win32":
         if registry is None:
             try:
-                import winreg as registry  # noqa: PLC0415 (Windows only)
+                import winreg as registry  # Windows only
             except ImportError:
                 registry = None
         for name, exe, folders in WINDOWS_BROWSERS:
