@@ -97,8 +97,8 @@ def _local_days(utc_ns: np.ndarray, timezone: str) -> np.ndarray:
 def _windows(first_day: int, last_day: int, cal: BusinessCalendar) -> tuple[np.ndarray, np.ndarray]:
     """UTC start and end (ns) of the business window of every local date in [first_day, last_day]."""
     days = np.arange(first_day, last_day + 1, dtype=np.int64)
-    start_wall = days * NS_PER_DAY + int(round(cal.start_hour * 60)) * NS_PER_MINUTE
-    end_wall = days * NS_PER_DAY + int(round(cal.end_hour * 60)) * NS_PER_MINUTE
+    start_wall = days * NS_PER_DAY + round(cal.start_hour * 60) * NS_PER_MINUTE
+    end_wall = days * NS_PER_DAY + round(cal.end_hour * 60) * NS_PER_MINUTE
     ws = _wall_to_utc(start_wall, cal.timezone)
     we = _wall_to_utc(end_wall, cal.timezone)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday (3)

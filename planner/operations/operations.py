@@ -101,7 +101,7 @@ def operations_report(
     end = as_of_instant(as_of, calendar.timezone)
     end_day = as_of_date(as_of, calendar.timezone)
     start = end - pd.Timedelta(days=period_days)
-    period = Period(start, end, end_day - np.timedelta64(int(round(period_days)), "D"), end_day)
+    period = Period(start, end, end_day - np.timedelta64(round(period_days), "D"), end_day)
     outcomes = outcomes if outcomes is not None else find_outcomes(accounts)
     tier_names = {t.name for t in tiers}
     tier_of = pd.Series([None] * len(accounts), dtype=object)

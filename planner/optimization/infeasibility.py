@@ -259,7 +259,7 @@ def _extra_people(data: ModelData, mode: str, budget: float, runner: Runner) -> 
         return None
     extra = {}
     for u in data.units:
-        n = int(round(out.value(b.extra[unit_id(data, u)].name)))
+        n = round(out.value(b.extra[unit_id(data, u)].name))
         if n > 0:
             extra[f"{u.role} ({u.label})"] = n
     return extra

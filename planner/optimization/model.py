@@ -28,11 +28,11 @@ ALL_TIERS = "All tiers"
 
 
 def _ceil(x: float) -> int:
-    return int(math.ceil(x - 1e-9))
+    return math.ceil(x - 1e-9)
 
 
 def _floor(x: float) -> int:
-    return int(math.floor(x + 1e-9))
+    return math.floor(x + 1e-9)
 
 
 # Occurrences per account per year move in whole steps. The step is 1 unless
@@ -105,7 +105,7 @@ class Cell:
 
     def value(self, x: float) -> float:
         """Expected ARR impact of x occurrences (x integer; fractions interpolate linearly)."""
-        whole = int(math.floor(x + 1e-9))
+        whole = math.floor(x + 1e-9)
         total = sum(self.marginal_value(k) for k in range(1, whole + 1))
         frac = x - whole
         if frac > 1e-9:

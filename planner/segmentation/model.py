@@ -126,7 +126,7 @@ def segment(inputs: PlanInputs) -> Segmentation:
     churn = cols.flags(_column(acc, "churn_risk"), n)
 
     margin = float(fin.retier_margin) if fin.retier_margin is not None and np.isfinite(fin.retier_margin) else 0.0
-    margin_bins = int(round(max(margin, 0.0) * 100))
+    margin_bins = round(max(margin, 0.0) * 100)
     strategic_idx = None
     strategic_name = fin.strategic_tier.strip() if isinstance(fin.strategic_tier, str) and fin.strategic_tier.strip() else None
     if strategic_name is not None:
