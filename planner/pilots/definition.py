@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import pandas as pd
 
@@ -29,7 +29,7 @@ from planner.pilots.stats import Sided
 MAX_LISTED = 5  # account ids named in one message before "and N more"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     RENEWAL = "renewal"
     CHURN = "churn"
     EXPANSION_ARR = "expansion_arr"
@@ -57,12 +57,12 @@ OUTCOMES: dict[Outcome, OutcomeSpec] = {
 }
 
 
-class Baseline(str, Enum):
+class Baseline(StrEnum):
     REST_OF_TIER = "rest_of_tier"  # every other account of the pilot's tier(s) that is in no pilot
     MATCHED = "matched"  # one account per pilot account: same tier, nearest on ARR and score
 
 
-class ChangeKind(str, Enum):
+class ChangeKind(StrEnum):
     SCENARIO = "scenario"  # a scenario of the Scenarios sheet
     TOUCH_MODEL = "touch_model"
     SLA = "sla"

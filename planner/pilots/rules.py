@@ -41,7 +41,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -95,7 +95,7 @@ class Any_:
     items: tuple[Expr, ...]
 
 
-Expr = Union[Condition, Not, All, Any_]
+Expr: TypeAlias = Condition | Not | All | Any_
 
 
 @dataclass(frozen=True)

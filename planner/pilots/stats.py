@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 from scipy import stats as sps
@@ -67,7 +67,7 @@ BOOTSTRAP_MAX_VALUES = 200_000_000  # resamples x accounts; bounds the time of a
 BOOTSTRAP_BATCH_VALUES = 2_000_000  # values held in memory at once
 
 
-class Sided(str, Enum):
+class Sided(StrEnum):
     """Which differences the test looks for; ``GREATER`` means the pilot's values higher."""
 
     TWO_SIDED = "two-sided"
@@ -75,7 +75,7 @@ class Sided(str, Enum):
     LESS = "less"
 
 
-class HypothesisTest(str, Enum):
+class HypothesisTest(StrEnum):
     FISHER = "fisher_exact"
     Z = "two_proportion_z"
     MANN_WHITNEY = "mann_whitney_u"
@@ -83,7 +83,7 @@ class HypothesisTest(str, Enum):
     NONE = "none"
 
 
-class Measure(str, Enum):
+class Measure(StrEnum):
     """What ``pilot_value``/``baseline_value`` are."""
 
     RATE = "rate"  # share of accounts with the event (renewed, churned)
@@ -92,14 +92,14 @@ class Measure(str, Enum):
     MEAN = "mean"
 
 
-class Unit(str, Enum):
+class Unit(StrEnum):
     """What ``detectable_effect`` is measured in."""
 
     RATE = "rate"  # the pilot rate the groups could tell apart from the baseline's
     BASELINE_SD = "baseline_sd"  # a shift in standard deviations of the baseline
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     IMPROVED = "improved"
     WORSE = "worse"
     NO_DETECTABLE_DIFFERENCE = "no_detectable_difference"
