@@ -264,7 +264,7 @@ def _as_read(value):
         return None  # the fake does not calculate; Excel would show the result
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, float)):
         return float(value)

@@ -6,6 +6,7 @@ computed by hand in the comments.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import replace
@@ -170,7 +171,7 @@ def test_more_budget_never_lowers_value():
     r = optimize(inputs, ts, mode="max_value")
     values = [v for v in r.frontier["value"] if v is not None and not math.isnan(v)]
     assert len(values) >= 5
-    assert all(b >= a - 1e-6 * abs(a) for a, b in zip(values, values[1:]))
+    assert all(b >= a - 1e-6 * abs(a) for a, b in itertools.pairwise(values))
     statuses = list(r.frontier["status"])
     first_ok = statuses.index("optimal")
     assert all(s == "optimal" for s in statuses[first_ok:])  # once affordable, stays affordable

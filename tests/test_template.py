@@ -86,8 +86,7 @@ def _formulas(wb):
         for dv in ws.data_validations.dataValidation:
             if dv.formula1 and not dv.formula1.startswith('"'):
                 yield f"{ws.title}!{dv.sqref} validation", dv.formula1
-    for name, text in _names(wb).items():
-        yield name, text
+    yield from _names(wb).items()
 
 
 def _data_range(ws, table: str, header: str) -> tuple[str, int, int]:

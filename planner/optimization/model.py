@@ -12,6 +12,7 @@ costs) are written once, here, and both the formulation and :func:`evaluate` use
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -328,7 +329,7 @@ def prepare(inputs: PlanInputs, tier_stats: pd.DataFrame) -> ModelData:
         if not services[name].keep_order:
             continue
         group = sorted(group, key=lambda c: c.tier_rank)
-        for hi, lo in zip(group, group[1:]):
+        for hi, lo in itertools.pairwise(group):
             pairs.append((name, hi.index, lo.index))
     guardrails = {t.name: float(t.max_cost_share) for t in inputs.tiers if t.max_cost_share is not None}
     return ModelData(

@@ -665,10 +665,7 @@ class _SharedStrings:
 
 
 def _inside_phonetic(si, t) -> bool:
-    for rph in si.findall(f"{{{MAIN_NS}}}rPh"):
-        if t in list(rph.iter()):
-            return True
-    return False
+    return any(t in list(rph.iter()) for rph in si.findall(f"{{{MAIN_NS}}}rPh"))
 
 
 def _has_stamp(sheet_xml: bytes, shared: _SharedStrings) -> bool:
