@@ -63,7 +63,6 @@ def brute_force(inputs, tier_stats, mode, budget):
         order_pairs += list(itertools.pairwise(idx))
     guard = {t.name: t.max_cost_share for t in inputs.tiers if t.max_cost_share is not None}
 
-    best = None  # (value, cost)
     feasible_plans = []
     for x in itertools.product(*ranges):
         if any(x[a] < x[b] for a, b in order_pairs):

@@ -144,7 +144,7 @@ def match_outcome_columns(headers) -> dict[str, str]:
                         best[canon] = (rank, h)
     # a header is one column only: the best-ranked claim keeps it
     used: dict[str, str] = {}
-    for canon, (rank, h) in sorted(best.items(), key=lambda kv: kv[1][0]):
+    for canon, (_rank, h) in sorted(best.items(), key=lambda kv: kv[1][0]):
         if h not in used.values():
             used[canon] = h
     return {c: used[c] for c in OUTCOME_COLUMNS if c in used}

@@ -108,7 +108,7 @@ def find_browser(
                 import winreg as registry  # Windows only
             except ImportError:
                 registry = None
-        for name, exe, folders in WINDOWS_BROWSERS:
+        for name, exe, _folders in WINDOWS_BROWSERS:
             found = _app_path(registry, exe) if registry is not None else None
             if found:
                 return Browser(name, found)

@@ -134,7 +134,7 @@ def keep_previous_cutoffs(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, 
     the previous ones are kept and the misses reported.
     """
     K = len(tiers)
-    cums, bases, mins, maxs, targets, lam, counts = _shares(bins, arr, tiers)
+    cums, bases, mins, maxs, _targets, lam, counts = _shares(bins, arr, tiers)
     anchor = np.zeros(K + 1, dtype=np.int64)
     anchor[K] = G
     for k in range(K - 1):
