@@ -44,7 +44,7 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import pulp
@@ -214,10 +214,8 @@ def captured_output() -> Iterator[Captured]:
     """
     captured = Captured()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with suppress(AttributeError, ValueError, OSError):
             stream.flush()
-        except (AttributeError, ValueError, OSError):
-            pass
     saved: list[tuple[int, int]] = []
     with tempfile.TemporaryFile() as sink:
         try:
@@ -230,10 +228,8 @@ def captured_output() -> Iterator[Captured]:
             yield captured
         finally:
             for stream in (sys.stdout, sys.stderr):
-                try:
+                with suppress(AttributeError, ValueError, OSError):
                     stream.flush()
-                except (AttributeError, ValueError, OSError):
-                    pass
             for fd, copy in saved:
                 os.dup2(copy, fd)
                 os.close(copy)
@@ -432,10 +428,8 @@ def _fork(produce: Callable[[], bytes]) -> tuple[int, int]:
         code = 0
         try:
             os.close(read_fd)
-            try:
+            with suppress(OSError):
                 os.setpgid(0, 0)
-            except OSError:
-                pass
             view = memoryview(produce())
             while view:
                 view = view[os.write(write_fd, view):]
@@ -444,10 +438,8 @@ def _fork(produce: Callable[[], bytes]) -> tuple[int, int]:
         finally:
             os._exit(code)
     os.close(write_fd)
-    try:
+    with suppress(OSError):  # the child already did it (or already left)
         os.setpgid(pid, pid)
-    except OSError:
-        pass  # the child already did it (or already left)
     return pid, read_fd
 
 
@@ -455,14 +447,10 @@ def _reap(pid: int, kill: bool) -> None:
     """Wait for a forked child, killing its whole process group first when asked."""
     if kill:
         for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-            try:
+            with suppress(OSError):
                 target()
-            except OSError:
-                pass
-    try:
+    with suppress(ChildProcessError):
         os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
 
 
 def _solve_forked(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
