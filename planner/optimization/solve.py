@@ -46,6 +46,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pulp
 
@@ -307,7 +308,7 @@ def _solve_cbc_without_preprocessing(prob, time_limit, workdir) -> SolveOutcome 
         )
         engine.tmpDir = workdir
         prob.solve(engine)
-    log = open(log_path, encoding="utf-8", errors="replace").read() if os.path.exists(log_path) else ""
+    log = Path(log_path).read_text(encoding="utf-8", errors="replace") if os.path.exists(log_path) else ""
     return _read_cbc(prob, True, log)
 
 
