@@ -117,9 +117,8 @@ def trade_offs(data: ModelData, mode: str, budget: float, main: PlanSolution, st
             cands.append((budget * 0.1, ("less budget",), LessBudgetInfeasible(0.9 * budget, moves)))
     best_person = None
     for s in steps:
-        if s.key.startswith("people:") and s.gain:
-            if best_person is None or s.gain > best_person.gain:
-                best_person = s
+        if s.key.startswith("people:") and s.gain and (best_person is None or s.gain > best_person.gain):
+            best_person = s
     if best_person is not None:
         cands.append((best_person.gain, ("person", best_person.key),
                       OneMorePerson(best_person.role, best_person.pool, best_person.gain, PlanningMode(mode))))

@@ -76,9 +76,8 @@ def resolve_column(accounts: pd.DataFrame, name: str) -> str | None:
         return name
     wanted = str(name).strip().lower()
     for col in ACCOUNTS.columns:
-        if col.header.lower() == wanted or col.key == wanted:
-            if col.key in accounts.columns:
-                return col.key
+        if (col.header.lower() == wanted or col.key == wanted) and col.key in accounts.columns:
+            return col.key
     for col in accounts.columns:
         if str(col).strip().lower() == wanted:
             return col

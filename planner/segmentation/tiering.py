@@ -237,9 +237,9 @@ def _feasibility(cums, mins, maxs) -> list[np.ndarray]:
         first, last = _window(cums[k], starts, mins[k], maxs[k])
         prefix = np.concatenate([[0], np.cumsum(ok[k + 1])])
         valid = last >= first
-        f = np.clip(first, 0, G)
-        l = np.clip(last, 0, G)
-        ok[k] = valid & ((prefix[l + 1] - prefix[f]) > 0)
+        lo = np.clip(first, 0, G)
+        hi = np.clip(last, 0, G)
+        ok[k] = valid & ((prefix[hi + 1] - prefix[lo]) > 0)
     return ok
 
 
