@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pulp
 
@@ -95,7 +96,7 @@ class SolveOutcome(StatusFlags):
     status: str
     solver: str
     values: dict[str, float] = field(default_factory=dict)  # variable name -> value (empty without a plan)
-    duals: dict[str, float] = field(default_factory=dict)  # constraint name -> raw dual as the solver gave it
+    duals: dict[str, float | None] = field(default_factory=dict)  # constraint name -> raw dual as the solver gave it (None: none given)
     objective: float | None = None
     bound: float | None = None  # best bound proven by the solver (MIP)
     gap: float | None = None  # relative gap |objective - bound| / |objective|; 0 when proven optimal
@@ -109,9 +110,10 @@ class SolveOutcome(StatusFlags):
 
     def rate(self, constraint: str) -> float | None:
         """d(objective)/d(right-hand side) of a constraint, sign normalised."""
-        if constraint not in self.duals or self.duals[constraint] is None:
+        raw = self.duals.get(constraint)
+        if raw is None:
             return None
-        return objective_rate(self.duals[constraint], self.solver, self.sense)
+        return objective_rate(raw, self.solver, self.sense)
 
 
 def objective_rate(raw_dual: float, solver: str, sense: int) -> float:
@@ -126,7 +128,7 @@ def objective_rate(raw_dual: float, solver: str, sense: int) -> float:
     return raw_dual
 
 
-def _cbc_class():
+def _cbc_class() -> Any:  # a PuLP solver class (PuLP ships no types)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cls = getattr(pulp, "PULP_CBC_CMD", None)
@@ -135,7 +137,7 @@ def _cbc_class():
         return pulp.COIN_CMD
 
 
-def make_solver(name: str, *, time_limit: float, mip: bool, workdir: str | None = None, log_path: str | None = None):
+def make_solver(name: str, *, time_limit: float, mip: bool, workdir: str | None = None, log_path: str | None = None) -> Any:
     """The PuLP solver object for ``name`` with our fixed options."""
     if name == SolverName.HIGHS:
         return pulp.HiGHS(
@@ -298,7 +300,7 @@ def _has_integers(prob: pulp.LpProblem) -> bool:
     return any(v.cat == pulp.LpInteger for v in prob.variables())
 
 
-def _solve_cbc_without_preprocessing(prob, time_limit, workdir) -> SolveOutcome | None:
+def _solve_cbc_without_preprocessing(prob: pulp.LpProblem, time_limit: float, workdir: str) -> SolveOutcome | None:
     log_path = os.path.join(workdir, "cbc2.log")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -356,7 +358,7 @@ def _read_highs(prob: pulp.LpProblem, mip: bool) -> SolveOutcome:
     return out
 
 
-def _finite(x) -> float | None:
+def _finite(x: float | None) -> float | None:
     if x is None:
         return None
     x = float(x)
@@ -447,14 +449,14 @@ def _fork(produce: Callable[[], bytes]) -> tuple[int, int]:
 def _reap(pid: int, kill: bool) -> None:
     """Wait for a forked child, killing its whole process group first when asked."""
     if kill:
-        for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        for kill_with in (os.killpg, os.kill):
             with suppress(OSError):
-                target()
+                kill_with(pid, signal.SIGKILL)
     with suppress(ChildProcessError):
         os.waitpid(pid, 0)
 
 
-def _solve_forked(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
+def _solve_forked(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool, deadline: float) -> SolveOutcome:
     def produce() -> bytes:
         try:
             return pickle.dumps(_solve_here(prob, solver, time_limit, mip), protocol=pickle.HIGHEST_PROTOCOL)
@@ -484,12 +486,13 @@ def _solve_forked(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
     if killed:
         return _guard_outcome(prob, solver, deadline)
     try:
-        return pickle.loads(b"".join(chunks))
+        outcome: SolveOutcome = pickle.loads(b"".join(chunks))  # what produce() pickled
+        return outcome
     except Exception:
         return SolveOutcome(ERROR, solver, sense=prob.sense, message="the solver process ended without an answer")
 
 
-def _solve_threaded(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
+def _solve_threaded(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool, deadline: float) -> SolveOutcome:
     box: list[SolveOutcome] = []
     worker = threading.Thread(target=lambda: box.append(_solve_here(prob, solver, time_limit, mip)), daemon=True)
     worker.start()
@@ -499,7 +502,7 @@ def _solve_threaded(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
     return box[0]
 
 
-def _guard_outcome(prob, solver, deadline) -> SolveOutcome:
+def _guard_outcome(prob: pulp.LpProblem, solver: str, deadline: float) -> SolveOutcome:
     return SolveOutcome(
         NO_SOLUTION,
         solver,
@@ -518,7 +521,10 @@ def workers() -> int:
     return max(1, min(4, n))
 
 
-def run_parallel(tasks: list[Callable[[], object]], deadline: float, max_workers: int | None = None) -> list[object | None]:
+T = TypeVar("T")
+
+
+def run_parallel(tasks: list[Callable[[], T]], deadline: float, max_workers: int | None = None) -> list[T | None]:
     """Run independent tasks (each one or more guarded solves) in forked children, results in task order.
 
     Each task's result must pickle. A task still running after ``deadline``
@@ -530,21 +536,21 @@ def run_parallel(tasks: list[Callable[[], object]], deadline: float, max_workers
         return []
     limit = max_workers or workers()
     if limit <= 1 or len(tasks) == 1 or not (hasattr(os, "fork") and sys.platform.startswith("linux")):
-        out = []
+        out: list[T | None] = []
         for task in tasks:
             try:
                 out.append(task())
             except Exception:
                 out.append(None)
         return out
-    results: list[object | None] = [None] * len(tasks)
+    results: list[T | None] = [None] * len(tasks)
     pending = list(range(len(tasks)))
     running: dict[int, tuple[int, int, float, list[bytes]]] = {}  # fd -> (task index, pid, start, chunks)
     while pending or running:
         while pending and len(running) < limit:
             i = pending.pop(0)
 
-            def produce(task=tasks[i]) -> bytes:
+            def produce(task: Callable[[], T] = tasks[i]) -> bytes:
                 try:
                     return pickle.dumps(("ok", task()), protocol=pickle.HIGHEST_PROTOCOL)
                 except BaseException:
