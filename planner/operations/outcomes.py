@@ -36,6 +36,7 @@ Nothing here reads files or knows the clock.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,7 +120,7 @@ class Outcomes:
     """
 
     frame: pd.DataFrame = field(repr=False)
-    columns: dict  # canonical column -> header as found in the accounts
+    columns: dict[str, str]  # canonical column -> header as found in the accounts
     problems: tuple[Problem, ...]  # row messages (the run goes on; the cells became missing)
 
     def has(self, *names: str) -> bool:
@@ -130,7 +131,7 @@ class Outcomes:
         return tuple(c for c in OUTCOME_COLUMNS if c not in self.columns)
 
 
-def match_outcome_columns(headers) -> dict[str, str]:
+def match_outcome_columns(headers: Iterable[str]) -> dict[str, str]:
     """{canonical outcome column: header} for the headers that name one (first alias in order wins)."""
     best: dict[str, tuple[int, str]] = {}
     for h in headers:
@@ -170,7 +171,7 @@ def find_outcomes(accounts: pd.DataFrame, where: Locator | None = None) -> Outco
         elif kind == FLAG:
             fl = parse_flags(series)
             bad = np.flatnonzero(fl.bad | fl.error)
-            report_rows_capped(problems, where, header, bad, lambda i, fl=fl, label=label: f"{label} {show_value(fl.raw.iat[i])} is not yes or no",
+            report_rows_capped(problems, where, header, bad, lambda i: f"{label} {show_value(fl.raw.iat[i])} is not yes or no",
                                f"{label} expects Yes or No; treated as blank")
             values = pd.array(fl.values, dtype="boolean")
             if canon == "renewed":
@@ -182,7 +183,7 @@ def find_outcomes(accounts: pd.DataFrame, where: Locator | None = None) -> Outco
             nums = parse_numbers(series, money=(kind == MONEY))
             bad = np.flatnonzero(nums.bad | nums.error | nums.ambiguous)
             report_rows_capped(problems, where, header, bad,
-                               lambda i, nums=nums, label=label: (f"{label} {nums.shown(i)} is ambiguous: is the point a decimal point or a thousands separator?"
+                               lambda i: (f"{label} {nums.shown(i)} is ambiguous: is the point a decimal point or a thousands separator?"
                                                                    if nums.ambiguous[i] else f"{label} {nums.shown(i)} is not a number"),
                                "treated as missing")
             v = nums.values.copy()
@@ -190,7 +191,7 @@ def find_outcomes(accounts: pd.DataFrame, where: Locator | None = None) -> Outco
             if canon not in _MAY_BE_NEGATIVE:
                 with np.errstate(invalid="ignore"):
                     neg = np.flatnonzero(v < 0)
-                report_rows_capped(problems, where, header, neg, lambda i, v=v, label=label: f"{label} {v[i]:g} is negative",
+                report_rows_capped(problems, where, header, neg, lambda i: f"{label} {v[i]:g} is negative",
                                    "treated as missing")
                 v[neg] = np.nan
             out[canon] = v
