@@ -36,7 +36,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.arrays import FloatArray, IntArray
-
 from planner.segmentation.scoring import SCALE_BINS
 
 TRUST_SHARE = 0.01  # at most this share of the considered accounts may contradict the inferred cut-off
