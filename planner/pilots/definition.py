@@ -128,7 +128,7 @@ def read_sided(text: str | Sided, outcome: Outcome) -> Sided:
             "worse": Sided.LESS if better_up else Sided.GREATER}[side]
 
 
-def _date(value) -> dt.date:
+def _date(value: object) -> dt.date:
     if isinstance(value, pd.Timestamp):
         if pd.isna(value):
             raise ValueError(value)
@@ -151,7 +151,7 @@ def split_ids(text: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
 
 
-def make_pilot(name: str, *, start, end, outcome: str | Outcome, change: str, change_kind: str | ChangeKind,
+def make_pilot(name: str, *, start: object, end: object, outcome: str | Outcome, change: str, change_kind: str | ChangeKind,
                account_ids: str | Iterable[str] | None = None, account_rule: str | None = None,
                sided: str | Sided = "two-sided", baseline: str | Baseline = "rest_of_tier",
                where: str = "") -> Pilot:
@@ -191,7 +191,7 @@ def make_pilot(name: str, *, start, end, outcome: str | Outcome, change: str, ch
         bad(f"the kind of change '{change_kind}' is not known", "scenario, touch_model or sla")
     if not str(change or "").strip():
         bad("does not say what changes for its accounts", "a scenario name, or the touch model or SLA change")
-    dates = []
+    dates: list[dt.date | None] = []
     for label_, value in (("start", start), ("end", end)):
         try:
             dates.append(_date(value))
@@ -208,12 +208,14 @@ def make_pilot(name: str, *, start, end, outcome: str | Outcome, change: str, ch
             accounts = parse_rule(str(account_rule), pilot=label, where=location)
         except UserInputError as error:
             problems.extend(error.problems)
-    elif has_ids:
+    elif has_ids and account_ids is not None:
         accounts = split_ids(account_ids)
     if problems:
         raise UserInputError(problems)
-    return Pilot(name=name, accounts=accounts, change=PilotChange(kind, str(change).strip()), start=dates[0],
-                 end=dates[1], outcome=outcome_, sided=sided_, baseline=baseline_, where=where)
+    start_, end_ = dates
+    assert start_ is not None and end_ is not None and outcome_ is not None  # each None came with a problem
+    return Pilot(name=name, accounts=accounts, change=PilotChange(kind, str(change).strip()), start=start_,
+                 end=end_, outcome=outcome_, sided=sided_, baseline=baseline_, where=where)
 
 
 # ------------------------------------------------------------- accounts

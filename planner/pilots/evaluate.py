@@ -135,6 +135,7 @@ def outcome_values(pilot: Pilot, ids: Sequence[str], outcomes: pd.DataFrame,
     wanted = pd.Index(list(ids))
     excluded: dict[str, int] = {}
     if pilot.outcome is Outcome.RESOLUTION_TIME:
+        assert tickets is not None  # _check_data refuses a resolution-time pilot without tickets
         return _resolution_hours(pilot, wanted, tickets, excluded), excluded
     rows = outcomes[outcomes["account_id"].isin(wanted)]
     excluded_missing = len(wanted) - len(rows)
@@ -200,6 +201,7 @@ def outcome_period(outcome: Outcome, outcomes: pd.DataFrame, tickets: pd.DataFra
     if outcome in (Outcome.RENEWAL, Outcome.CHURN):
         dates = _dates(outcomes["renewal_date"]).dropna()
     elif outcome is Outcome.RESOLUTION_TIME:
+        assert tickets is not None  # _check_data refuses a resolution-time pilot without tickets
         dates = _utc(tickets["created_at"]).dropna().dt.tz_localize(None)
     else:
         return Period(None, as_of)

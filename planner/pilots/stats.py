@@ -46,10 +46,13 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats as sps
 from scipy.optimize import brentq
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+from planner.arrays import FloatArray
 
 ALPHA = 0.05
 POWER = 0.80
@@ -185,7 +188,8 @@ def expected_counts(pilot_count: int, pilot_n: int, baseline_count: int, baselin
     """Expected cell counts of the 2x2 table (rows: pilot, baseline; columns: event, no event) under no difference."""
     table = np.array([[pilot_count, pilot_n - pilot_count], [baseline_count, baseline_n - baseline_count]], float)
     total = table.sum()
-    return np.outer(table.sum(axis=1), table.sum(axis=0)) / total
+    expected: FloatArray = np.outer(table.sum(axis=1), table.sum(axis=0)) / total
+    return expected
 
 
 def fisher_test(pilot_count: int, pilot_n: int, baseline_count: int, baseline_n: int,
@@ -335,8 +339,9 @@ def _toward(sided: Sided, higher_is_better: bool) -> int:
 
 
 # ----------------------------------------------------------------- amounts
-def _median_difference(x, y, axis=-1):
-    return np.median(x, axis=axis) - np.median(y, axis=axis)
+def _median_difference(x: FloatArray, y: FloatArray, axis: int = -1) -> FloatArray:
+    difference: FloatArray = np.median(x, axis=axis) - np.median(y, axis=axis)
+    return difference
 
 
 def median_difference_interval(pilot: np.ndarray, baseline: np.ndarray, *, sided: Sided = Sided.TWO_SIDED,
@@ -360,15 +365,15 @@ def median_difference_interval(pilot: np.ndarray, baseline: np.ndarray, *, sided
     return _one_sided_ends(result.confidence_interval.low, result.confidence_interval.high, sided)
 
 
-def _finite_values(values) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
+def _finite_values(values: ArrayLike) -> FloatArray:
+    array: FloatArray = np.asarray(values, dtype=float)
     array = array[~np.isnan(array)]
     if not np.isfinite(array).all():
         raise ValueError("amounts must be finite numbers (NaN for missing)")
     return array
 
 
-def compare_amounts(pilot, baseline, *, outcome: str = "amount", sided: Sided = Sided.TWO_SIDED,
+def compare_amounts(pilot: ArrayLike, baseline: ArrayLike, *, outcome: str = "amount", sided: Sided = Sided.TWO_SIDED,
                     higher_is_better: bool = True, mean_matters: bool = False, split_zeros: bool = False,
                     alpha: float = ALPHA, seed: int = BOOTSTRAP_SEED,
                     n_resamples: int = BOOTSTRAP_RESAMPLES) -> Comparison:
