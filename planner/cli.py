@@ -153,7 +153,7 @@ def validate(book: Path, accounts: Path | None, tickets: Path | None, as_json: b
                 inputs = _read(book, accounts, tickets)
         except UserInputError as exc:
             _print_json({"ok": False, "problems": [_problem_json(p) for p in exc.problems]})
-            raise SystemExit(EXIT_USER_ERROR)
+            raise SystemExit(EXIT_USER_ERROR) from None
         _print_json({
             "ok": True,
             "tiers": len(inputs.tiers), "services": len(inputs.services), "roles": len(inputs.roles),

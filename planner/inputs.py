@@ -8,10 +8,9 @@ opens a file.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-import datetime as dt
 
 import pandas as pd
 

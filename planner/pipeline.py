@@ -16,9 +16,9 @@ from planner.errors import Problem, UserInputError
 from planner.inputs import PlanInputs
 from planner.operations.operations import OperationsReport
 from planner.optimization import OptimizationResult
+from planner.options import PlanOptions, apply_options
 from planner.pilots.costing import PilotCost
 from planner.pilots.evaluate import PilotResult
-from planner.options import PlanOptions, apply_options
 from planner.segmentation import Segmentation
 from planner.valuation import Valuation
 from planner.writers.layout import ResultSheet

@@ -291,5 +291,5 @@ def test_docs_list_every_verdict():
 
 
 def test_outcome_kind_table_is_complete():
-    assert {o for o in Outcome} == {Outcome(x) for x in
+    assert set(Outcome) == {Outcome(x) for x in
                                     ("renewal", "churn", "expansion_arr", "resolution_time", "usage_change")}

@@ -209,7 +209,7 @@ def test_numbers_typed_as_text_are_read():
 def test_headers_are_found_below_inserted_rows_in_any_order_with_extra_columns():
     grids = content_grids(base_content())
     roles = grids["Roles"]
-    header, body = roles[3], roles[4:]
+    body = roles[4:]
     order = [2, 0, 3, 1, 4, 5]  # columns shuffled
     new_header = ["  loaded ANNUAL cost ", "ROLE", "Productive_hours_per_year", "staffing", "Max accounts per person", "Hourly rate", "Comments"]
     new_body = [[r[i] for i in order] + ["note"] for r in body]

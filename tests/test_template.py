@@ -86,8 +86,7 @@ def _formulas(wb):
         for dv in ws.data_validations.dataValidation:
             if dv.formula1 and not dv.formula1.startswith('"'):
                 yield f"{ws.title}!{dv.sqref} validation", dv.formula1
-    for name, text in _names(wb).items():
-        yield name, text
+    yield from _names(wb).items()
 
 
 def _data_range(ws, table: str, header: str) -> tuple[str, int, int]:
@@ -465,7 +464,7 @@ def test_guide_explains_process_colours_margin_bands_and_every_column(demo_book)
             assert c.help in text, f"{sheet.name}: {c.header}"
     for s in schema.FINANCE.settings:
         assert s.help in text and s.name in text
-    for fill, meaning in schema.COLOURS.values():
+    for _fill, meaning in schema.COLOURS.values():
         assert meaning in text
     assert "Assessed Service Value = annual cost x (1 + profit margin)" in text
     assert "worth 1,300" in text

@@ -59,8 +59,8 @@ def calendar_of(inputs: PlanInputs) -> BusinessCalendar:
 def rules_of(inputs: PlanInputs) -> OutreachRules:
     ops = inputs.operations
     return OutreachRules(usage_drop=ops.usage_drop, seat_use_below=ops.seat_use_below, seats_shrinking=ops.seats_shrinking,
-                         inactive_days=int(round(ops.inactive_days)), health_drop=ops.health_drop,
-                         sla_breaches=int(round(ops.sla_breaches)))
+                         inactive_days=round(ops.inactive_days), health_drop=ops.health_drop,
+                         sla_breaches=round(ops.sla_breaches))
 
 
 def plays_of(inputs: PlanInputs) -> dict[str, str]:

@@ -80,8 +80,8 @@ def demo_pilot(accounts: pd.DataFrame, *, as_of: dt.date, seed: int = DEMO_PILOT
     annual = rng.random(n) < ANNUAL_SHARE
     day_in_year = rng.integers(0, 365, n)
     day_ahead = rng.integers(1, 730, n)
-    renewal_date = np.where(annual, [start + dt.timedelta(days=int(d)) for d in day_in_year],
-                            [as_of + dt.timedelta(days=int(d)) for d in day_ahead])
+    renewal_date = np.where(annual, np.array([start + dt.timedelta(days=int(d)) for d in day_in_year], dtype=object),
+                            np.array([as_of + dt.timedelta(days=int(d)) for d in day_ahead], dtype=object))
     renewed = pd.Series(np.where(annual, renews, None), dtype="object")
     churned = pd.Series(np.where(annual, ~renews, None), dtype="object")
     expands = rng.random(n) < 0.25

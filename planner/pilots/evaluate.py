@@ -48,7 +48,6 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Problem, UserInputError
-from planner.schema import ACCOUNT_OUTCOMES
 from planner.pilots.definition import (
     Baseline,
     Outcome,
@@ -68,6 +67,7 @@ from planner.pilots.stats import (
     compare_amounts,
     compare_rates,
 )
+from planner.schema import ACCOUNT_OUTCOMES
 
 OUTCOME_COLUMNS = ("account_id", "renewal_date", "renewed", "churned", "expansion_arr", "usage_now", "usage_prior",
                    "last_active")
@@ -137,6 +137,7 @@ def outcome_values(pilot: Pilot, ids: Sequence[str], outcomes: pd.DataFrame,
     wanted = pd.Index(list(ids))
     excluded: dict[str, int] = {}
     if pilot.outcome is Outcome.RESOLUTION_TIME:
+        assert tickets is not None  # _check_data refuses a resolution-time pilot without tickets
         return _resolution_hours(pilot, wanted, tickets, excluded), excluded
     rows = outcomes[outcomes["account_id"].isin(wanted)]
     excluded_missing = len(wanted) - len(rows)
@@ -202,6 +203,7 @@ def outcome_period(outcome: Outcome, outcomes: pd.DataFrame, tickets: pd.DataFra
     if outcome in (Outcome.RENEWAL, Outcome.CHURN):
         dates = _dates(outcomes["renewal_date"]).dropna()
     elif outcome is Outcome.RESOLUTION_TIME:
+        assert tickets is not None  # _check_data refuses a resolution-time pilot without tickets
         dates = _utc(tickets["created_at"]).dropna().dt.tz_localize(None)
     else:
         return Period(None, as_of)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Sided(str, Enum):
+class Sided(StrEnum):
     """Which differences the test looks for; ``GREATER`` means the pilot's values higher."""
 
     TWO_SIDED = "two-sided"
@@ -13,7 +13,7 @@ class Sided(str, Enum):
     LESS = "less"
 
 
-class HypothesisTest(str, Enum):
+class HypothesisTest(StrEnum):
     FISHER = "fisher_exact"
     Z = "two_proportion_z"
     MANN_WHITNEY = "mann_whitney_u"
@@ -21,7 +21,7 @@ class HypothesisTest(str, Enum):
     NONE = "none"
 
 
-class Measure(str, Enum):
+class Measure(StrEnum):
     """What ``pilot_value``/``baseline_value`` are."""
 
     RATE = "rate"  # share of accounts with the event (renewed, churned)
@@ -30,14 +30,14 @@ class Measure(str, Enum):
     MEAN = "mean"
 
 
-class Unit(str, Enum):
+class Unit(StrEnum):
     """What ``detectable_effect`` is measured in."""
 
     RATE = "rate"  # the pilot rate the groups could tell apart from the baseline's
     BASELINE_SD = "baseline_sd"  # a shift in standard deviations of the baseline
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     IMPROVED = "improved"
     WORSE = "worse"
     NO_DETECTABLE_DIFFERENCE = "no_detectable_difference"

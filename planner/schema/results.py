@@ -9,6 +9,7 @@ workbook: write-back replaces sheets of these names that TierPlan wrote, and not
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from planner.schema.sheets import BOOL, CURRENCY, FORMULA, INTEGER, NUMBER, PERCENT, TEXT
 
@@ -83,7 +84,7 @@ class ResultSheetSpec:
         return {k: c.number_format for k, c in self.expanded(tier_names) if c.number_format}
 
 
-def _cols(*specs: tuple) -> tuple[ResultColumn, ...]:
+def _cols(*specs: tuple[Any, ...]) -> tuple[ResultColumn, ...]:  # each: ResultColumn's arguments
     return tuple(ResultColumn(*s) for s in specs)
 
 

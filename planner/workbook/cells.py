@@ -284,7 +284,7 @@ def parse_cells(sheet: str, values: list, spec: schema.Column | schema.Setting, 
                 if problem:
                     sink.add(sheet, where, *problem)
                 else:
-                    out.append(int(round(v)) if kind == schema.INTEGER else v)
+                    out.append(round(v) if kind == schema.INTEGER else v)
                     continue
             out.append(INVALID)
         return out

@@ -110,7 +110,7 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
         B,
         H("What the colours mean"),
     ]
-    for key, (fill, meaning) in schema.COLOURS.items():
+    for key, (_fill, meaning) in schema.COLOURS.items():
         out.append(Line("colour", key.capitalize(), meaning, colour=key))
     out += [
         B,

@@ -36,6 +36,7 @@ Nothing here reads files or knows the clock.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -102,7 +103,7 @@ def _key_without_unit(text: object) -> str:
     return _key(re.sub(r"\([^)]*\)\s*$", "", str(text)))
 
 
-def match_outcome_columns(headers) -> dict[str, str]:
+def match_outcome_columns(headers: Iterable[str]) -> dict[str, str]:
     """{canonical outcome column: header} for the headers that name one (first alias in order wins)."""
     best: dict[str, tuple[int, str]] = {}
     for h in headers:
@@ -116,7 +117,7 @@ def match_outcome_columns(headers) -> dict[str, str]:
                         best[canon] = (rank, h)
     # a header is one column only: the best-ranked claim keeps it
     used: dict[str, str] = {}
-    for canon, (rank, h) in sorted(best.items(), key=lambda kv: kv[1][0]):
+    for canon, (_rank, h) in sorted(best.items(), key=lambda kv: kv[1][0]):
         if h not in used.values():
             used[canon] = h
     return {c: used[c] for c in OUTCOME_COLUMNS if c in used}
@@ -142,7 +143,7 @@ def find_outcomes(accounts: pd.DataFrame, where: Locator | None = None) -> Outco
         elif kind == FLAG:
             fl = parse_flags(series)
             bad = np.flatnonzero(fl.bad | fl.error)
-            report_rows_capped(problems, where, header, bad, lambda i, fl=fl, label=label: f"{label} {show_value(fl.raw.iat[i])} is not yes or no",
+            report_rows_capped(problems, where, header, bad, lambda i: f"{label} {show_value(fl.raw.iat[i])} is not yes or no",
                                f"{label} expects Yes or No; treated as blank")
             values = pd.array(fl.values, dtype="boolean")
             if canon == "renewed":
@@ -154,7 +155,7 @@ def find_outcomes(accounts: pd.DataFrame, where: Locator | None = None) -> Outco
             nums = parse_numbers(series, money=(kind == MONEY))
             bad = np.flatnonzero(nums.bad | nums.error | nums.ambiguous)
             report_rows_capped(problems, where, header, bad,
-                               lambda i, nums=nums, label=label: (f"{label} {nums.shown(i)} is ambiguous: is the point a decimal point or a thousands separator?"
+                               lambda i: (f"{label} {nums.shown(i)} is ambiguous: is the point a decimal point or a thousands separator?"
                                                                    if nums.ambiguous[i] else f"{label} {nums.shown(i)} is not a number"),
                                "treated as missing")
             v = nums.values.copy()
@@ -162,7 +163,7 @@ def find_outcomes(accounts: pd.DataFrame, where: Locator | None = None) -> Outco
             if canon not in _MAY_BE_NEGATIVE:
                 with np.errstate(invalid="ignore"):
                     neg = np.flatnonzero(v < 0)
-                report_rows_capped(problems, where, header, neg, lambda i, v=v, label=label: f"{label} {v[i]:g} is negative",
+                report_rows_capped(problems, where, header, neg, lambda i: f"{label} {v[i]:g} is negative",
                                    "treated as missing")
                 v[neg] = np.nan
             out[canon] = v

@@ -37,8 +37,8 @@ from planner.errors import Problem, UserInputError
 from planner.inputs import CellRefs, PlanInputs
 from planner.workbook.cells import Sink, find_table, rectangular
 from planner.workbook.export import read_accounts_file
-from planner.workbook.sheets.accounts_sheet import accounts_name, read_accounts
 from planner.workbook.outcomes import find_outcomes
+from planner.workbook.sheets.accounts_sheet import accounts_name, read_accounts
 from planner.workbook.sheets.intervals import read_intervals
 from planner.workbook.sheets.pilots import finish_pilots, read_pilots
 from planner.workbook.sheets.roles import read_roles

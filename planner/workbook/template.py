@@ -441,7 +441,7 @@ class _Writer:
         header_fmt = self.fmt("header")
         sheet = schema.sheet_by_name(name)
         columns_opt = []
-        for role, key, header, numfmt, column in specs:
+        for role, key, header, _numfmt, _column in specs:
             opt = {"header": header, "header_format": header_fmt}
             if role == "formula":
                 formula = COLUMN_FORMULAS[(name, key)](self.header)

@@ -303,7 +303,7 @@ def parse_instants(values, *, timezone: str = "UTC", dayfirst: bool | None = Non
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         t = values.type
         if pa.types.is_timestamp(t) or pa.types.is_date(t):
-            s = pd.Series(values.to_pandas() if isinstance(values, pa.Array) else values.to_pandas())
+            s = pd.Series(values.to_pandas())
             if pa.types.is_date(t):
                 s = pd.to_datetime(s)
             return _from_datetimes(s, timezone, aware=pa.types.is_timestamp(t) and t.tz is not None)

@@ -13,10 +13,10 @@ import pandas as pd
 
 from planner import schema
 from planner.operations.operations import OperationsReport
+from planner.pilots.costing import PilotCost
 from planner.pilots.evaluate import PilotResult
 from planner.report import format as fmt
 from planner.report import operations_words
-from planner.pilots.costing import PilotCost
 from planner.report.pilot_words import OUTCOME_LABELS, TEST_LABELS, describe_cost, describe_pilot, verdict_label
 from planner.writers.layout import ResultSheet
 

@@ -3,9 +3,8 @@ the staffing check, proactive outreach). Only when the workbook holds operating 
 
 from __future__ import annotations
 
-from planner.report import charts
+from planner.report import charts, operations_words
 from planner.report import format as fmt
-from planner.report import operations_words
 from planner.report.blocks import figure, make_row, make_table, plural
 
 SMALL_GROUP = 30  # fewer accounts up for renewal than this: the rates are marked as resting on few accounts

@@ -119,7 +119,7 @@ def business_days(text: str) -> tuple[int, ...] | None:
     words = re.findall(r"[a-z]+|-|,", text.lower().replace(" to ", "-"))
     days: list[int] = []
     i = 0
-    names = [w for w in words]
+    names = list(words)
     while i < len(names):
         w = _DAY_WORDS.get(names[i], names[i][:3] if names[i] not in (",", "-") else names[i])
         if w in (",",):
