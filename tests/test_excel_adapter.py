@@ -171,6 +171,10 @@ def small_demo_file(small_source, tmp_path_factory) -> Path:
 def book(demo_file, tmp_path) -> fake.Book:
     copy = tmp_path / demo_file.name
     copy.write_bytes(demo_file.read_bytes())
+    from planner.workbook.demo import demo_tickets_path
+
+    # the demo's ticket export travels with the book, as a user keeps the two in one folder
+    demo_tickets_path(copy).write_bytes(demo_tickets_path(demo_file).read_bytes())
     return fake.Book(copy)
 
 
@@ -209,7 +213,7 @@ def test_run_optimization_writes_the_clis_result_sheets_into_the_open_book(book,
                     assert {int(n) for n in re.findall(r"\b[A-Z]{1,3}(\d+)\b", str(v))} == {excel_row}
     # the buttons' files land in reports/ beside the workbook
     folder = Path(book.fullname).parent / "reports"
-    assert sorted(p.name for p in folder.iterdir()) == ["crm_tiers.csv", "plan.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["crm_tiers.csv", "outreach.csv", "plan.json"]  # the demo has tickets
     assert json.loads((folder / "plan.json").read_text()) == json.loads(json.dumps(cli_plan.to_dict()))
     status = book.sheets["Guide"].range("F8").value
     assert status.startswith(f"Done 2027-02-01 10:30: {len(expected)} result sheets updated; files in {folder}")
@@ -220,8 +224,9 @@ def test_run_optimization_writes_the_clis_result_sheets_into_the_open_book(book,
     # Excel's status bar showed each step while Python ran, and is handed back to Excel at the end
     assert book.app._status_bar_log == [
         "TierPlan: Reading the workbook...", "TierPlan: Tiering accounts...", "TierPlan: Valuing services...",
-        "TierPlan: Optimising intervals and headcount...", "TierPlan: Writing the result sheets...",
-        "TierPlan: Writing plan.json...", "TierPlan: Writing CRM upload file...", False,
+        "TierPlan: Optimising intervals and headcount...", "TierPlan: Reading the operating figures...",
+        "TierPlan: Judging pilots...", "TierPlan: Writing the result sheets...",
+        "TierPlan: Writing plan.json...", "TierPlan: Writing CRM upload file...", "TierPlan: Writing outreach tasks...", False,
     ]
     assert book.app.status_bar is False
     assert_the_alert_gives_the_answer(prompt, cli_plan)
@@ -381,7 +386,8 @@ def test_build_report_writes_every_report_beside_the_workbook(small_book):
     adapter.build_report(book, now=NOW)
     folder = Path(book.fullname).parent / "reports"
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["crm_tiers.csv", "plan.json", "tier_plan.html", "tier_plan.pdf", "tier_plan_results.xlsx"]
+        # the small demo has outcome columns, so its outreach tasks come with the CRM file
+        ["crm_tiers.csv", "outreach.csv", "plan.json", "tier_plan.html", "tier_plan.pdf", "tier_plan_results.xlsx"]
     )
     assert (folder / "tier_plan.pdf").read_bytes()[:5] == b"%PDF-"
 

@@ -208,14 +208,15 @@ def set_status(book, text: str) -> None:
 
 def read_book(book):
     """The open workbook's input sheets as grids (A1 first), validated into PlanInputs."""
-    from planner.workbook.reader import INPUT_SHEET_ORDER, inputs_from_grids
+    from planner.workbook.reader import INPUT_SHEET_ORDER, attach_tickets, inputs_from_grids
 
     wanted = {n.casefold() for n in INPUT_SHEET_ORDER}
     grids = {}
     for sheet in book.sheets:
         if sheet.name.casefold() in wanted:
             grids[sheet.name] = sheet_grid(sheet)
-    return inputs_from_grids(grids, source=str(book.fullname))
+    # the ticket export the Operations sheet names sits beside the book, as for `tierplan plan`
+    return attach_tickets(inputs_from_grids(grids, source=str(book.fullname)), Path(book.fullname))
 
 
 def sheet_grid(sheet) -> list[list]:

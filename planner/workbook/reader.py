@@ -51,7 +51,7 @@ from planner.workbook.sniff import load_grids
 
 INPUT_SHEET_ORDER = schema.READ_SHEETS
 
-__all__ = ["INPUT_SHEET_ORDER", "inputs_from_grids", "load_grids", "read_inputs"]
+__all__ = ["INPUT_SHEET_ORDER", "attach_tickets", "inputs_from_grids", "load_grids", "read_inputs"]
 
 
 def read_inputs(book: Path | str, accounts: Path | str | None = None, tickets: Path | str | None = None) -> PlanInputs:
@@ -76,9 +76,14 @@ def read_inputs(book: Path | str, accounts: Path | str | None = None, tickets: P
     if problems:
         raise UserInputError(problems)
     assert grids is not None  # load_grids raised otherwise, and its problems were raised above
-    inputs = inputs_from_grids(grids, source=str(book), accounts=raw_accounts)
+    return attach_tickets(inputs_from_grids(grids, source=str(book), accounts=raw_accounts), book, tickets)
+
+
+def attach_tickets(inputs: PlanInputs, book: Path, tickets: Path | str | None = None) -> PlanInputs:
+    """The inputs with their ticket export read: ``tickets`` if given, else the one the Operations sheet names
+    (looked for beside ``book``); a named export that is not there is a note, and the plan goes on without it."""
     if tickets is None and inputs.operations.ticket_export:
-        tickets, note = named_ticket_export(inputs, book)
+        tickets, note = named_ticket_export(inputs, Path(book))
         if note is not None:
             from dataclasses import replace
 
