@@ -85,6 +85,7 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
     Raises UserInputError with every problem found.
     """
     sink = Sink()
+    sink.notes.extend(getattr(grids, "notes", ()))  # what the reading left out (planner.workbook.bounded.Grids)
     needed = [n for n in schema.READ_SHEETS if not (n == schema.ACCOUNTS.name and accounts is not None)]
     names: dict[str, str] = {}  # canonical sheet name -> its name in the workbook
     found: dict[str, list[list]] = {}
