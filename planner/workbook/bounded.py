@@ -510,8 +510,9 @@ def needed_width(canonical: str, name: str, top: list[list]) -> tuple[int, list[
 
     if not top:
         return FALLBACK_COLUMNS, []
-    if canonical == schema.FINANCE.name:
-        wanted = {normalise_header(h) for h in schema.FINANCE.headers}
+    settings = {s.name: s for s in schema.SETTINGS_SHEETS}
+    if canonical in settings:  # Finance, Operations: a Setting/Value table
+        wanted = {normalise_header(h) for h in settings[canonical].headers}
         for row in top:
             heads = {normalise_header(v): c for c, v in enumerate(row) if isinstance(v, str)}
             if "value" in heads and "setting" in heads:
