@@ -264,7 +264,7 @@ def optimize(book: Path, out: Path, accounts: Path | None, tickets: Path | None,
     with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
         inputs = _read(book, accounts, tickets)
         plan = build_plan(inputs, options, progress=step)
-        written = write_outputs(plan, out, ("json", "xlsx"), progress=step)
+        written = write_outputs(plan, out, ("json", "xlsx"), progress=step, warn=_say)
     if as_json:
         _print_json(plan.to_dict())
     else:
