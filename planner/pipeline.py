@@ -233,12 +233,15 @@ def segment_and_write(inputs: PlanInputs, out_dir: Path, protected: Iterable[Pat
     return summary
 
 
-def write_back_results(plan: Plan, book: Path, out_dir: Path):
-    """`plan --write-back`: put the result sheets into the user's workbook (with a verified backup)."""
+def write_back_results(plan: Plan, book: Path, out_dir: Path, read_as: str | None = None):
+    """`plan --write-back`: put the result sheets into the user's workbook (with a verified backup).
+
+    ``read_as``: planner.writers.writeback.book_stamp(book) taken before the inputs were read; write-back refuses
+    when the workbook was saved since."""
     from planner.writers.writeback import write_back as patch_book
 
     try:
-        return patch_book(book, plan.result_sheets())
+        return patch_book(book, plan.result_sheets(), read_as=read_as)
     except RuntimeError as exc:
         if not str(exc).startswith("write-back"):
             raise
