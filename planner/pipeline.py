@@ -56,9 +56,10 @@ class Plan:
 
     def result_sheets(self) -> dict[str, ResultSheet]:
         """Every result sheet (name -> ResultSheet), for the results workbook, write-back and the Excel button."""
+        from planner.writers.row_limit import fit_sheets
         from planner.writers.sheets import plan_sheets
 
-        return plan_sheets(self)
+        return fit_sheets(plan_sheets(self))[0]  # a table longer than a sheet holds is cut, its note says so
 
 
 Progress = Callable[[str], None]
@@ -106,6 +107,14 @@ def build_plan(inputs: PlanInputs, options: PlanOptions = PlanOptions(), progres
         arr_of = dict(zip(ids, inputs.accounts["arr"].astype(float)))
         tier_cost = dict(zip(value.tiers["tier"].astype(str), value.tiers["annual_cost_per_account"].astype(float)))
         costs = [pilot_cost(r, tier_cost, tier_of, arr_of) for r in pilots]
+    from planner import schema
+    from planner.writers.row_limit import limit_note
+
+    too_long = limit_note(len(seg.accounts), schema.ACCOUNT_TIERS.name)
+    if too_long is not None:  # the report and plan.json say it with the other notes
+        from dataclasses import replace
+
+        inputs = replace(inputs, notes=(*inputs.notes, too_long))
     return Plan(inputs=inputs, options=options.check(), valuation=value, segmentation=seg, optimization=opt,
                 operations=operations, pilots=tuple(pilots), pilot_costs=tuple(costs), pilot_problems=pilot_problems)
 
@@ -164,7 +173,15 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
                 folder.remove(OUTREACH_FILE)  # an older run's tasks would not match this plan
         if "xlsx" in formats:
             step("Writing results workbook")
-            put(FILE_NAMES["xlsx"], lambda tmp: write_results_workbook(tmp, plan.result_sheets()))
+            from planner import schema
+            from planner.writers.row_limit import fit_sheets, limit_note
+            from planner.writers.sheets import plan_sheets
+
+            sheets, cuts = fit_sheets(plan_sheets(plan))
+            put(FILE_NAMES["xlsx"], lambda tmp: write_results_workbook(tmp, sheets))
+            too_long = limit_note(len(plan.segmentation.accounts), schema.ACCOUNT_TIERS.name)
+            for text in ([str(too_long)] if too_long else []) + [f"{FILE_NAMES['xlsx']}, {c.sheet} sheet: {c.sentence()}" for c in cuts]:
+                (warn or (lambda text: None))(text)
         if "html" in formats or "pdf" in formats:
             from planner.report import render_html, write_pdf
 
