@@ -105,7 +105,7 @@ class OutputFolder:
             import msvcrt
 
             try:
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
             except OSError:
                 os.close(fd)
                 raise self._busy() from None

@@ -40,8 +40,7 @@ def room(sheet: ResultSheet) -> int:
 
 def fit(name: str, sheet: ResultSheet | pd.DataFrame) -> tuple[ResultSheet | pd.DataFrame, Cut | None]:
     """The sheet as written: cut to the rows that fit, its note saying so (unchanged when it fits)."""
-    plain = isinstance(sheet, pd.DataFrame)
-    rs = ResultSheet(sheet) if plain else sheet
+    rs: ResultSheet = ResultSheet(sheet) if isinstance(sheet, pd.DataFrame) else sheet
     if len(rs.table) <= room(rs):
         return sheet, None
     accounts = "account_id" in rs.table.columns
