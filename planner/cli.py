@@ -264,7 +264,7 @@ def optimize(book: Path, out: Path, accounts: Path | None, tickets: Path | None,
     with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
         inputs = _read(book, accounts, tickets)
         plan = build_plan(inputs, options, progress=step)
-        written = write_outputs(plan, out, ("json", "xlsx"), progress=step)
+        written = write_outputs(plan, out, ("json", "xlsx"), progress=step, warn=_say)
     if as_json:
         _print_json(plan.to_dict())
     else:
@@ -302,10 +302,12 @@ def plan(book: Path, out: Path, accounts: Path | None, tickets: Path | None, for
     pdf_engine = check_engine(pdf_engine)
     options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, page_size=page_size).check()
     guard_outputs(out, (book, accounts, tickets), chosen)
+    read_as = None
     if write_back:
-        from planner.writers.writeback import check_writable
+        from planner.writers.writeback import book_stamp, check_writable
 
         check_writable(book)
+        read_as = book_stamp(book)  # write-back refuses if the workbook is saved while the plan runs
     back = None
     with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
         inputs = _read(book, accounts, tickets)
@@ -315,7 +317,7 @@ def plan(book: Path, out: Path, accounts: Path | None, tickets: Path | None, for
             from planner.pipeline import write_back_results
 
             step("Writing results into the workbook")
-            back = write_back_results(the_plan, book, out)
+            back = write_back_results(the_plan, book, out, read_as=read_as)
             written.append(Path(book))
     if as_json:
         document = {"summary": the_plan.to_dict()["summary"], "exit_code": _exit_code(the_plan),

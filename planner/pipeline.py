@@ -56,9 +56,10 @@ class Plan:
 
     def result_sheets(self) -> dict[str, ResultSheet]:
         """Every result sheet (name -> ResultSheet), for the results workbook, write-back and the Excel button."""
+        from planner.writers.row_limit import fit_sheets
         from planner.writers.sheets import plan_sheets
 
-        return plan_sheets(self)
+        return fit_sheets(plan_sheets(self))[0]  # a table longer than a sheet holds is cut, its note says so
 
 
 Progress = Callable[[str], None]
@@ -106,6 +107,14 @@ def build_plan(inputs: PlanInputs, options: PlanOptions = PlanOptions(), progres
         arr_of = dict(zip(ids, inputs.accounts["arr"].astype(float)))
         tier_cost = dict(zip(value.tiers["tier"].astype(str), value.tiers["annual_cost_per_account"].astype(float)))
         costs = [pilot_cost(r, tier_cost, tier_of, arr_of) for r in pilots]
+    from planner import schema
+    from planner.writers.row_limit import limit_note
+
+    too_long = limit_note(len(seg.accounts), schema.ACCOUNT_TIERS.name)
+    if too_long is not None:  # the report and plan.json say it with the other notes
+        from dataclasses import replace
+
+        inputs = replace(inputs, notes=(*inputs.notes, too_long))
     return Plan(inputs=inputs, options=options.check(), valuation=value, segmentation=seg, optimization=opt,
                 operations=operations, pilots=tuple(pilots), pilot_costs=tuple(costs), pilot_problems=pilot_problems)
 
@@ -131,56 +140,67 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
     ``pdf_engine``: see planner.report.write_pdf. When no engine can print the PDF, the HTML report is
     written (even if not asked for), ``warn`` gets a message saying how to get the PDF, and the run goes on.
     """
+    from planner.writers.outfolder import OutputFolder
     from planner.writers.results import write_results_workbook
 
     step = progress or (lambda name: None)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    written: list[Path] = []
     formats = tuple(formats)
-    if "json" in formats:
-        step("Writing plan.json")
-        path = out_dir / FILE_NAMES["json"]
-        path.write_text(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        written.append(path)
-    if "csv" in formats:
-        step("Writing CRM upload file")
-        from planner.writers.crm import write_crm_csv
+    with OutputFolder(out_dir, warn) as folder:  # one run at a time; each file under a temporary name, then renamed
 
-        written.append(write_crm_csv(plan.segmentation, out_dir / FILE_NAMES["csv"]))
-        if plan.operations is not None:
-            from planner.writers.outreach import write_outreach_csv
+        def put(name: str, write: Callable[[Path], object]) -> None:
+            with folder.file(name) as tmp:
+                write(tmp)
+            written.append(out_dir / name)
 
-            step("Writing outreach tasks")
-            written.append(write_outreach_csv(plan.operations.outreach, out_dir / OUTREACH_FILE, plan.operations.as_of_date))
-        else:
-            (out_dir / OUTREACH_FILE).unlink(missing_ok=True)  # an older run's tasks would not match this plan
-    if "xlsx" in formats:
-        step("Writing results workbook")
-        written.append(write_results_workbook(out_dir / FILE_NAMES["xlsx"], plan.result_sheets()))
-    if "html" in formats or "pdf" in formats:
-        from planner.report import render_html, write_pdf
+        if "json" in formats:
+            step("Writing plan.json")
+            text = json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+            put(FILE_NAMES["json"], lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        if "csv" in formats:
+            step("Writing CRM upload file")
+            from planner.writers.crm import write_crm_csv
 
-        step("Rendering report")
-        html = render_html(plan)
-        if "html" in formats:
-            path = out_dir / FILE_NAMES["html"]
-            path.write_text(html, encoding="utf-8")
-            written.append(path)
-        if "pdf" in formats:
-            from planner.report.pdf_chromium import PdfEngineUnavailable
+            put(FILE_NAMES["csv"], lambda tmp: write_crm_csv(plan.segmentation, tmp))
+            if plan.operations is not None:
+                from planner.writers.outreach import write_outreach_csv
 
-            step("Rendering PDF")
-            try:
-                written.append(write_pdf(plan, out_dir / FILE_NAMES["pdf"], page_size=plan.options.page_size, html=html,
-                                         engine=pdf_engine))
-            except PdfEngineUnavailable as exc:
-                (out_dir / FILE_NAMES["pdf"]).unlink(missing_ok=True)  # an older run's PDF would not match this plan
-                if "html" not in formats:
-                    path = out_dir / FILE_NAMES["html"]
-                    path.write_text(html, encoding="utf-8")
-                    written.append(path)
-                (warn or (lambda text: None))(str(exc))
+                step("Writing outreach tasks")
+                ops = plan.operations
+                put(OUTREACH_FILE, lambda tmp: write_outreach_csv(ops.outreach, tmp, ops.as_of_date))
+            else:
+                folder.remove(OUTREACH_FILE)  # an older run's tasks would not match this plan
+        if "xlsx" in formats:
+            step("Writing results workbook")
+            from planner import schema
+            from planner.writers.row_limit import fit_sheets, limit_note
+            from planner.writers.sheets import plan_sheets
+
+            sheets, cuts = fit_sheets(plan_sheets(plan))
+            put(FILE_NAMES["xlsx"], lambda tmp: write_results_workbook(tmp, sheets))
+            too_long = limit_note(len(plan.segmentation.accounts), schema.ACCOUNT_TIERS.name)
+            for text in ([str(too_long)] if too_long else []) + [f"{FILE_NAMES['xlsx']}, {c.sheet} sheet: {c.sentence()}" for c in cuts]:
+                (warn or (lambda text: None))(text)
+        if "html" in formats or "pdf" in formats:
+            from planner.report import render_html, write_pdf
+
+            step("Rendering report")
+            html = render_html(plan)
+            if "html" in formats:
+                put(FILE_NAMES["html"], lambda tmp: tmp.write_text(html, encoding="utf-8"))
+            if "pdf" in formats:
+                from planner.report.pdf_chromium import PdfEngineUnavailable
+
+                step("Rendering PDF")
+                try:
+                    put(FILE_NAMES["pdf"], lambda tmp: write_pdf(plan, tmp, page_size=plan.options.page_size, html=html,
+                                                                 engine=pdf_engine))
+                except PdfEngineUnavailable as exc:
+                    folder.remove(FILE_NAMES["pdf"])  # an older run's PDF would not match this plan
+                    if "html" not in formats:
+                        put(FILE_NAMES["html"], lambda tmp: tmp.write_text(html, encoding="utf-8"))
+                    (warn or (lambda text: None))(str(exc))
     return written
 
 
@@ -260,12 +280,15 @@ def segment_and_write(inputs: PlanInputs, out_dir: Path, protected: Iterable[Pat
     return summary
 
 
-def write_back_results(plan: Plan, book: Path, out_dir: Path):
-    """`plan --write-back`: put the result sheets into the user's workbook (with a verified backup)."""
+def write_back_results(plan: Plan, book: Path, out_dir: Path, read_as: str | None = None):
+    """`plan --write-back`: put the result sheets into the user's workbook (with a verified backup).
+
+    ``read_as``: planner.writers.writeback.book_stamp(book) taken before the inputs were read; write-back refuses
+    when the workbook was saved since."""
     from planner.writers.writeback import write_back as patch_book
 
     try:
-        return patch_book(book, plan.result_sheets())
+        return patch_book(book, plan.result_sheets(), read_as=read_as)
     except RuntimeError as exc:
         if not str(exc).startswith("write-back"):
             raise

@@ -213,7 +213,8 @@ def test_run_optimization_writes_the_clis_result_sheets_into_the_open_book(book,
                     assert {int(n) for n in re.findall(r"\b[A-Z]{1,3}(\d+)\b", str(v))} == {excel_row}
     # the buttons' files land in reports/ beside the workbook
     folder = Path(book.fullname).parent / "reports"
-    assert sorted(p.name for p in folder.iterdir()) == ["crm_tiers.csv", "outreach.csv", "plan.json"]  # the demo has tickets
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [  # hidden: lock, manifest
+        "crm_tiers.csv", "outreach.csv", "plan.json"]  # the demo has tickets
     assert json.loads((folder / "plan.json").read_text()) == json.loads(json.dumps(cli_plan.to_dict()))
     status = book.sheets["Guide"].range("F8").value
     assert status.startswith(f"Done 2027-02-01 10:30: {len(expected)} result sheets updated; files in {folder}")
@@ -385,7 +386,7 @@ def test_build_report_writes_every_report_beside_the_workbook(small_book):
     book = small_book
     adapter.build_report(book, now=NOW)
     folder = Path(book.fullname).parent / "reports"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(  # hidden: lock, manifest
         # the small demo has outcome columns, so its outreach tasks come with the CRM file
         ["crm_tiers.csv", "outreach.csv", "plan.json", "tier_plan.html", "tier_plan.pdf", "tier_plan_results.xlsx"]
     )

@@ -196,11 +196,17 @@ def test_backup_is_the_untouched_original_with_a_timestamped_name(book: Path):
 def test_crash_at_replace_leaves_book_and_backup_intact(book: Path, monkeypatch):
     original = book.read_bytes()
 
+    real_replace = writeback.os.replace
+
     def crash(src, dst):
-        raise OSError("disk pulled out")
+        # only the rename over the book fails: the backup is now itself made under a temporary name and renamed
+        if Path(dst) == book:
+            raise OSError("disk pulled out")
+        return real_replace(src, dst)
 
     monkeypatch.setattr(writeback.os, "replace", crash)
-    with pytest.raises(OSError, match="disk pulled out"):
+    # an OSError now reaches the user as one plain problem (issue 12), no longer as a traceback
+    with pytest.raises(UserInputError, match="disk pulled out; the workbook was not changed"):
         write_back(book, results(), now=NOW)
     assert book.read_bytes() == original
     backup = book.with_name("plan book.backup-20270304-050607.xlsm")

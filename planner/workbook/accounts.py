@@ -328,6 +328,13 @@ def _extra_column(series: pd.Series):
     return parse_texts(series).values
 
 
+def _blank_said(label: str, raw: object) -> str:
+    """A required value that is missing, said as the cell says it: 'ARR is blank', or 'ARR is "n/a" (no value)'."""
+    if isinstance(raw, str) and raw.strip():
+        return f'{label} is "{raw.strip()}" (no value)'
+    return f"{label} is blank"
+
+
 def _report_number_problems(problems: list[Problem], where: Locator, h: str, col: schema.Column, nums: Numbers, fatal: bool) -> None:
     label = col.header
     noun = _noun(col)
@@ -340,7 +347,8 @@ def _report_number_problems(problems: list[Problem], where: Locator, h: str, col
                        lambda i: f"{label} {nums.shown(i)} is ambiguous: is the point a decimal point or a thousands separator?",
                        "write the amount without a thousands separator, e.g. 1200 or 1.2")
     if col.required:
-        report_rows_capped(problems, where, h, np.flatnonzero(nums.blank), lambda i: f"{label} is blank", f"{noun} is required; enter 0 if there is none")
+        report_rows_capped(problems, where, h, np.flatnonzero(nums.blank), lambda i: _blank_said(label, nums.raw.iat[i]),
+                           f"{noun} is required; enter 0 if there is none")
     v = nums.values
     with np.errstate(invalid="ignore"):
         minimum, maximum = col.minimum, col.maximum

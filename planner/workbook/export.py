@@ -47,10 +47,31 @@ def read_accounts_file(path: Path | str) -> pd.DataFrame:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
     try:
-        return pd.read_parquet(path)
+        table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise UserInputError(Problem(path.name, "cannot be read as a Parquet file", _short(exc))) from None
+    return plain_columns(table).to_pandas()
+
+
+def plain_columns(table: pa.Table) -> pa.Table:
+    """A warehouse export's column types as the cleaning reads them: DECIMAL (the usual money type) as float64,
+    DATE as a timestamp, dictionary-encoded columns as their values. Everything else stays as it is."""
+    fields, columns = [], []
+    for f, col in zip(table.schema, table.columns, strict=True):
+        t = f.type
+        if pa.types.is_dictionary(t):
+            col = col.cast(t.value_type)
+            t = t.value_type
+        if pa.types.is_decimal(t):
+            col = col.cast(pa.float64())  # 18 significant digits of a decimal128(18,2) ARR fit a float's 15.9 only up to 10^13: ample
+        elif pa.types.is_date(t):
+            col = col.cast(pa.timestamp("ms"))
+        fields.append(pa.field(f.name, col.type))
+        columns.append(col)
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields))
 
 
 def _short(exc: Exception) -> str:
@@ -69,14 +90,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UserInputError(Problem(name, "is a workbook saved with a .csv name, not a CSV file",
                                      "export the accounts as CSV (comma-separated values)"))
+    text = decode_text(name, data)
+    data = text.encode("utf-8")  # pyarrow reads UTF-8: a UTF-16 or Windows-1252 export is handed over transcoded
     encoding = "utf-8"
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        encoding = "cp1252"
-        text = data.decode("cp1252", errors="replace")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     first_line = (text.splitlines() or [""])[0]
     delimiter = max((",", ";", "\t", "|"), key=lambda d: _count_outside_quotes(first_line, d))
     try:
@@ -112,6 +128,36 @@ def _read_csv(path: Path) -> pd.DataFrame:
     df = table.to_pandas()
     df.columns = [str(c) for c in df.columns]
     return df
+
+
+def _utf16(data: bytes) -> str | None:
+    """"utf-16" (a byte-order mark), "utf-16-le"/"utf-16-be" (none, but every other byte of the first line is 0), or None."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    head = data[:200]
+    if len(head) >= 4 and head.count(b"\x00") * 3 >= len(head):
+        return "utf-16-le" if head[1::2].count(b"\x00") > head[0::2].count(b"\x00") else "utf-16-be"
+    return None
+
+
+def decode_text(name: str, data: bytes, what: str = "CSV UTF-8 (comma delimited)") -> str:
+    """A text export's bytes as text: UTF-8 (with or without its byte-order mark), UTF-16 (Excel's "Unicode Text"),
+    else Windows-1252 (which reads Latin-1 text too). Bytes that are none of these give one plain problem naming the line."""
+    wide = _utf16(data)
+    tries = [wide] if wide else ["utf-8-sig", "cp1252"]
+    first: UnicodeDecodeError | None = None
+    for encoding in tries:
+        try:
+            return data.decode(encoding).lstrip("\ufeff")
+        except UnicodeDecodeError as exc:
+            first = first or exc
+    assert first is not None
+    at = first.start
+    line = data[:at].decode(wide or "cp1252", errors="replace").count("\n") + 1
+    kind = "UTF-16 text (Excel's Unicode Text)" if wide else "text in UTF-8 or Windows-1252/Latin-1"
+    raise UserInputError(Problem(f"{name} line {line:,}", f"holds bytes that are not {kind} (byte {at + 1:,} of the file is "
+                                 f"0x{data[at]:02X}): the file is damaged or in another encoding",
+                                 f"open it in Excel and save it as {what}"))
 
 
 def _pyarrow_csv(name: str, data: bytes, encoding: str, delimiter: str, as_text: set[str], threads: bool):

@@ -125,6 +125,7 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
     Raises UserInputError with every problem found.
     """
     sink = Sink()
+    sink.notes.extend(getattr(grids, "notes", ()))  # what the reading left out (planner.workbook.bounded.Grids)
     needed = [n for n in schema.READ_SHEETS if not (n == schema.ACCOUNTS.name and accounts is not None)]
     names: dict[str, str] = {}  # canonical sheet name -> its name in the workbook
     found: dict[str, list[list]] = {}
@@ -156,7 +157,8 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
     scoring_rows = read_scoring_rows(scoring_table, sink)
     finance = finish_finance(finance_read, tiers.names, sink)
     frame = read_accounts(found.get(schema.ACCOUNTS.name), names.get(schema.ACCOUNTS.name, schema.ACCOUNTS.name), accounts,
-                          tiers.tiers, [r["column"] for r in scoring_rows if isinstance(r["column"], str)], sink)
+                          tiers.tiers, [r["column"] for r in scoring_rows if isinstance(r["column"], str)], sink,
+                          tier_names=tiers.names)
     scoring = finish_scoring(scoring_table, scoring_rows, frame, accounts_name(accounts), sink)
     operations = finish_operations(operations_read, sink)
     pilots = finish_pilots(read_pilots(table(schema.PILOTS), (), sink, tiers.names), frame, sink)

@@ -1,18 +1,19 @@
 """Opening a workbook file: what kind of file it is, its input sheets as grids of cached values, error cells recovered.
 
 python-calamine reads the cached values (fast: a 100k-row Accounts sheet in about a second).
-It returns Excel error cells as empty strings, so the cells typed ``t="e"`` are read back from
-the sheet XML: an error in an input cell must not pass for a blank. Every way a file can be
-the wrong thing (missing, a folder, a CSV with an .xlsx name, password-protected, damaged)
-ends in one clear problem naming the file.
+An .xlsx/.xlsm package is read through planner.workbook.bounded: every part's size checked
+before it is decompressed, only the columns the tables need handed to calamine, and the error
+cells (calamine returns them as empty strings) read back from the sheet XML, since an error in
+an input cell must not pass for a blank. Every way a file can be the wrong thing (missing, a
+folder, a CSV with an .xlsx name, password-protected, damaged, a decompression bomb, a cell far
+from the tables) ends in one clear problem naming the file.
 """
 
 from __future__ import annotations
 
-import re
+import contextlib
 import zipfile
-from contextlib import suppress
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from planner import schema
 from planner.errors import Problem, UserInputError
@@ -50,6 +51,24 @@ def load_grids(book: Path, *, skip_accounts: bool = False) -> dict[str, list[lis
         what = "a CSV or text file" if _looks_like_text(book) else "not a valid Excel file"
         raise UserInputError(Problem(where, f"is {what} with an {suffix} name, not a workbook",
                                      "open it in Excel and save it as an Excel workbook (.xlsx)"))
+    wanted = set(schema.READ_SHEETS)
+    if skip_accounts:
+        wanted.discard(schema.ACCOUNTS.name)
+    if head[:4] == b"PK\x03\x04" and suffix not in (".ods", ".xlsb"):
+        from planner.workbook.bounded import read_grids
+
+        return read_grids(book, wanted)
+    return _other_format_grids(book, wanted)
+
+
+def _other_format_grids(book: Path, wanted: set[str]) -> dict[str, list[list]]:
+    """.xls, .xlsb and .ods: their sizes checked (zip parts, or the sheets' extent in a memory-capped child process), then read whole."""
+    from planner.workbook import bounded
+
+    where = str(book)
+    if zipfile.is_zipfile(book):
+        bounded.check_zip(book)
+    bounded.probe_extent(book, wanted)
     try:
         import python_calamine as calamine
 
@@ -59,22 +78,17 @@ def load_grids(book: Path, *, skip_accounts: bool = False) -> dict[str, list[lis
             raise UserInputError(Problem(where, "is password-protected", "open it in Excel, remove the password under File > Info > Protect Workbook, and save it")) from None
         raise UserInputError(Problem(where, "cannot be read as a workbook: the file is damaged or not an Excel file",
                                      "open it in Excel and save it again as .xlsx")) from None
-    wanted = {s.lower() for s in schema.READ_SHEETS}
-    if skip_accounts:
-        wanted.discard(schema.ACCOUNTS.name.lower())
     grids: dict[str, list[list]] = {}
     try:
         for name in wb.sheet_names:
-            if name.strip().lower() in wanted:
-                grids[name] = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            if bounded.canonical_sheet(name) in wanted:
+                grids[name] = bounded.sheet_grid(wb.get_sheet_by_name(name), bounded.EXCEL_COLUMNS)[0]
     except Exception:
         raise UserInputError(Problem(where, "cannot be read as a workbook: a sheet is damaged",
                                      "open it in Excel and save it again as .xlsx")) from None
     finally:
-        with suppress(Exception):
+        with contextlib.suppress(Exception):
             wb.close()
-    if suffix in (".xlsx", ".xlsm") or head[:4] == b"PK\x03\x04":
-        _restore_error_cells(book, grids)
     return grids
 
 
@@ -103,69 +117,3 @@ def _looks_like_text(book: Path) -> bool:
         except UnicodeDecodeError:
             return False
     return b"\x00" not in chunk
-
-
-_CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?\bt=\"e\"[^>]*)>(.*?)</(?:\w+:)?c>", re.S)
-_REF_RE = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
-_V_RE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-
-
-def _restore_error_cells(book: Path, grids: dict[str, list[list]]) -> None:
-    """Put error values (#DIV/0!, #REF!...) back into the grids.
-
-    python-calamine returns error cells as empty strings; an error in an input
-    cell must not pass for a blank, so the cells typed t="e" are read from the
-    sheet XML (a byte search; sheets without errors cost one scan).
-    """
-    try:
-        with zipfile.ZipFile(book) as zf:
-            paths = _sheet_paths(zf)
-            for name, grid in grids.items():
-                part = paths.get(name)
-                if part is None:
-                    continue
-                data = zf.read(part)
-                if b't="e"' not in data:
-                    continue
-                for m in _CELL_RE.finditer(data):
-                    ref = _REF_RE.search(m.group(1))
-                    val = _V_RE.search(m.group(2))
-                    if not ref:
-                        continue
-                    col = _col_index(ref.group(1).decode())
-                    row = int(ref.group(2)) - 1
-                    text = val.group(1).decode("utf-8", "replace") if val else "#N/A"
-                    while len(grid) <= row:
-                        grid.append([])
-                    r = grid[row]
-                    if len(r) <= col:
-                        r.extend([""] * (col + 1 - len(r)))
-                    r[col] = text
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return
-
-
-def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
-    import xml.etree.ElementTree as ET
-
-    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    wb = ET.fromstring(zf.read("xl/workbook.xml"))
-    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    target = {r.get("Id"): r.get("Target") for r in rels}
-    out = {}
-    for s in wb.iter(f"{ns_main}sheet"):
-        t = target.get(s.get(f"{ns_rel}id"))
-        name = s.get("name")
-        if not t or name is None:
-            continue
-        path = t.lstrip("/") if t.startswith("/") else str(PurePosixPath("xl") / t)
-        out[name] = path
-    return out
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1

@@ -110,19 +110,76 @@ class WriteBackResult:
 # ------------------------------------------------------------------ public entry point
 
 
+TEMP_PREFIX = ".~tierplan-"  # + process id and machine mark (planner.tempdirs), so a killed run's copy is cleaned
+
+
+def book_stamp(book: Path | str) -> str:
+    """The SHA-256 of BOOK's bytes (a linked book's target), taken when it is read: write-back compares it."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(Path(book), "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _saved_meanwhile(book: Path) -> UserInputError:
+    return UserInputError(Problem(str(book), "the workbook was saved while the plan ran, so the result sheets would describe "
+                                  "the inputs before that save; the workbook was not changed", "run it again"))
+
+
+def _unchanged(given: Path, book: Path, read_as: str) -> None:
+    try:
+        now = book_stamp(book)
+    except OSError:
+        raise _saved_meanwhile(given) from None
+    if now != read_as:
+        raise _saved_meanwhile(given)
+
+
+def _write_failed(book: Path, exc: OSError) -> UserInputError:
+    import errno
+
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return UserInputError(Problem(str(book), f"the disk holding {book.parent} is full: the workbook was not changed and "
+                                      "no partial backup or copy was left", "free some space on that disk and run again"))
+    return UserInputError(Problem(str(book), f"write-back could not write beside the workbook: {exc.strerror or exc}; "
+                                  "the workbook was not changed", "check the folder and the disk, then run again"))
+
+
+def _keep_owner_and_mode(book: Path, tmp: Path) -> None:
+    st = book.stat()
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))
+    if hasattr(os, "chown"):
+        with suppress(OSError):  # only the owner's group may be given away by a non-root user
+            os.chown(tmp, st.st_uid, st.st_gid)
+
+
 def write_back(
     book: Path,
     sheets: Mapping[str, ResultSheet | pd.DataFrame],
     *,
     now: _dt.datetime | None = None,
+    read_as: str | None = None,
 ) -> WriteBackResult:
-    """Put ``sheets`` into BOOK as result sheets; keep a timestamped backup. See the module docstring."""
-    book = Path(book)
+    """Put ``sheets`` into BOOK as result sheets; keep a timestamped backup. See the module docstring.
+
+    ``read_as``: :func:`book_stamp` of BOOK when its inputs were read; write-back refuses (UserInputError) when
+    BOOK changed since. A linked BOOK is written at the file the link points to.
+    """
+    from planner.tempdirs import clean_stale, pid_prefix
+
+    given = Path(book)
+    book = given.resolve() if given.is_symlink() else given  # a linked book is written at its target; the link stays
     now = now or _dt.datetime.now()
     unknown = [n for n in sheets if n not in RESULT_SHEETS]
     if unknown:
         raise ValueError(f"not result sheet names (see schema.RESULT_SHEETS): {unknown}")
     check_writable(book)
+    clean_stale(TEMP_PREFIX, book.parent)  # a killed write-back's temporary copies
+    if read_as is not None:
+        _unchanged(given, book, read_as)
     package = _Package.open(book)
     plan = package.plan(list(sheets), now)
     parts = dict(plan.new_parts)
@@ -134,17 +191,25 @@ def write_back(
             layout = stale_rows(name, now)
         parts[part] = render_sheet_xml(layout, styles)
     folder = book.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".~tierplan-{book.stem}-", suffix=book.suffix, dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = None
     try:
-        package.write(tmp, parts, drop=plan.drop)
+        fd, tmp_name = tempfile.mkstemp(prefix=pid_prefix(TEMP_PREFIX) + f"{book.stem}-", suffix=book.suffix, dir=folder)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            package.write(tmp, parts, drop=plan.drop)
+        except (zipfile.BadZipFile, KeyError, EOFError):
+            raise _saved_meanwhile(given) from None  # the workbook changed under the copy being made
         _verify(book, tmp, package, plan, sheets)
-        shutil.copymode(book, tmp)
+        _keep_owner_and_mode(book, tmp)
         backup = _backup(book, now)
+        if read_as is not None:
+            _unchanged(given, book, read_as)  # a save while the result sheets were written: the backup is of that save
         os.replace(tmp, book)
+    except OSError as exc:
+        raise _write_failed(given, exc) from None
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()
     return WriteBackResult(
         book=book,
@@ -472,10 +537,31 @@ def backup_path(book: Path, now: _dt.datetime) -> Path:
 
 
 def _backup(book: Path, now: _dt.datetime) -> Path:
+    """A copy of BOOK, complete and checked (same bytes, every zip member's checksum) before BOOK is touched.
+
+    The copy is made under a temporary name and renamed once checked, so a full disk or a kill leaves no
+    truncated backup behind.
+    """
+    from planner.tempdirs import pid_prefix
+
     target = backup_path(book, now)
-    shutil.copy2(book, target)
-    with open(target, "rb") as fh:
-        os.fsync(fh.fileno())
+    fd, tmp_name = tempfile.mkstemp(prefix=pid_prefix(TEMP_PREFIX) + "backup-", suffix=book.suffix, dir=book.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        shutil.copy2(book, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        ok = book_stamp(tmp) == book_stamp(book)
+        if ok:
+            with zipfile.ZipFile(tmp) as zf:
+                ok = zf.testzip() is None
+        if not ok:
+            raise RuntimeError(f"write-back: the backup {target.name} did not come out identical to the workbook")
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
     return target
 
 

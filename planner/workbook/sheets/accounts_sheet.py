@@ -9,7 +9,7 @@ from planner import schema
 from planner.errors import cell_ref, col_letter
 from planner.inputs import Tier
 from planner.workbook.accounts import clean_accounts
-from planner.workbook.cells import Sink, blank, find_header
+from planner.workbook.cells import Names, Sink, blank, find_header
 from planner.workbook.locators import FileLocator, Locator, SheetLocator
 from planner.workbook.text import normalise_header
 
@@ -22,8 +22,11 @@ def accounts_name(raw_file: pd.DataFrame | None) -> str:
 
 
 def read_accounts(grid: list[list] | None, name: str, raw_file: pd.DataFrame | None, tiers: list[Tier], scoring_columns: list[str],
-                  sink: Sink) -> pd.DataFrame | None:
-    """The cleaned accounts table (None when a problem stops the run), from the sheet's grid or the export given instead."""
+                  sink: Sink, tier_names: Names | None = None) -> pd.DataFrame | None:
+    """The cleaned accounts table (None when a problem stops the run), from the sheet's grid or the export given instead.
+
+    ``tier_names``: every name typed on the Tiers sheet; a locked or previous tier is matched against those, so a
+    tier row dropped for a bad cell (reported there) does not make every account that names it wrong as well."""
     if raw_file is not None:
         source = raw_file.attrs.get("source", "accounts file")
         where: Locator = FileLocator(source, first=1, unit="record") if raw_file.attrs.get("kind") == "parquet" else FileLocator(source)
@@ -35,7 +38,8 @@ def read_accounts(grid: list[list] | None, name: str, raw_file: pd.DataFrame | N
         if got is None:
             return None
         raw, where = got
-    frame, problems, notes = clean_accounts(raw, where, [t.name for t in tiers], scoring_columns=scoring_columns)
+    known = [t.name for t in tiers] if tier_names is None else list(tier_names.known([t.name for t in tiers]))
+    frame, problems, notes = clean_accounts(raw, where, known, scoring_columns=scoring_columns)
     sink.by_sheet[SHEET.name].extend(problems)
     sink.notes.extend(notes)
     return None if problems else frame

@@ -20,6 +20,9 @@ class RolesRead:
     refs: dict = field(default_factory=dict)
 
 
+MIN_PRODUCTIVE_HOURS = 100  # a year's productive hours of one person below this is a typo, not a plan
+
+
 def read_roles(t: Table | None, sink: Sink) -> RolesRead:
     if t is None:
         return RolesRead()
@@ -39,6 +42,11 @@ def read_roles(t: Table | None, sink: Sink) -> RolesRead:
         if staffing in (Staffing.NAMED, Staffing.POOLED) and isinstance(cost, float) and isinstance(hours, float) and cost > 0 and hours == 0:
             sink.add(SHEET.name, t.cell(r, "productive_hours"), f'role "{name}" costs {fmt_number(cost)} a year but has 0 productive hours',
                      "Productive hours per year must be more than 0 unless the role is Automated")
+            continue
+        if staffing in (Staffing.NAMED, Staffing.POOLED) and isinstance(hours, float) and 0 < hours < MIN_PRODUCTIVE_HOURS:
+            # a typo (0.0001, hours per week or per day): the plan would need millions of people and only say "no plan fits"
+            sink.add(SHEET.name, t.cell(r, "productive_hours"), f'role "{name}" has {fmt_number(hours)} productive hours per year',
+                     f"hours one person gives in a year (typically 1,200 to 1,800); at least {MIN_PRODUCTIVE_HOURS:,} for a staffed role")
             continue
         if any(v is INVALID for v in row.values()):
             continue

@@ -1,0 +1,153 @@
+"""Hostile and unlucky workbooks (issue 12, points 1 and 2): a stray cell far from the tables, decompression bombs.
+
+Every file is made here the way a user or an attacker makes it: a cell typed far away with
+openpyxl, a sheet's XML padded with whitespace through zipfile (a few hundred KiB on disk).
+`tierplan validate` runs in a child process so its peak memory (ru_maxrss) and time are measured.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from planner.errors import UserInputError
+from planner.workbook import bounded
+from planner.workbook.reader import read_inputs
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "workbooks" / "tierplan_demo.xlsx"
+MiB = 1 << 20
+
+
+def run_validate(book: Path) -> tuple[int, str, float, float]:
+    """(exit code, stdout + stderr, peak memory in MiB, seconds) of `tierplan validate BOOK` in a child process."""
+    start = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "planner", "validate", str(book)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, cwd=ROOT)
+    out = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stdout.close()
+    return proc.returncode, out, usage.ru_maxrss / 1024, time.monotonic() - start
+
+
+def with_cell(tmp_path: Path, sheet: str, cell: str, value="x") -> Path:
+    wb = openpyxl.load_workbook(DEMO)
+    wb[sheet][cell] = value
+    out = tmp_path / f"far_{sheet}_{cell}.xlsx"
+    wb.save(out)
+    shutil.copy(DEMO.with_name("tierplan_demo_tickets.csv"), tmp_path)  # the ticket export its Operations sheet names
+    return out
+
+
+def demo_accounts() -> int:
+    """Accounts in the demo, counted with openpyxl (rows below the "Account ID" header with an id)."""
+    ws = openpyxl.load_workbook(DEMO, read_only=True)["Accounts"]
+    rows = list(ws.iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r and r[0] == "Account ID")
+    return sum(1 for r in rows[head + 1:] if r and r[0] not in (None, ""))
+
+
+@pytest.mark.parametrize("sheet,cell", [("Finance", "XFD1048576"), ("Accounts", "XFD100000"), ("Accounts", "XFD2004")])
+def test_far_cell_reads_only_the_tables(tmp_path, sheet, cell):
+    book = with_cell(tmp_path, sheet, cell)
+    assert book.stat().st_size < DEMO.stat().st_size + MiB  # small on disk: the demo and one cell
+    rc, out, peak, secs = run_validate(book)
+    assert rc == 0, out
+    assert f"{demo_accounts():,} accounts" in out
+    assert "Traceback" not in out
+    # before: a 512 GiB allocation (abort) for XFD1048576 and 1.4 GB for Accounts!XFD2004; the whole process now
+    # (Python, pandas, the reader) peaks near 140 MiB on the demo
+    assert peak < 600, f"peak {peak:.0f} MiB"
+    assert secs < 60
+    # the inputs are the ones of the untouched demo: the far cell is not part of any table
+    far, clean = read_inputs(book), read_inputs(DEMO)
+    assert far.accounts.equals(clean.accounts)
+    assert far.tiers == clean.tiers and far.finance == clean.finance
+
+
+def test_far_cell_in_the_accounts_header_row_is_noted_not_read(tmp_path):
+    # a header typed at XFD4 (the demo's Accounts header is row 4): more than 26 empty columns right of the table
+    book = with_cell(tmp_path, "Accounts", "XFD4", "Notes")
+    inputs = read_inputs(book)
+    assert "Notes" not in inputs.accounts.columns
+    notes = [f"{n.where}: {n.message}" for n in inputs.notes]
+    assert any(n.startswith("Accounts!XFD4: header cells more than 26 empty columns right of the table") for n in notes), notes
+
+
+def padded_copy(src: Path, dest: Path, sheet_part: str, pad: int, *, lie: bool = False) -> Path:
+    """A copy of ``src`` whose ``sheet_part`` holds ``pad`` bytes of whitespace after <sheetData> (written as a stream).
+
+    ``lie``: the central directory then declares the part's original size and checksum, as a hand-made bomb would.
+    """
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename != sheet_part:
+                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                continue
+            at = data.index(b"<sheetData>") + len(b"<sheetData>")
+            target = zipfile.ZipInfo(info.filename, info.date_time)
+            target.compress_type = zipfile.ZIP_DEFLATED
+            with zout.open(target, "w", force_zip64=True) as fh:
+                fh.write(data[:at])
+                block = b" " * MiB
+                for _ in range(pad // MiB):
+                    fh.write(block)
+                fh.write(data[at:])
+            if lie:
+                written = zout.infolist()[-1]
+                written.file_size, written.CRC = len(data), zipfile.crc32(data)
+    return dest
+
+
+def sheet_part(book: Path, sheet: str) -> str:
+    pkg = bounded.open_package(book)
+    try:
+        return pkg.sheets[sheet]
+    finally:
+        pkg.close()
+
+
+@pytest.mark.parametrize("sheet", ["Accounts", "Roles"])
+def test_whitespace_bomb_is_refused_from_the_zip_directory(tmp_path, sheet):
+    book = padded_copy(DEMO, tmp_path / f"bomb_{sheet}.xlsx", sheet_part(DEMO, sheet), 256 * MiB)
+    assert book.stat().st_size < DEMO.stat().st_size + MiB
+    rc, out, peak, _secs = run_validate(book)
+    assert rc == 2, out
+    assert "Traceback" not in out
+    # 256 MiB of spaces deflate to about 250 KiB: a ratio near 1,000:1, above the 200:1 limit for parts above 16 MiB
+    assert re.search(rf"the {sheet} sheet holds 25[6-9]\.\d MiB uncompressed from \d+\.\d KiB \(ratio [\d,]+:1\)", out), out
+    assert "above TierPlan's limit of an expansion ratio of 200:1 for parts above 16.0 MiB" in out
+    assert "a decompression bomb or a damaged file" in out
+    assert peak < 400, f"peak {peak:.0f} MiB"  # nothing was decompressed
+
+
+def test_bomb_with_a_lying_directory_is_refused_as_damaged(tmp_path):
+    part = sheet_part(DEMO, "Accounts")
+    book = padded_copy(DEMO, tmp_path / "liar.xlsx", part, 64 * MiB, lie=True)
+    with pytest.raises(UserInputError) as err:
+        read_inputs(book)
+    text = str(err.value)
+    assert "the Accounts sheet is damaged" in text, text
+
+
+def test_part_count_limit(tmp_path):
+    book = tmp_path / "many.xlsx"
+    with zipfile.ZipFile(DEMO) as zin, zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        for i in range(bounded.ENTRY_LIMIT + 1):
+            zout.writestr(f"junk/{i}.bin", b"")
+    with pytest.raises(UserInputError) as err:
+        read_inputs(book)
+    assert f"the package holds {bounded.ENTRY_LIMIT + len(zipfile.ZipFile(DEMO).infolist()) + 1:,} parts" in str(err.value)
