@@ -45,6 +45,9 @@ class Tier:
     band_max: float
     max_cost_share: float | None = None  # guardrail: CS cost / tier ARR
     description: str = ""
+    # ARR guardrails: an account with at least this ARR, or this share of all accounts' ARR, sits in this tier or higher
+    arr_at_least: float | None = None
+    arr_share_at_least: float | None = None
 
     def __post_init__(self) -> None:
         _coerce(self, engagement=EngagementModel, band_basis=BandBasis)
