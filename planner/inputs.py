@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from planner.errors import Problem
+from planner.errors import InputWarning, Problem
 from planner.schema import (
     ACCOUNTS,
     BandBasis,
@@ -207,6 +207,7 @@ class PlanInputs:
     accounts: pd.DataFrame = field(repr=False)
     source: str = ""  # where the inputs came from, for reports
     notes: tuple[Problem, ...] = ()  # what did not stop the run (e.g. an unknown previous tier treated as new)
+    warnings: tuple[InputWarning, ...] = ()  # valid input that will not do what is meant (planner.validation)
     overrides: tuple[Override, ...] = ()  # workbook values this run replaced (planner.options.apply_options)
     refs: CellRefs = field(default_factory=CellRefs, repr=False, compare=False)  # where each input sits in the workbook
 

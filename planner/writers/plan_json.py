@@ -63,6 +63,8 @@ def plan_to_dict(plan: Plan) -> dict:
             "segmentation": segmentation_json(plan.segmentation),
             "optimization": optimization_json(opt),
             "notes": [str(p) for p in inputs.notes],
+            "warnings": [{"where": w.where, "message": w.message, "expected": w.expected, "kind": w.kind, "cells": list(w.cells),
+                          "text": str(w)} for w in inputs.warnings],
         }
     )
 
