@@ -8,16 +8,19 @@ opens a file.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from planner.errors import InputWarning, Problem
+from planner.pilots.definition import Pilot
 from planner.schema import (
     ACCOUNTS,
     BandBasis,
     Channel,
+    Clock,
     EngagementModel,
     Pillar,
     PlanningMode,
@@ -45,6 +48,7 @@ class Tier:
     band_max: float
     max_cost_share: float | None = None  # guardrail: CS cost / tier ARR
     description: str = ""
+    play: str = ""  # what a flagged account of this tier gets (blank: by engagement model)
     # ARR guardrails: an account with at least this ARR, or this share of all accounts' ARR, sits in this tier or higher
     arr_at_least: float | None = None
     arr_share_at_least: float | None = None
@@ -109,13 +113,18 @@ class SLA:
     handle_minutes: float
     service_level: float  # 0..1
     role: str
+    clock: Clock = Clock.CALENDAR  # which hours the target counts
 
     @property
     def live(self) -> bool:
         return self.channel.live
 
+    @property
+    def business_hours(self) -> bool:
+        return self.clock is Clock.BUSINESS
+
     def __post_init__(self) -> None:
-        _coerce(self, severity=Severity, channel=Channel)
+        _coerce(self, severity=Severity, channel=Channel, clock=Clock)
 
 
 @dataclass(frozen=True)
@@ -152,6 +161,47 @@ class Finance:
 # Canonical names of the fixed account columns (the Accounts sheet's declared columns). Signal
 # columns keep the header the CRM export gave them.
 ACCOUNT_FIXED_COLUMNS = tuple(c.key for c in ACCOUNTS.columns)
+
+
+@dataclass(frozen=True)
+class OperationsSettings:
+    """The Operations sheet: the business-hours clock and the outreach rules (defaults when the sheet is absent)."""
+
+    figures_as_of: dt.date | None = None  # None: the latest date in the data
+    ticket_export: str = ""  # the ticket export's file (beside the workbook, or a full path); "" none
+    review_days: float = 365.0
+    business_days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0
+    business_start: float = 9.0
+    business_end: float = 17.0
+    time_zone: str = "UTC"
+    usage_drop: float = 0.25
+    seat_use_below: float = 0.50
+    seats_shrinking: bool = True
+    inactive_days: float = 14.0
+    health_drop: float = 10.0
+    sla_breaches: float = 3.0
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """The outcome columns found among the accounts, parsed; ``frame`` is aligned with the accounts (same rows, same order).
+
+    Canonical columns (planner.schema.ACCOUNT_OUTCOMES): dates ``datetime64[ns]`` (midnight, NaT when missing),
+    flags pandas ``boolean`` (<NA> when not known), amounts and counts float (NaN when missing).
+    """
+
+    frame: pd.DataFrame = field(repr=False)
+    columns: dict[str, str]  # canonical column -> header as found in the accounts
+    problems: tuple[Problem, ...] = ()  # row messages (the run goes on; the cells became missing)
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.columns for n in names)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        from planner.schema import ACCOUNT_OUTCOMES
+
+        return tuple(c.key for c in ACCOUNT_OUTCOMES if c.key not in self.columns)
 
 
 @dataclass(frozen=True)
@@ -209,6 +259,10 @@ class PlanInputs:
     notes: tuple[Problem, ...] = ()  # what did not stop the run (e.g. an unknown previous tier treated as new)
     warnings: tuple[InputWarning, ...] = ()  # valid input that will not do what is meant (planner.validation)
     overrides: tuple[Override, ...] = ()  # workbook values this run replaced (planner.options.apply_options)
+    operations: OperationsSettings = field(default_factory=OperationsSettings)
+    outcomes: Outcomes | None = field(default=None, repr=False)  # what happened to the accounts (renewals, usage, seats)
+    tickets: pd.DataFrame | None = field(default=None, repr=False)  # a helpdesk export, canonical columns (planner.workbook.tickets)
+    pilots: tuple[Pilot, ...] = ()  # the Pilots sheet
     refs: CellRefs = field(default_factory=CellRefs, repr=False, compare=False)  # where each input sits in the workbook
 
     def overridden(self, key: str) -> Override | None:

@@ -163,9 +163,10 @@ def coverage_warnings(inputs: PlanInputs, tier_stats: pd.DataFrame) -> list[Inpu
             continue
         hours = sum(c.load_per_occurrence * x[c.index] for c in data.cells_of(u)) + data.unit_support_hours(u)
         by_hours = math.ceil(hours / u.productive_hours - 1e-9) if u.productive_hours > 0 and hours > 1e-9 else 0
-        by_cover = math.ceil(covered / u.max_accounts - 1e-9)
-        last = covered - (by_cover - 1) * u.max_accounts
-        if by_cover <= max(by_hours, 1) or last >= SMALL_BOOK_SHARE * u.max_accounts - 1e-9:
+        limit = u.coverage_limit
+        by_cover = math.ceil(covered / limit - 1e-9)
+        last = covered - (by_cover - 1) * limit
+        if by_cover <= max(by_hours, 1) or last >= SMALL_BOOK_SHARE * limit - 1e-9:
             continue
         cell = inputs.refs.get(schema.ROLES.name, (u.role,), "max_accounts")
         where = cell or schema.ROLES.name
@@ -173,9 +174,9 @@ def coverage_warnings(inputs: PlanInputs, tier_stats: pd.DataFrame) -> list[Inpu
         fewer = math.ceil(covered / (by_cover - 1) - 1e-9)
         out.append(InputWarning(
             where,
-            f"{u.role} covers at most {_n(u.max_accounts)} accounts per person, so {pool} need "
+            f"{u.role} covers at most {_n(limit)} accounts per person, so {pool} need "
             f"{plural(by_cover, 'person', 'people')}, while their hours at the negotiated intervals need {by_hours}: the last "
-            f"person covers {_n(last)} accounts ({last / u.max_accounts:.0%} of a book) and costs {u.loaded_cost:,.0f} "
+            f"person covers {_n(last)} accounts ({last / limit:.0%} of a book) and costs {u.loaded_cost:,.0f} "
             f"{inputs.finance.currency} a year",
             f"a ratio of {fewer} would cover them with {by_cover - 1}; or keep the extra person on purpose",
             kind=COVERAGE, cells=(cell,) if cell else ()))
@@ -204,13 +205,14 @@ def _stats(inputs: PlanInputs, tier_stats: pd.DataFrame | None) -> pd.DataFrame:
 def outside_table_warnings(extents: Sequence[TableExtent], grids: Mapping[str, list[list]]) -> list[InputWarning]:
     """Values below or beside an input sheet's Excel table: who reads them (TierPlan or the formulas) differs."""
     by_sheet = {str(n).strip().lower(): (str(n), g) for n, g in grids.items()}
+    settings: dict[str, schema.SettingsSheet] = {s.name: s for s in schema.SETTINGS_SHEETS}
     out = []
     for sheet in schema.READ_SHEETS:
         got = by_sheet.get(sheet.lower())
         if got is None:
             continue
         name, grid = got
-        spec = schema.FINANCE if sheet == schema.FINANCE.name else schema.sheet_by_name(sheet)
+        spec = settings.get(sheet) or schema.sheet_by_name(sheet)
         table_name = spec.table
         tables = [e for e in extents if e.sheet.strip().lower() == sheet.lower() and e.name.lower() == table_name.lower()]
         if len(tables) != 1:

@@ -73,7 +73,8 @@ def test_json_stdout_is_exactly_one_document(json_runs, command):
 def test_plan_json_names_the_files_it_wrote_and_the_exit_code(json_runs):
     out, runs = json_runs
     document = json.loads(runs["plan"].stdout)
-    assert document["files"] == [str(out / "plan" / "plan.json"), str(out / "plan" / "crm_tiers.csv")]
+    # the demo has outcome columns, so the csv format brings the outreach tasks with the CRM file
+    assert document["files"] == [str(out / "plan" / n) for n in ("plan.json", "crm_tiers.csv", "outreach.csv")]
     assert document["exit_code"] == 0
     on_disk = json.loads((out / "plan" / "plan.json").read_text(encoding="utf-8"))
     assert document["summary"] == on_disk["summary"]
@@ -280,9 +281,13 @@ def test_the_demo_leaves_only_its_answer_on_the_screen(tmp_path):
         f"Cost {cost:,.0f} USD of a 5,400,000 USD budget ({cost / 5_400_000:.1%} of the budget)",
         f"Expected ARR impact {value:,.0f} USD",
     ]
-    # plan counts the workbook's warnings (issue 11): the demo's six keep-tier-order breaks and its TAM coverage ratio
-    assert lines[3:] == ["7 warning(s) on the inputs (run `tierplan validate` to list them; the report's data-gaps section has "
-                         "them too)", f"Wrote {tmp_path / 'plan.json'}", f"Wrote {tmp_path / 'crm_tiers.csv'}"]
+    # the demo's ticket export is a real helpdesk's: repeated rows and wall-clock times are noted in one line, not listed
+    notes = json.loads((tmp_path / "plan.json").read_text())["notes"]
+    # plan counts the workbook's warnings first (issue 11): the demo's six keep-tier-order breaks and its TAM coverage ratio
+    assert lines[3] == ("7 warning(s) on the inputs (run `tierplan validate` to list them; the report's data-gaps section has "
+                        "them too)")
+    assert len(notes) > 0 and lines[4].startswith(f"{len(notes)} note(s) on the data (run `tierplan validate`")
+    assert lines[5:] == [f"Wrote {tmp_path / name}" for name in ("plan.json", "crm_tiers.csv", "outreach.csv")]
     cost_line = raw[raw.index(f"Cost {cost:,.0f}".encode()):].split(b"\n", 1)[0]
     assert b"\x1b" not in cost_line  # one colour for the whole line, not one per digit group
 

@@ -72,7 +72,7 @@ def test_it_counts_the_changed_intervals_and_shows_the_five_that_matter_most(inp
     assert neg["changes_text"] == (f"The recommended plan changes {len(changed)} of the 45 negotiated intervals. The five that "
                                    "matter most (every change is in the service matrix, section 3):")
     # each change's cost, worked from the plan's own intervals: (chosen - negotiated) x cost per occurrence x accounts
-    accounts = {t: n for t, n in doc["segmentation"]["counts"].items()}
+    accounts = dict(doc["segmentation"]["counts"])
     assert accounts["Tier 1"] == 79
     cost = {(r["service"], r["tier"]): (r["chosen"] - negotiated[(r["service"], r["tier"])]) * r["cost_per_occurrence"]
             * accounts[r["tier"]] for r in changed}

@@ -94,7 +94,7 @@ def test_on_a_phone_tables_scroll_in_their_own_box_and_no_word_breaks(browser, h
     assert len(tables) >= 26
     for t in tables:
         assert t["wrapped"] and t["overflow"] == "auto", t["caption"]
-        assert 0 <= t["left"] and t["right"] <= 390, t["caption"]  # each box stays on the screen
+        assert t["left"] >= 0 and t["right"] <= 390, t["caption"]  # each box stays on the screen
     # most tables are wider than a phone: they scroll inside their box instead of squeezing words apart
     assert sum(t["scrolls"] for t in tables) >= len(tables) // 2
     assert found["broken"] == []

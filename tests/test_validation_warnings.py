@@ -42,7 +42,8 @@ def test_validate_lists_the_demos_warnings_one_line_each_and_exits_0(demo_valida
     run = demo_validate
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    assert lines[0] == f"{DEMO}: OK (3 tiers, 15 services, 7 roles, 2,000 accounts)"
+    # the demo also names its ticket export and holds a pilot: the count line goes on with them
+    assert lines[0].startswith(f"{DEMO}: OK (3 tiers, 15 services, 7 roles, 2,000 accounts, ")
     assert lines[1] == "7 warning(s): the plan runs, but check these before relying on it:"
     warnings = [x for x in lines if x.startswith("  warning: ")]
     assert len(warnings) == 7
@@ -98,21 +99,22 @@ def edited_demo(tmp_path_factory):
     book = write_workbook(folder / "demo.xlsx", demo_content())
     wb = openpyxl.load_workbook(book)
     acc = wb["Accounts"]
-    # the table spans A4:U2004 (header row 4, 2,000 accounts, 21 columns): row 2005 is below it, column V beside it
+    # the table spans A4:AH2004 (header row 4, 2,000 accounts, 34 columns with the outcome columns): row 2005 is below
+    # it, column AI beside it
     for col, value in zip("ABC", ("ACC-009999", "Typed Below Ltd", 50_000)):
         acc[f"{col}2005"] = value
-    acc["V4"] = "NPS"
+    acc["AI4"] = "NPS"
     for r in range(5, 9):
-        acc[f"V{r}"] = 40 + r
-    wb["Tiers"]["K6"] = "ask Finance"  # the Tiers table spans A4:I7
+        acc[f"AI{r}"] = 40 + r
+    wb["Tiers"]["K6"] = "ask Finance"  # the Tiers table spans A4:J7 (J is the play), so K is beside it
     wb.save(book)
     return book
 
 
 def test_the_tables_ranges_are_read_from_the_workbook(edited_demo):
     extents = {e.name: e.ref for e in read_table_extents(edited_demo)}
-    assert extents["AccountsTable"] == "A4:U2004"
-    assert extents["TiersTable"] == "A4:I7"
+    assert extents["AccountsTable"] == "A4:AH2004"
+    assert extents["TiersTable"] == "A4:J7"
     assert extents["IntervalsTable"] == "A4:K49"
 
 
@@ -121,12 +123,12 @@ def test_values_below_or_beside_a_table_are_warned_about_with_their_cells(edited
     assert len(inputs.accounts) == 2_001  # TierPlan reads the row under the table; the sheet's formulas count 2,000
     outside = [str(w) for w in inputs.warnings if w.kind == "outside_table"]
     assert outside == [
-        "Tiers!K6: values in 1 column beside the table TiersTable (A4:I7): neither TierPlan nor the workbook's formulas read "
+        "Tiers!K6: values in 1 column beside the table TiersTable (A4:J7): neither TierPlan nor the workbook's formulas read "
         "them (extend the table over them (drag its corner, or Table Design > Resize Table) or delete them)",
-        "Accounts!A2005:C2005: 1 row typed below the table AccountsTable (A4:U2004): TierPlan reads them as accounts, but the "
+        "Accounts!A2005:C2005: 1 row typed below the table AccountsTable (A4:AH2004): TierPlan reads them as accounts, but the "
         "Summary and its Placement sheet do not (extend the table over them (drag its corner, or Table Design > Resize Table) "
         "or delete them)",
-        'Accounts!V4:V8: values in 1 column beside the table AccountsTable (A4:U2004): TierPlan reads V "NPS", but the '
+        'Accounts!AI4:AI8: values in 1 column beside the table AccountsTable (A4:AH2004): TierPlan reads AI "NPS", but the '
         "workbook's formulas (the Summary, its helper sheets) do not: the sheet and the plan will not count the same "
         "(extend the table over them (drag its corner, or Table Design > Resize Table) or delete them)",
     ]

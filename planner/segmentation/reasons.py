@@ -132,11 +132,12 @@ def build_reasons(
 
     margin_clause_up = f", at least the {m}-point re-tiering margin." if margin_bins > 0 else "."
     margin_clause_down = f", more than the {m}-point re-tiering margin." if margin_bins > 0 else "."
-    reason_of_lock = lambda idx: lock_reason.take(pa.array(idx))
+    reason_of_lock: Callable[[np.ndarray], pa.Array] = lambda idx: lock_reason.take(pa.array(idx))
     floors = pa.array(list(floor_texts) + [""] * (K - len(floor_texts)), type=pa.string())
-    floor_of = lambda idx: floors.take(pa.array(np.clip(final[idx], 0, K - 1)))
+    floor_of: Callable[[np.ndarray], pa.Array] = lambda idx: floors.take(pa.array(np.clip(final[idx], 0, K - 1)))
     # only the few guardrail accounts need their ARR in words
-    arr_text = lambda idx: pa.array([f"{v:,.0f}" for v in (arr[idx] if arr is not None else np.zeros(len(idx)))], type=pa.string())
+    arr_text: Callable[[np.ndarray], pa.Array] = lambda idx: pa.array(
+        [f"{v:,.0f}" for v in (arr[idx] if arr is not None else np.zeros(len(idx)))], type=pa.string())
     templates: dict[int, Sequence[Part]] = {
         1: ("Score ", s, " is at or above the ", tier(final), " cut-off of ", cut_of(final), "."),
         2: ("Score ", s, " is between the ", tier(final), " cut-off of ", cut_of(final), " and the ", tier(up1), " cut-off of ", cut_of(up1), "."),

@@ -27,9 +27,13 @@ at a cut-off).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from planner.inputs import Tier
 
 SCORE_CUTOFF = 0
 KEPT = 1
@@ -52,17 +56,18 @@ NO_FLOOR = -1
 def arr_cents(arr: np.ndarray) -> np.ndarray:
     """ARR in whole cents (blank or negative ARR counts as 0), as the Summary's Placement sheet rounds it."""
     a = np.where(np.isfinite(arr), np.maximum(arr, 0.0), 0.0)
-    return np.rint(a * 100).astype(np.int64)
+    cents: np.ndarray = np.rint(a * 100).astype(np.int64)
+    return cents
 
 
-def floor_thresholds(tiers: Sequence, total_cents: int) -> np.ndarray:
+def floor_thresholds(tiers: Sequence[Tier], total_cents: int) -> np.ndarray:
     """Per tier, the ARR in cents at or above which an account sits no lower than it (inf where the tier has no guardrail).
 
     A tier with both guardrails takes the lower: either one is enough.
     """
     out = np.full(len(tiers), np.inf)
     for k, t in enumerate(tiers):
-        amount, share = getattr(t, "arr_at_least", None), getattr(t, "arr_share_at_least", None)
+        amount, share = t.arr_at_least, t.arr_share_at_least
         if amount is not None:
             out[k] = min(out[k], float(round(amount * 100)))
         if share is not None:
@@ -90,7 +95,7 @@ class Placement:
     move: np.ndarray  # +1 moved up from its previous tier, -1 moved down, 0 otherwise (or no previous tier)
     churn_at_top: np.ndarray  # churn flag set but already in the highest tier
     hysteresis: np.ndarray  # the margin applied (known previous tier, no churn flag)
-    guarded: np.ndarray = field(default=None)  # after the ARR guardrails (before the strategic floor)
+    guarded: np.ndarray  # after the ARR guardrails (before the strategic floor)
 
 
 def tier_of(bins: np.ndarray, cut: np.ndarray) -> np.ndarray:

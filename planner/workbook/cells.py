@@ -190,6 +190,8 @@ def noun(spec: schema.Column | schema.Setting) -> str:
         return "a percentage" + (unit[1:] if unit.startswith("% ") else "")
     if kind == schema.CHOICE:
         return "one of " + ", ".join(spec.choices)
+    if kind == schema.DATE:
+        return "a date"
     if kind == schema.BOOL:
         return "Yes or No"
     if spec.ref:
@@ -282,10 +284,12 @@ def parse_cells(sheet: str, values: list, spec: schema.Column | schema.Setting, 
                 if problem:
                     sink.add(sheet, where, *problem)
                 else:
-                    out.append(int(round(v)) if kind == schema.INTEGER else v)
+                    out.append(round(v) if kind == schema.INTEGER else v)
                     continue
             out.append(INVALID)
         return out
+    if kind == schema.DATE:
+        return _parse_dates(sheet, values, spec, locs, sink, label, what, expected)
     if kind == schema.BOOL:
         fl = parse_flags(s)
         for i, raw in enumerate(values):
@@ -329,6 +333,33 @@ def parse_cells(sheet: str, values: list, spec: schema.Column | schema.Setting, 
                 out.append(spec.enum(v) if spec.enum is not None else v)
         else:
             out.append(texts.values.iat[i])
+    return out
+
+
+def _parse_dates(sheet: str, values: list, spec: schema.Column | schema.Setting, locs: Sequence[str], sink: Sink,
+                 label: str, what: str, expected: str) -> list:
+    """Date cells: real dates, ISO text (2026-06-30) and the other forms planner.workbook.timeparse reads; a date, not a time."""
+    from planner.workbook.timeparse import parse_instants
+
+    out: list = []
+    texts = parse_texts(pd.Series([v if isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v)) else "x"
+                                   for v in values], dtype=object))
+    inst = parse_instants(pd.Series(values, dtype=object), timezone="UTC")
+    for i, raw in enumerate(values):
+        if texts.error[i]:
+            sink.add(sheet, locs[i], f"shows the error {error_text(raw)}", expected)
+            out.append(INVALID)
+        elif blank(raw) or (isinstance(raw, str) and raw.strip() == ""):
+            if spec.required:
+                sink.add(sheet, locs[i], f"{label} is blank", f"{what} is required")
+                out.append(INVALID)
+            else:
+                out.append(None)
+        elif inst.bad[i] or inst.blank[i] or np.isnat(inst.values[i]):
+            sink.add(sheet, locs[i], f"{show_value(raw)} is not a date", f"{label} expects a date such as 2026-06-30")
+            out.append(INVALID)
+        else:
+            out.append(pd.Timestamp(inst.values[i]).date())
     return out
 
 
