@@ -12,6 +12,8 @@ import struct
 from pathlib import Path
 
 import pytest
+import test_report_html
+from test_report_html import open_in_browser
 
 from planner.pipeline import build_plan
 from planner.report import render_html
@@ -20,8 +22,6 @@ from planner.workbook.reader import read_inputs
 pytestmark = pytest.mark.slow
 
 DEMO = Path(__file__).resolve().parent.parent / "workbooks" / "tierplan_demo.xlsx"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 # Every table's box, and every word of every table whose letters lie on more than one line.
 MEASURE = r"""() => {
@@ -55,27 +55,19 @@ def html() -> str:
     return render_html(build_plan(read_inputs(DEMO)))
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+# the same Chromium as tests/test_report_html.py (a fixture, used here as "chromium")
+chromium = test_report_html.browser
 
 
 def measure(browser, html: str, folder: Path, width: int, height: int) -> tuple[dict, Path]:
-    page_file = folder / f"tier_plan_{width}.html"
-    page_file.write_text(html, encoding="utf-8")
-    page = browser.new_page(viewport={"width": width, "height": height})
+    page, log, _url = open_in_browser(browser, html, folder, width, height)
     try:
-        page.goto(page_file.as_uri(), wait_until="load")
         found = page.evaluate(MEASURE)
         shot = folder / f"report_{width}.png"
         page.screenshot(path=str(shot))
     finally:
         page.close()
+    assert log["errors"] == []
     return found, shot
 
 
@@ -85,8 +77,8 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
-def test_on_a_phone_tables_scroll_in_their_own_box_and_no_word_breaks(browser, html, tmp_path):
-    found, shot = measure(browser, html, tmp_path, 390, 844)
+def test_on_a_phone_tables_scroll_in_their_own_box_and_no_word_breaks(chromium, html, tmp_path):
+    found, shot = measure(chromium, html, tmp_path, 390, 844)
     assert png_size(shot) == (390, 844)
     assert found["width"] == 390
     assert found["page"] == 390  # the page never scrolls sideways
@@ -100,17 +92,17 @@ def test_on_a_phone_tables_scroll_in_their_own_box_and_no_word_breaks(browser, h
     assert found["broken"] == []
 
 
-def test_on_a_laptop_every_table_fits_without_scrolling(browser, html, tmp_path):
-    found, shot = measure(browser, html, tmp_path, 1280, 900)
+def test_on_a_laptop_every_table_fits_without_scrolling(chromium, html, tmp_path):
+    found, shot = measure(chromium, html, tmp_path, 1280, 900)
     assert png_size(shot) == (1280, 900)
     assert found["page"] == 1280
     assert [t["caption"] for t in found["tables"] if t["scrolls"]] == []
     assert found["broken"] == []
 
 
-def test_the_check_finds_a_broken_word(browser, html, tmp_path):
+def test_the_check_finds_a_broken_word(chromium, html, tmp_path):
     # the same measure on the report with one table that breaks "Enterprise" inside a 4rem column
     broken = html.replace("</main>", BREAKING_TABLE + "</main>", 1)
     assert broken != html
-    found, _shot = measure(browser, broken, tmp_path, 390, 844)
+    found, _shot = measure(chromium, broken, tmp_path, 390, 844)
     assert found["broken"] == ["Enterprise"]
