@@ -159,6 +159,7 @@ def validate(book: Path, accounts: Path | None, tickets: Path | None, as_json: b
             "tiers": len(inputs.tiers), "services": len(inputs.services), "roles": len(inputs.roles),
             "accounts": len(inputs.accounts), "tickets": None if inputs.tickets is None else len(inputs.tickets),
             "pilots": len(inputs.pilots), "notes": [_problem_json(p) for p in inputs.notes],
+            "warnings": [_warning_json(w) for w in inputs.warnings],
         })
         return
     inputs = _read(book, accounts, tickets)
@@ -169,11 +170,24 @@ def validate(book: Path, accounts: Path | None, tickets: Path | None, as_json: b
         f"{len(inputs.roles)} roles, {len(inputs.accounts):,} accounts{extra})",
         markup=False,
     )
+    _print_warnings(inputs)
     _print_notes(inputs)
 
 
 def _problem_json(p) -> dict:
     return {"where": p.where, "message": p.message, "expected": p.expected, "text": str(p)}
+
+
+def _warning_json(w) -> dict:
+    return {**_problem_json(w), "kind": w.kind, "cells": list(w.cells)}
+
+
+def _print_warnings(inputs) -> None:
+    """Valid input that will not do what the negotiation means (planner.validation): one line each, with its cells."""
+    if inputs.warnings:
+        console.print(f"{len(inputs.warnings)} warning(s): the plan runs, but check these before relying on it:", markup=False)
+        for w in inputs.warnings:
+            console.print(f"  warning: {w}", markup=False)
 
 
 def _print_notes(inputs) -> None:
@@ -321,7 +335,8 @@ def plan(book: Path, out: Path, accounts: Path | None, tickets: Path | None, for
             written.append(Path(book))
     if as_json:
         document = {"summary": the_plan.to_dict()["summary"], "exit_code": _exit_code(the_plan),
-                    "files": [str(p) for p in written], "notes": len(the_plan.inputs.notes)}
+                    "files": [str(p) for p in written], "notes": len(the_plan.inputs.notes),
+                    "warnings": len(the_plan.inputs.warnings)}
         if back is not None:
             document["write_back"] = {"added": list(back.added), "replaced": list(back.replaced), "backup": str(back.backup)}
         _print_json(document)
@@ -559,6 +574,12 @@ def _print_plan_summary(plan, written: list[Path]) -> None:
         from planner.report.words import diagnosis_summary
 
         console.print(diagnosis_summary(opt.diagnosis, cur), markup=False)
+    if plan.inputs.warnings:
+        console.print(
+            f"{len(plan.inputs.warnings)} warning(s) on the inputs (run `tierplan validate` to list them; the report's data-gaps "
+            "section has them too)",
+            markup=False,
+        )
     if plan.inputs.notes:
         console.print(
             f"{len(plan.inputs.notes)} note(s) on the data (run `tierplan validate` to list them; the report's data-gaps section has them too)",

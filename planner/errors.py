@@ -18,6 +18,19 @@ class Problem:
         return f"{text} ({self.expected})" if self.expected else text
 
 
+@dataclass(frozen=True, order=True)
+class InputWarning(Problem):
+    """Something in valid input that will not do what the user probably means; the run goes on (exit 0).
+
+    Distinct from a problem (which stops the run) and from a note (an assumption stated, such as a
+    blank name shown as the id): a warning says what to fix before the negotiation relies on it.
+    ``kind`` names the rule (planner.validation), ``cells`` every workbook cell it concerns.
+    """
+
+    kind: str = ""
+    cells: tuple[str, ...] = ()
+
+
 class UserInputError(Exception):
     """Input the user owns is wrong; carries every problem found, not just the first.
 

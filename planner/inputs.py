@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from planner.errors import Problem
+from planner.errors import InputWarning, Problem
 from planner.pilots.definition import Pilot
 from planner.schema import (
     ACCOUNTS,
@@ -49,6 +49,9 @@ class Tier:
     max_cost_share: float | None = None  # guardrail: CS cost / tier ARR
     description: str = ""
     play: str = ""  # what a flagged account of this tier gets (blank: by engagement model)
+    # ARR guardrails: an account with at least this ARR, or this share of all accounts' ARR, sits in this tier or higher
+    arr_at_least: float | None = None
+    arr_share_at_least: float | None = None
 
     def __post_init__(self) -> None:
         _coerce(self, engagement=EngagementModel, band_basis=BandBasis)
@@ -254,6 +257,7 @@ class PlanInputs:
     accounts: pd.DataFrame = field(repr=False)
     source: str = ""  # where the inputs came from, for reports
     notes: tuple[Problem, ...] = ()  # what did not stop the run (e.g. an unknown previous tier treated as new)
+    warnings: tuple[InputWarning, ...] = ()  # valid input that will not do what is meant (planner.validation)
     overrides: tuple[Override, ...] = ()  # workbook values this run replaced (planner.options.apply_options)
     operations: OperationsSettings = field(default_factory=OperationsSettings)
     outcomes: Outcomes | None = field(default=None, repr=False)  # what happened to the accounts (renewals, usage, seats)

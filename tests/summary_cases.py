@@ -3,7 +3,7 @@
 Each function takes the demo's content and returns an edited copy, as a CFO or CS lead would edit the workbook:
 the budget, one role's cost and hours, coverage ratios, intervals, SLA volumes, a fourth tier, a guardrail the
 package cannot meet, a keep-tier-order rule across a tier that does not offer the service, and previous tiers that
-are TierPlan's own (so the plan keeps the last cut-offs).
+are TierPlan's own (so the plan keeps the last cut-offs), and one account raised to $9M ARR (an ARR guardrail lifts it).
 """
 
 from __future__ import annotations
@@ -122,6 +122,18 @@ def previous_tiers_from_tierplan(c: WorkbookContent) -> WorkbookContent:
     return c
 
 
+#: The account the ARR guardrail case raises (a Tier 3 account with a previous tier of Tier 3 and no flag or lock).
+BIG_ACCOUNT = "ACC-000001"
+
+
+def arr_guardrail(c: WorkbookContent) -> WorkbookContent:
+    """One Tier 3 account raised to $9M ARR, 15% of all ARR: its rank-based score (68.08) sits within the re-tiering
+    margin of the Tier 2 cut-off, so by score and hysteresis it stays in Tier 3; Tier 1's guardrail (5% of total ARR)
+    puts it in Tier 1, and Tier 2's guardrail ($100,000) would put it no lower than Tier 2."""
+    c.accounts.loc[c.accounts["account_id"] == BIG_ACCOUNT, "arr"] = 9_000_000.0
+    return c
+
+
 CASES = {
     "demo": lambda c: c,
     "budget": budget,
@@ -134,6 +146,7 @@ CASES = {
     "guardrail": guardrail,
     "keep_order_gap": keep_order_gap,
     "previous_tiers_from_tierplan": previous_tiers_from_tierplan,
+    "arr_guardrail": arr_guardrail,
 }
 
 

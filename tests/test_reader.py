@@ -117,20 +117,25 @@ def test_default_content_reads_into_typed_inputs():
     assert inputs.source == "test.xlsx"
 
 
-def test_a_tier_without_sla_rows_is_read_with_a_note_naming_it():
-    """A tier with no SLA rows is allowed (a purely digital tier) but the plan gives it no support staff: a note says so."""
+def test_a_tier_without_sla_rows_is_read_with_a_warning_naming_it():
+    """A tier with no SLA rows is allowed (a purely digital tier) but the plan gives it no support staff: a warning says so
+    (issue 11 made it a warning, listed by validate apart from the notes), naming the tier's row on the Tiers sheet
+    (header on row 4: Tier 2 on row 6, Tier 4 on row 8)."""
     c = base_content()
     c.tiers.append(dict(c.tiers[2], name="Tier 4", band_min=0.0, band_max=0.1))
     c.intervals.extend([dict(r, tier="Tier 4") for r in c.intervals if r["tier"] == "Tier 3"])
     c.slas = [r for r in c.slas if r["tier"] != "Tier 2"]
     inputs = inputs_from_grids(content_grids(c), "test.xlsx")
     assert {s.tier for s in inputs.slas} == {"Tier 1", "Tier 3"}
-    assert [str(n) for n in inputs.notes] == [
-        "SLAs: no support commitments for Tier 2 (its accounts get no support staffing in the plan; "
-        "add rows for each severity if they should)",
-        "SLAs: no support commitments for Tier 4 (its accounts get no support staffing in the plan; "
-        "add rows for each severity if they should)",
+    assert inputs.notes == ()
+    no_sla = [w for w in inputs.warnings if w.kind == "no_sla"]
+    assert [str(w) for w in no_sla] == [
+        "Tiers!A6, SLAs: no support commitments for Tier 2 (its accounts get no support staffing in the plan; "
+        "add rows for each severity on the SLAs sheet if they should)",
+        "Tiers!A8, SLAs: no support commitments for Tier 4 (its accounts get no support staffing in the plan; "
+        "add rows for each severity on the SLAs sheet if they should)",
     ]
+    assert [w.cells for w in no_sla] == [("Tiers!A6",), ("Tiers!A8",)]
 
 
 def test_sla_rows_typed_in_another_case_count_for_their_tier():

@@ -313,7 +313,8 @@ def test_result_sheets_carry_a_formula_per_account_that_reproduces_the_score_tie
     assert table["tier_by_score"].iloc[9] == Formula('=IF(D14>=88.89,"Tier 1",IF(D14>=55.56,"Tier 2","Tier 3"))')
     rules = sheets["Tier rules"].table
     assert rules["condition"].tolist()[:3] == ["Score 88.89 or more", "Score 55.56 or more and below 88.89", "Score below 55.56"]
-    assert rules["rule"].tolist()[3:] == ["Hysteresis", "Strategic flag", "Churn risk flag", "Locked tier"]
+    # the ARR guardrails (issue 11) are step 3, after hysteresis and before the flags
+    assert rules["rule"].tolist()[3:] == ["Hysteresis", "ARR guardrails", "Strategic flag", "Churn risk flag", "Locked tier"]
 
 
 def test_to_dict_is_strict_json_and_caps_lists():

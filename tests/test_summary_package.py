@@ -222,3 +222,27 @@ def test_when_the_plan_moves_the_standard_cut_offs_the_sheet_says_so(runs):
     for name in summary_cases.CASES:
         if name not in PLACEMENT_DIFFERS:
             assert named(runs[name]["values"], "pl_stdok") == 1, name
+
+
+def test_an_account_holding_15_percent_of_arr_sits_in_tier_1_on_the_sheet_and_in_the_plan(runs):
+    # ACC-000001 raised to $9M: 9,000,000 / 59,408,600 = 15.1% of all ARR. By score (68.08, within the 3-point margin
+    # of the Tier 2 cut-off) and its previous tier it stays in Tier 3; Tier 1's guardrail (5% of total ARR,
+    # 2,970,430) puts it in Tier 1 in the plan and on the Placement sheet alike.
+    run = runs["arr_guardrail"]
+    inputs = run["inputs"]
+    big = inputs.accounts.index[inputs.accounts["account_id"] == summary_cases.BIG_ACCOUNT][0]
+    assert 0.15 < 9_000_000 / inputs.accounts["arr"].sum() < 0.16
+    seg = segment(inputs)
+    assert seg.tiers.loc[big] == "Tier 1" and seg.accounts.loc[big, "rule"] == "ARR guardrail"
+    assert seg.accounts.loc[big, "reason"].startswith("ARR guardrail: ARR of 9,000,000 reaches the Tier 1 guardrail")
+    # without the guardrails the account stays where its score and its previous tier leave it
+    import dataclasses
+
+    bare = dataclasses.replace(inputs, tiers=tuple(dataclasses.replace(t, arr_at_least=None, arr_share_at_least=None)
+                                                   for t in inputs.tiers))
+    assert segment(bare).tiers.loc[big] == "Tier 3"
+    ac = sf.AccountColumns(sf.Sizes.of(run["content"]).rules, min(sf.K - 1, len(run["content"].tiers)))
+    row = next(run["values"][sf.PLACEMENT_SHEET].iter_rows(min_row=sf.PL_FIRST + 1 + int(big), max_row=sf.PL_FIRST + 1 + int(big),
+                                                          values_only=True))
+    assert row[ac.id] == summary_cases.BIG_ACCOUNT and row[ac.tier] == "Tier 1" and row[ac.how] == "ARR guardrail"
+    assert run["plan"]["segmentation"]["counts"]["Tier 1"] == seg.bands.set_index("tier").loc["Tier 1", "accounts"]

@@ -144,7 +144,8 @@ def content_from_inputs(inputs):
     yes_no = lambda b: "Yes" if b else "No"
     tiers = [
         {"name": t.name, "engagement": t.engagement, "band_basis": t.band_basis, "band_min": t.band_min,
-         "band_max": t.band_max, "max_cost_share": t.max_cost_share, "description": t.description, "play": t.play}
+         "band_max": t.band_max, "max_cost_share": t.max_cost_share, "description": t.description, "play": t.play,
+         "arr_at_least": t.arr_at_least, "arr_share_at_least": t.arr_share_at_least}
         for t in inputs.tiers
     ]
     roles = [

@@ -147,6 +147,8 @@ def optimize(
         model_size=ModelSize(variables=size[0], constraints=size[1], tiers=len(data.tiers), services_x_tiers=len(data.cells),
                              people_pools=len(data.units)),
         solves=[SolveRecord(e["purpose"], e["status"], e["gap"], e["guard_stopped"], e.get("output", "")) for e in runner.log],
+        negotiated_cost=negotiated_cost,
+        interval_changes=findings.interval_changes(data, shown) if shown is not None else [],
     )
 
 

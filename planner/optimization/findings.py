@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from planner import schema
 from planner.optimization.infeasibility import Diagnosis
 from planner.optimization.model import BUDGET, Cell, ModelData, unit_id
 from planner.optimization.plan import PlanSolution, SolveEntry
@@ -21,6 +22,7 @@ from planner.optimization.result import (
     FloorAboveMaximum,
     GuardrailBinds,
     HoursBind,
+    IntervalChange,
     KeepOrderCost,
     LessBudget,
     LessBudgetInfeasible,
@@ -38,7 +40,7 @@ from planner.optimization.result import (
 )
 from planner.optimization.sensitivity import FrontierPoint, Step
 from planner.optimization.tables import people_needed
-from planner.schema import PlanningMode
+from planner.schema import PlanningMode, Staffing
 
 TRADE_OFFS_SHOWN = 3
 
@@ -170,3 +172,32 @@ def rounding_notes(data: ModelData, mode: str) -> list[Note]:
 def failed_solve_notes(log: list[SolveEntry]) -> list[Note]:
     """One note per failed solve that printed something."""
     return [FailedSolveOutput(e["purpose"], e["status"], e["output"]) for e in log if e.get("output")]
+
+
+def interval_changes(data: ModelData, sol: PlanSolution) -> list[IntervalChange]:
+    """The cells the plan delivers other than negotiated: money and expected impact of each change, the largest first.
+
+    "Largest" is the larger of the two amounts, cost or impact, so a change that saves much and one that buys much
+    rank alike; ties keep the Intervals sheet's order.
+    """
+    cells = {c.index: c for c in data.cells}
+    below = {hi: cells[lo] for _s, hi, lo in data.order_pairs}  # the next lower tier offering the service, under keep order
+    out = []
+    for c in data.cells:
+        x = float(sol.x[c.index])
+        if abs(x - c.negotiated) <= 1e-9:
+            continue
+        lo = below.get(c.index)
+        level = lo.tier if lo is not None and x > c.negotiated and abs(float(sol.x[lo.index]) - x) <= 1e-9 else None
+        unit = data.unit_of(c.role, c.tier) if c.staffing != Staffing.AUTOMATED else None
+        pays = False
+        if unit is not None and unit.has_coverage:
+            _n, by_hours, by_cover = people_needed(data, sol, unit)
+            pays = by_cover > by_hours
+        out.append(IntervalChange(
+            service=c.service, tier=c.tier, negotiated=c.negotiated, chosen=x, accounts=c.accounts,
+            cost_per_occurrence=c.cost_per_occurrence, cost_change=(x - c.negotiated) * c.cost_per_occurrence * c.accounts,
+            impact_change=c.value(x) - c.value(c.negotiated),
+            refs=data.refs.of(schema.INTERVALS.name, (c.service, c.tier), "negotiated"), role=c.role, level_with=level,
+            coverage_pays=pays))
+    return sorted(out, key=lambda ch: -max(abs(ch.cost_change), abs(ch.impact_change)))

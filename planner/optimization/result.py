@@ -77,6 +77,10 @@ class CostBreakdown:
     automated: float
     support: float  # share of people cost (by hours) spent on support queues, plus automated support; inside people
     total: float
+    # the support queues' hours at the hourly rate (the Support table's cost column, summed), and the spare hours of
+    # whole people that fall to support: ``support`` = ``support_at_rate`` + those hours at the hourly rate
+    support_at_rate: float = 0.0
+    support_spare_hours: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,31 @@ class SolveRecord:
     gap: float | None
     guard_stopped: bool
     output: str = ""  # what the solver printed; kept only when the solve failed
+
+
+@dataclass(frozen=True)
+class IntervalChange:
+    """One interval the plan delivers other than negotiated, and what that does.
+
+    ``cost_change`` = (chosen - negotiated) x cost per occurrence x the tier's accounts: the services' own time at the
+    hourly rate and their direct cost (whole people may round the plan's cost differently); ``impact_change`` = the
+    expected ARR impact at the chosen interval minus that at the negotiated one.
+    """
+
+    service: str
+    tier: str
+    negotiated: float
+    chosen: float
+    accounts: int
+    cost_per_occurrence: float
+    cost_change: float
+    impact_change: float
+    refs: tuple[str, ...] = ()  # the Intervals cells ("Intervals!F12")
+    role: str = ""  # the delivering role
+    # raised to the interval of this lower tier, the next that offers the service, under the service's Keep tier order
+    level_with: str | None = None
+    # the role's headcount in the plan is set by its coverage ratio, not its hours: the change's time costs no extra person
+    coverage_pays: bool = False
 
 
 # ------------------------------------------------------------------ binding constraints
@@ -350,6 +379,16 @@ class OptimizationResult:
     plan_kind: PlanKind = PlanKind.PLAN
     model_size: ModelSize | None = None
     solves: list[SolveRecord] = field(default_factory=list)
+    # the negotiated package as min_cost prices it (the plan itself in min_cost; a min_cost solve in max_value): None
+    # when no plan delivers it with every requirement, or when it was not computed (max_value without sensitivity)
+    negotiated_cost: float | None = None
+    # the intervals the plan shown changes from negotiated, the largest effect first (findings.interval_changes)
+    interval_changes: list[IntervalChange] = field(default_factory=list)
+
+    @property
+    def negotiated_plan_fits(self) -> bool | None:
+        """Whether the negotiated package fits the budget (None when it has no price)."""
+        return None if self.negotiated_cost is None else self.negotiated_cost <= self.budget * (1 + 1e-9)
 
     @property
     def has_plan(self) -> bool:

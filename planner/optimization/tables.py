@@ -44,7 +44,7 @@ def status_word(solve_status: str, infeasible: bool) -> Status:
 def cost_breakdown(data: ModelData, sol: PlanSolution) -> CostBreakdown:
     ev = sol.evaluated
     by_role: dict[str, float] = {}
-    support = 0.0
+    support = spare = 0.0
     for u in data.units:
         uid = unit_id(data, u)
         cost = ev.people_cost[uid]
@@ -52,6 +52,9 @@ def cost_breakdown(data: ModelData, sol: PlanSolution) -> CostBreakdown:
         load = ev.load[uid]
         if load > 0:
             support += cost * ev.support_load[uid] / load
+            # the pool's spare hours (whole people, books of accounts) fall to support in proportion to its hours
+            capacity = cost / u.loaded_cost * u.productive_hours if u.loaded_cost > 0 else load
+            spare += max(capacity - load, 0.0) * ev.support_load[uid] / load
     automated_support = sum(h * data.roles[r].hourly_rate for (r, _t), h in data.support_hours.items()
                             if data.roles[r].staffing == Staffing.AUTOMATED)
     return CostBreakdown(
@@ -61,6 +64,8 @@ def cost_breakdown(data: ModelData, sol: PlanSolution) -> CostBreakdown:
         automated=ev.automated_cost,
         support=support + automated_support,
         total=ev.total_cost,
+        support_at_rate=sum(q.hours_per_year * data.roles[q.role].hourly_rate for q in data.queues),
+        support_spare_hours=spare,
     )
 
 

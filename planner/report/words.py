@@ -294,3 +294,25 @@ def headline(opt: OptimizationResult) -> str:
         parts.append(f"Not proven optimal: gap {fmt.percent(opt.gap, 2)}.")
     return " ".join(parts)
 
+
+
+# ------------------------------------------------------------------ support in two tables
+
+
+def support_reconciliation(b, currency: str) -> str:
+    """How the support cost in "Where the money goes" and the support staffing table's total fit together.
+
+    ``b`` is the plan's CostBreakdown: its ``support`` is the support share of whole people's cost, the staffing table
+    prices the queues' hours at the hourly rate (``support_at_rate``); the difference is the spare hours of whole
+    people that fall to support.
+    """
+    m = lambda v: fmt.money(v, currency)
+    if b is None or not b.support:
+        return ""
+    gap = b.support - b.support_at_rate
+    text = (f"Support takes {m(b.support)} of the people cost. The support staffing table prices the queues' hours at the "
+            f"hourly rate: {m(b.support_at_rate)}")
+    if abs(gap) < 0.5:
+        return text + "."
+    return (text + f"; the other {m(gap)} is the {b.support_spare_hours:,.0f} hours that whole people leave spare, in the share of "
+            "their time that is support (people are hired whole, not by the hour).")

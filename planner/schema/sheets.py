@@ -169,6 +169,8 @@ TIERS = Sheet(
         Column("band_min", "Band min", PERCENT, "Smallest share this tier should hold.", unit="%", minimum=0, maximum=1, width=11),
         Column("band_max", "Band max", PERCENT, "Largest share this tier should hold.", unit="%", minimum=0, maximum=1, width=11),
         Column("max_cost_share", "Max CS cost % of ARR", PERCENT, "Guardrail for the optimizer: customer success cost of the tier may not exceed this share of the tier's ARR. Leave blank for no guardrail.", unit="%", required=False, minimum=0, maximum=1, width=14),
+        Column("arr_at_least", "ARR at least", CURRENCY, "ARR guardrail: an account with at least this ARR sits in this tier or a higher one, whatever its score (applied after the re-tiering margin; strategic and churn-risk flags may lift it further, a locked tier still wins). Leave blank for none.", unit="per year", required=False, minimum=1, maximum=1e10, width=13),
+        Column("arr_share_at_least", "Share of total ARR at least", PERCENT, "ARR guardrail as a share: an account holding at least this share of all accounts' ARR sits in this tier or a higher one, whatever its score. Leave blank for none.", unit="% of total ARR", required=False, minimum=0.0001, maximum=1, width=13, number_format="0.0%"),
         Column("description", "Description", TEXT, "Who belongs here, in your words.", required=False, width=48),
         Column("play", "Play", TEXT, "What an account of this tier gets when the Operations sheet's rules flag it (a CSM call, a health check, an automated email). Blank: by engagement model.", required=False, width=22),
     ),

@@ -18,7 +18,7 @@ from planner.arrays import BoolArray
 from planner.inputs import Tier
 from planner.schema import PILLARS
 from planner.segmentation import breakdown as bd
-from planner.segmentation.retier import CHURN, LOCKED, STRATEGIC, Placement, tier_of
+from planner.segmentation.retier import ARR_FLOOR, CHURN, LOCKED, STRATEGIC, Placement, tier_of
 from planner.segmentation.scoring import Scores
 from planner.segmentation.tiering import Cutoffs, band_report
 
@@ -122,7 +122,7 @@ def points(bins: np.ndarray, cut: np.ndarray, pl: Placement, margin_bins: int, K
     lower = cut[np.clip(f, 0, K - 1)] - margin_bins
     down = np.where(f < K - 1, np.clip(bins - lower, 0, None) / 100.0, np.nan)
     up[pl.kind == LOCKED] = np.nan
-    down[np.isin(pl.kind, (LOCKED, STRATEGIC, CHURN))] = np.nan
+    down[np.isin(pl.kind, (LOCKED, STRATEGIC, CHURN, ARR_FLOOR))] = np.nan
     return up, down
 
 

@@ -27,7 +27,7 @@ from planner.segmentation.findings import (
 )
 from planner.segmentation.reasons import build_reasons
 from planner.segmentation.reasons import join as join_text
-from planner.segmentation.retier import place
+from planner.segmentation.retier import arr_cents, arr_floor, floor_thresholds, place
 from planner.segmentation.scoring import numeric_values, percentile_rank, pillar_key, score_accounts
 from planner.segmentation.tiering import band_report, choose_cutoffs, keep_previous_cutoffs
 
@@ -89,6 +89,20 @@ def _categorical(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical[st
 
 
 
+def _floor_text(tier: Tier, threshold_cents: float) -> str:
+    """How a tier's ARR guardrail reads in a reason: "ARR at least 1,000,000" or "5% of total ARR (2,521,010)"."""
+    if not np.isfinite(threshold_cents):
+        return ""
+    parts = []
+    if tier.arr_at_least is not None:
+        parts.append(f"ARR at least {tier.arr_at_least:,.0f}")
+    if tier.arr_share_at_least is not None:
+        parts.append(f"at least {tier.arr_share_at_least * 100:.4g}% of total ARR")
+    text = " or ".join(parts)
+    # a share reads with the amount it comes to (the lower of the two when both are set)
+    return f"{text}, that is {threshold_cents / 100:,.0f} or more" if tier.arr_share_at_least is not None else text
+
+
 # ------------------------------------------------------------------ segment
 
 
@@ -148,7 +162,10 @@ def segment(inputs: PlanInputs) -> Segmentation:
         cut = keep_previous_cutoffs(bins, arr, tiers, cut, anchor.bins)
     changes, change_text = cutoff_changes(anchor.bins, cut, bins, arr, tiers)
 
-    pl = place(bins, cut.bins, previous, margin_bins, strategic, strategic_idx, churn, locked)
+    cents = arr_cents(arr)
+    thresholds = floor_thresholds(tiers, int(cents.sum()))
+    floor = arr_floor(cents, thresholds)
+    pl = place(bins, cut.bins, previous, margin_bins, strategic, strategic_idx, churn, locked, floor)
 
     # ---- pillar contributions and missing-signal text
     pillar_list = list(PILLARS)
@@ -173,10 +190,12 @@ def segment(inputs: PlanInputs) -> Segmentation:
         pillar_names=pillar_list,
         missing_text=missing_text,
         no_signal=scores.no_signal,
+        arr=arr,
+        floor_texts=[_floor_text(t, th) for t, th in zip(tiers, thresholds)],
     )
     if cut.method == "previous-moved" and anchor.bins is not None:  # moved from the previous cut-offs, so they are known
         # accounts whose tier differs from what the unmoved cut-offs would give: say which cut-off moved and why
-        pl_prev = place(bins, anchor.bins, previous, margin_bins, strategic, strategic_idx, churn, locked)
+        pl_prev = place(bins, anchor.bins, previous, margin_bins, strategic, strategic_idx, churn, locked, floor)
         reason = join_text(reason, moved_suffix(pl_prev.final, pl.final, change_text, K))
 
     score = bins / 100.0

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from planner.segmentation.retier import CHURN, KEPT, LOCKED, SCORE_CUTOFF, STRATEGIC, Placement
+from planner.segmentation.retier import ARR_FLOOR, CHURN, KEPT, LOCKED, SCORE_CUTOFF, STRATEGIC, Placement
 from planner.segmentation.scoring import SCALE_BINS
 
 Part = str | Callable[[np.ndarray], pa.Array]
@@ -78,6 +78,8 @@ def build_reasons(
     pillar_names: Sequence[str],
     missing_text: pa.Array,  # ' Missing: ...' or ''
     no_signal: np.ndarray,  # bool: no signal at all (no contribution to name)
+    arr: np.ndarray | None = None,  # ARR per account (for the ARR guardrail's reason)
+    floor_texts: Sequence[str] = (),  # per tier: its ARR guardrail in words ('' where none)
 ) -> tuple[pa.Array, pa.Array]:
     """Return (reason, rule) string arrays aligned with the accounts."""
     n = len(bins)
@@ -126,10 +128,16 @@ def build_reasons(
     case[locked & ~has_reason & ~same] = 13
     case[kind == STRATEGIC] = 14
     case[kind == CHURN] = 15
+    case[kind == ARR_FLOOR] = 17
 
     margin_clause_up = f", at least the {m}-point re-tiering margin." if margin_bins > 0 else "."
     margin_clause_down = f", more than the {m}-point re-tiering margin." if margin_bins > 0 else "."
     reason_of_lock: Callable[[np.ndarray], pa.Array] = lambda idx: lock_reason.take(pa.array(idx))
+    floors = pa.array(list(floor_texts) + [""] * (K - len(floor_texts)), type=pa.string())
+    floor_of: Callable[[np.ndarray], pa.Array] = lambda idx: floors.take(pa.array(np.clip(final[idx], 0, K - 1)))
+    # only the few guardrail accounts need their ARR in words
+    arr_text: Callable[[np.ndarray], pa.Array] = lambda idx: pa.array(
+        [f"{v:,.0f}" for v in (arr[idx] if arr is not None else np.zeros(len(idx)))], type=pa.string())
     templates: dict[int, Sequence[Part]] = {
         1: ("Score ", s, " is at or above the ", tier(final), " cut-off of ", cut_of(final), "."),
         2: ("Score ", s, " is between the ", tier(final), " cut-off of ", cut_of(final), " and the ", tier(up1), " cut-off of ", cut_of(up1), "."),
@@ -152,6 +160,9 @@ def build_reasons(
              f" ({strategic_tier} or higher); by score it would be in ", tier(pl.base), " (score ", s, ")."),
         15: ("Churn risk: one tier above ", tier(pl.pre_churn), " for temporary higher touch until the churn flag is cleared (score ", s, ")."),
         16: ("Score ", s, "; the Tiers sheet has a single tier."),
+        17: ("ARR guardrail: ARR of ", arr_text, " reaches the ", tier(final), " guardrail on the Tiers sheet (", floor_of,
+             "), so it sits in ", tier(final), " whatever its score; by score and the re-tiering margin it would be in ",
+             tier(pl.base), " (score ", s, ")."),
     }
     # parts shared by every template, computed on each case's accounts only
     new_code = np.zeros(n, dtype=np.int64)
@@ -198,6 +209,7 @@ def build_reasons(
             LOCKED: ("locked: ", lambda idx: pc.if_else(pc.greater(pc.utf8_length(reason_of_lock(idx)), 0), reason_of_lock(idx), "no reason given")),
             STRATEGIC: ("strategic flag",),
             CHURN: ("churn risk: temporary higher touch",),
+            ARR_FLOOR: ("ARR guardrail",),
         },
     )
     return reason, rule

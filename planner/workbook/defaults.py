@@ -305,10 +305,16 @@ DEFAULT_FINANCE: dict[str, object] = {
 }
 
 
+# ARR guardrails per tier: (ARR at least, share of total ARR at least). An account holding 5% of all ARR is one the
+# CFO cannot ignore, whatever its score: it sits in Tier 1.
+_ARR_GUARDRAILS = {"Tier 1": (None, 0.05)}
+
+
 def tier_rows() -> list[dict]:
     return [
         {"name": n, "engagement": e, "band_basis": b, "band_min": lo, "band_max": hi, "max_cost_share": cap, "description": d,
-         "play": play}
+         "play": play,
+         "arr_at_least": _ARR_GUARDRAILS.get(n, (None, None))[0], "arr_share_at_least": _ARR_GUARDRAILS.get(n, (None, None))[1]}
         for n, e, b, lo, hi, cap, d, play in _TIERS
     ]
 

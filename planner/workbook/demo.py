@@ -39,6 +39,8 @@ DEMO_ACCOUNTS = 2_000
 #: books of accounts and support included), so the negotiated plan is a little unaffordable
 #: and the optimizer has to trade.
 DEMO_BUDGET = 5_400_000
+# Tier 2 ARR guardrail: an account of $100,000 ARR or more is never left in Tier 3 (the demo's Tier 3 tops out at $85,000).
+DEMO_TIER2_ARR_FLOOR = 100_000.0
 
 # ARR: lognormal with P(ARR > 25K) ~ 29% and P(ARR > 100K) ~ 4%
 _ARR_MU = 9.49
@@ -209,12 +211,15 @@ def demo_content(n_accounts: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED, ticket_
     base = default_content()
     finance = dict(base.finance)
     finance["budget"] = DEMO_BUDGET
+    tiers = [dict(t) for t in base.tiers]
+    tiers[1]["arr_at_least"] = DEMO_TIER2_ARR_FLOOR
     accounts = demo_accounts(n_accounts, seed)
     outcomes = demo_outcomes(accounts)
     pilot, outcomes = demo_pilot_row(accounts, outcomes)
     operations = dict(DEFAULT_OPERATIONS, figures_as_of=DEMO_AS_OF, time_zone=DEMO_TIMEZONE, ticket_export=ticket_export)
     return dataclasses.replace(
         base,
+        tiers=tiers,
         finance=finance,
         accounts=pd.concat([accounts.reset_index(drop=True), outcomes], axis=1),
         operations=operations,

@@ -16,7 +16,9 @@ each names its sheet and cell, ``Roles!C7: "abc" is not a number (Loaded annual 
 amount per person per year)``. Problems are listed sheet by sheet in workbook order, top to
 bottom and left to right within a sheet (sheet-wide problems last); Accounts problems are
 grouped by kind, each kind capped (see accounts.py). Non-fatal findings (data gaps in the
-accounts) go to ``PlanInputs.notes``.
+accounts) go to ``PlanInputs.notes``; valid input that will not do what is meant (keep tier order the
+negotiated intervals break, values typed outside a table, a tier without SLAs, a coverage ratio that adds
+a person for a handful of accounts) to ``PlanInputs.warnings`` (planner.validation).
 
 Tables are found by their headers, not by position: the header row is looked for in the first
 ``schema.HEADER_SEARCH_ROWS`` rows, headers match ignoring case, spaces and punctuation, columns
@@ -27,7 +29,7 @@ occurrence...) are never read: Python recomputes them. Where each value sits is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +37,7 @@ import pandas as pd
 from planner import schema
 from planner.errors import Problem, UserInputError
 from planner.inputs import CellRefs, PlanInputs
+from planner.validation import with_warnings
 from planner.workbook.cells import Sink, find_table, rectangular
 from planner.workbook.export import read_accounts_file
 from planner.workbook.outcomes import find_outcomes
@@ -48,6 +51,7 @@ from planner.workbook.sheets.settings import finish_finance, finish_operations, 
 from planner.workbook.sheets.slas import read_slas
 from planner.workbook.sheets.tiers import read_tiers
 from planner.workbook.sniff import load_grids
+from planner.workbook.table_extents import TableExtent, read_table_extents
 
 INPUT_SHEET_ORDER = schema.READ_SHEETS
 
@@ -76,7 +80,8 @@ def read_inputs(book: Path | str, accounts: Path | str | None = None, tickets: P
     if problems:
         raise UserInputError(problems)
     assert grids is not None  # load_grids raised otherwise, and its problems were raised above
-    return attach_tickets(inputs_from_grids(grids, source=str(book), accounts=raw_accounts), book, tickets)
+    inputs = inputs_from_grids(grids, source=str(book), accounts=raw_accounts, extents=read_table_extents(book))
+    return attach_tickets(inputs, book, tickets)
 
 
 def attach_tickets(inputs: PlanInputs, book: Path, tickets: Path | str | None = None) -> PlanInputs:
@@ -115,14 +120,16 @@ def with_tickets(inputs: PlanInputs, path: Path | str) -> PlanInputs:
     return replace(inputs, tickets=export.frame, notes=tuple(inputs.notes) + tuple(export.notes))
 
 
-def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd.DataFrame | None = None) -> PlanInputs:
+def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd.DataFrame | None = None,
+                      extents: Sequence[TableExtent] = ()) -> PlanInputs:
     """Validate sheets given as grids and build PlanInputs.
 
     ``grids``: sheet name -> rows of cell values (row 1 first; float/int/str/bool/datetime/None;
     error values as text such as "#DIV/0!" or as error objects). Sheet names match ignoring case.
     ``accounts``: a raw accounts table from :func:`planner.workbook.export.read_accounts_file` to
     use instead of the Accounts sheet (its ``attrs["source"]`` names the file in messages).
-    Raises UserInputError with every problem found.
+    ``extents``: the Excel tables' ranges (planner.workbook.table_extents), for the warnings about values
+    typed outside them. Raises UserInputError with every problem found; warnings go to ``PlanInputs.warnings``.
     """
     sink = Sink()
     sink.notes.extend(getattr(grids, "notes", ()))  # what the reading left out (planner.workbook.bounded.Grids)
@@ -172,7 +179,7 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
         raise UserInputError(problems)
     assert finance is not None and frame is not None  # each is None only with a problem in the sink
     refs = {**settings_refs(finance_read), **settings_refs(operations_read), **tiers.refs, **roles.refs, **services.refs, **intervals.refs, **slas.refs}
-    return PlanInputs(
+    inputs = PlanInputs(
         tiers=tuple(tiers.tiers),
         roles=tuple(roles.roles.values()),
         services=tuple(services.services.values()),
@@ -188,3 +195,4 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
         outcomes=outcomes,
         pilots=pilots,
     )
+    return with_warnings(inputs, extents, found)

@@ -11,7 +11,7 @@ Placement
     per pillar, rounded to hundredths), score cut-offs fitted to the bands by the
     standard rule (targets the same fraction through every band, tiers filled
     from the top), hysteresis for accounts with a previous tier, then the
-    strategic floor, the churn-risk lift and locked tiers. Two checks say when
+    ARR guardrails of the Tiers sheet, the strategic floor, the churn-risk lift and locked tiers. Two checks say when
     the plan would do otherwise: cut-offs that miss a band (the plan then adjusts
     them where it can) and previous tiers that follow one cut-off per tier (the
     plan then keeps the last assessment's cut-offs).
@@ -79,6 +79,7 @@ MIN_SLA_ROWS = 3 * schema.MAX_TIERS
 STEPS = (1, 0.5, 0.25, 0.2, 0.1, 0.05, 0.02, 0.01)  # as planner.optimization.model.STEPS
 PILLAR_COUNT = len(schema.PILLARS)
 BIG = "1E+9"
+BIG_CENTS = "1E+15"  # above any ARR in cents the Accounts sheet accepts (1E+10 x 100)
 
 
 def _ref(row: int, col: int, row_abs: bool = False, col_abs: bool = False) -> str:
@@ -178,7 +179,7 @@ PL_FIRST = PL_HEADER + 1
 # tier block columns (0-based)
 TB = {key: j for j, key in enumerate((
     "k", "tier", "basis", "lo", "hi", "target", "goal", "cut", "cut_score", "lower", "upper", "rule_accounts",
-    "rule_share", "met", "fewest", "planned", "planned_arr", "previous", "new", "new_arr"))}
+    "rule_share", "met", "fewest", "planned", "planned_arr", "previous", "new", "new_arr", "floor"))}
 TB_HEADERS = {
     "k": "#", "tier": "Tier", "basis": "Band basis used", "lo": "Band min", "hi": "Band max", "target": "Target share",
     "goal": "Cumulative goal", "cut": "Cut-off (score x 100)", "cut_score": "Cut-off score", "lower": "Lowest score x 100",
@@ -186,6 +187,7 @@ TB_HEADERS = {
     "met": "Band met (1/0)", "fewest": "Fewest contradictions (last cut-off below this tier)", "planned": "Accounts in the plan",
     "planned_arr": "ARR in the plan", "previous": "Accounts with this previous tier", "new": "New accounts placed here",
     "new_arr": "ARR of new accounts placed here",
+    "floor": "ARR guardrail reached at or above (cents; this tier or any above it)",
 }
 GLOBALS = (
     ("n", "pl_n", "Accounts"),
@@ -205,7 +207,7 @@ class AccountColumns:
     """0-based columns of the per-account table on Placement."""
 
     NAMES = ("bin", "score", "sarr", "sacc", "prev", "locked", "strat", "churn", "ps", "cons", "rule", "up", "down",
-             "base", "pre", "final", "tier", "how")
+             "base", "guard", "pre", "final", "tier", "how")
 
     def __init__(self, rules: int, anchors: int = K - 1):
         self.rules = rules
@@ -237,7 +239,8 @@ ACCOUNT_HEADERS = {
     "sarr": "ARR share at or above this score", "sacc": "Account share at or above this score", "prev": "Previous tier #",
     "locked": "Locked tier #", "strat": "Strategic (1/0)", "churn": "Churn risk (1/0)", "ps": "Previous score x 100",
     "cons": "Read for last cut-offs (1/0)", "rule": "Tier # by score", "up": "Tier # at score - margin",
-    "down": "Tier # at score + margin", "base": "Tier # after hysteresis", "pre": "Tier # after the strategic floor",
+    "down": "Tier # at score + margin", "base": "Tier # after hysteresis", "guard": "Tier # after the ARR guardrails",
+    "pre": "Tier # after the strategic floor",
     "final": "Tier # in the plan", "tier": "Tier in the plan",
     "how": "Placed by",
 }
@@ -386,7 +389,7 @@ class Writer:
         self.title(
             ws, "Placement",
             "Every account placed in a tier by formulas, as the plan places it: the composite score of the Scoring sheet, cut-offs "
-            "fitted to the bands, hysteresis for accounts with a previous tier, then strategic, churn-risk and locked overrides.",
+            "fitted to the bands, hysteresis for accounts with a previous tier, then ARR guardrails, strategic, churn-risk and locked overrides.",
             "Formulas only (used by the Summary). The checks below say when the plan would place accounts differently.",
         )
         name = PLACEMENT_SHEET
@@ -398,7 +401,7 @@ class Writer:
             self.name(f"pl_{key}", rng(getattr(ac, key)))
         tier_block = {"pl_cuts": ("cut", K - 1), "pl_planned": ("planned", K), "pl_planned_arr": ("planned_arr", K),
                       "pl_previous": ("previous", K), "pl_new": ("new", K), "pl_new_arr": ("new_arr", K),
-                      "pl_rule_accounts": ("rule_accounts", K)}
+                      "pl_rule_accounts": ("rule_accounts", K), "pl_floor": ("floor", K)}
         for nm, (key, rows) in tier_block.items():
             self.name(nm, _span(name, TB[key], PL_TIER_FIRST, PL_TIER_FIRST + rows - 1))
         for i, (_key, nm, _label) in enumerate(GLOBALS):
@@ -435,6 +438,7 @@ class Writer:
         # ---- tier block
         self.headers(ws, PL_TIER_HEADER, [TB_HEADERS[k] for k in TB])
         basis_col, min_col, max_col = self.col(T, "band_basis"), self.col(T, "band_min"), self.col(T, "band_max")
+        amount_col, share_col = self.col(T, "arr_at_least"), self.col(T, "arr_share_at_least")
         for k in range(1, K + 1):
             r = PL_TIER_FIRST + k - 1
             kk = tb("k", k)
@@ -472,6 +476,11 @@ class Writer:
                 "previous": f'=IF({t}="","",COUNTIF(pl_prev,{kk}))',
                 "new": f'=IF({t}="","",COUNTIFS(pl_final,{kk},pl_prev,0))',
                 "new_arr": f'=IF({t}="","",SUMIFS(pl_cents,pl_final,{kk},pl_prev,0)/100)',
+                # ARR guardrails (planner.segmentation.retier.floor_thresholds): the lowest ARR in cents that puts an
+                # account in this tier or above, so the column never rises and the tier # is 1 + the tiers it misses
+                "floor": (f'=MIN({"" if k == 1 else tb("floor", k - 1) + ","}IF({t}="",{BIG_CENTS},MIN('
+                          f'IF(ISNUMBER(INDEX({amount_col},{kk})),ROUND(INDEX({amount_col},{kk})*100,0),{BIG_CENTS}),'
+                          f'IF(ISNUMBER(INDEX({share_col},{kk})),INDEX({share_col},{kk})*pl_totc,{BIG_CENTS}))))'),
             }
             fm = {"lo": schema.PERCENT_FORMAT, "hi": schema.PERCENT_FORMAT, "target": schema.PERCENT_FORMAT,
                   "goal": "0.0000%", "rule_share": schema.PERCENT_FORMAT, "planned_arr": schema.MONEY_FORMAT,
@@ -560,8 +569,8 @@ class Writer:
         fmt_big = self.f("formula", '#,##0;-0;0;@')
         rank_cols = [(ac.rank0 + j, meta("index", ac.rank0 + j), meta("count", ac.rank0 + j)) for j in range(self.sizes.rules)]
         pillar_cols = [(ac.pillar0 + p, meta("pillar", ac.pillar0 + p)) for p in range(PILLAR_COUNT)]
-        L = {key: xl_col_to_name(getattr(ac, key)) for key in ("arr", "bin", "prev", "locked", "strat", "churn", "ps", "cons",
-                                                                 "rule", "up", "down", "base", "pre", "final")}
+        L = {key: xl_col_to_name(getattr(ac, key)) for key in ("arr", "cents", "bin", "prev", "locked", "strat", "churn", "ps",
+                                                                 "cons", "rule", "up", "down", "base", "guard", "pre", "final")}
         r0, r1 = xl_col_to_name(ac.rank0), xl_col_to_name(ac.rank_last)
         p0, p1 = xl_col_to_name(ac.pillar0), xl_col_to_name(ac.pillar_last)
         for i in range(n_rows):
@@ -602,12 +611,15 @@ class Writer:
             put(ac.down, f'=IF({b}="",0,1+SUMPRODUCT(--({c["bin"]}+pl_m<pl_cuts)))', fmt_int)
             prev, up, down, base = c["prev"], c["up"], c["down"], c["base"]
             put(ac.base, f'=IF({b}="",0,IF(AND({prev}>0,{c["churn"]}=0),IF({up}<{prev},{up},IF({down}>{prev},{down},{prev})),{c["rule"]}))', fmt_int)
-            put(ac.pre, f'=IF(AND({c["strat"]}=1,pl_strat>0,{base}>pl_strat),pl_strat,{base})', fmt_int)
+            put(ac.guard, f'=IF({b}="",0,MIN({base},1+SUMPRODUCT(--({c["cents"]}<pl_floor))))', fmt_int)
+            guard = c["guard"]
+            put(ac.pre, f'=IF(AND({c["strat"]}=1,pl_strat>0,{guard}>pl_strat),pl_strat,{guard})', fmt_int)
             pre, churn, locked = c["pre"], c["churn"], c["locked"]
             put(ac.final, f'=IF({b}="",0,IF({locked}>0,{locked},IF(AND({churn}=1,{pre}>1),{pre}-1,{pre})))', fmt_int)
             put(ac.tier, f'=IF({b}="","",INDEX(TierList,{c["final"]}))', fmt_text)
-            put(ac.how, (f'=IF({b}="","",IF({locked}>0,"locked",IF(AND({churn}=1,{pre}>1),"churn risk: one tier up",IF({pre}<{base},'
-                         f'"strategic flag",IF({prev}=0,"new: by score",IF({base}={prev},"previous tier kept","moved by score"))))))'), fmt_text)
+            put(ac.how, (f'=IF({b}="","",IF({locked}>0,"locked",IF(AND({churn}=1,{pre}>1),"churn risk: one tier up",IF({pre}<{guard},'
+                         f'"strategic flag",IF({guard}<{base},"ARR guardrail",IF({prev}=0,"new: by score",IF({base}={prev},"previous tier kept",'
+                         f'"moved by score")))))))'), fmt_text)
             c0 = f"MAX({c['ps']}-pl_m+1,0)"
             for k in range(1, ac.anchors + 1):
                 upper = f'COUNTIFS(pl_prev,"<="&{k},pl_cons,1,pl_ps,"<"&({c0}-pl_m))'
@@ -1252,7 +1264,8 @@ class Writer:
             "accounts": ('="All "&FIXED(pl_n,0)&" accounts are counted, each in the tier the plan will give it (sheet Placement). "'
                          '&FIXED(SUM(pl_new),0)&" have no previous tier on the Tiers sheet ("&FIXED(SUM(pl_new_arr),0)&" of ARR): they are '
                          'placed by their score. The others keep their previous tier unless their score is more than the re-tiering '
-                         'margin ("&FIXED(pl_m/100,2)&" points) past a cut-off; strategic, churn-risk and locked accounts then follow '
+                         'margin ("&FIXED(pl_m/100,2)&" points) past a cut-off; an account whose ARR reaches a tier\'s ARR guardrail (Tiers '
+                         'sheet) then sits no lower than that tier, and strategic, churn-risk and locked accounts follow '
                          'their flags, as in tierplan segment."'),
             "cutoffs": (f'=IF(pl_trust=1,"Check: the previous tiers follow one score cut-off per tier, so the plan keeps the last '
                         f'assessment\'s cut-offs where the bands allow, while this sheet fits them afresh: its counts may differ from the '
@@ -1273,7 +1286,7 @@ class Writer:
                 lines = guide.estimated_lines(body, sum(SUMMARY_WIDTHS[1:]))
             else:
                 put_formula(ws, r, 1, dynamic[key], wrap)
-                lines = {"accounts": 3, "cutoffs": 3, "limits": 2}[key]
+                lines = {"accounts": 4, "cutoffs": 3, "limits": 2}[key]
             ws.set_row(r, 15 * max(lines, 1) + 2)
         ws.freeze_panes(3, 1)
         ws.hide_gridlines(2)

@@ -65,6 +65,8 @@ def plan_to_dict(plan: Plan) -> dict:
             "operations": None if plan.operations is None else operations_json(plan.operations),
             **pilots_part(plan),
             "notes": [str(p) for p in inputs.notes],
+            "warnings": [{"where": w.where, "message": w.message, "expected": w.expected, "kind": w.kind, "cells": list(w.cells),
+                          "text": str(w)} for w in inputs.warnings],
         }
     )
 
@@ -217,8 +219,13 @@ def optimization_json(opt: OptimizationResult) -> dict:
                 "automated": b.automated,
                 "support": b.support,
                 "support_note": "share of people cost (by hours) spent on support queues; already inside people",
+                "support_at_rate": b.support_at_rate,
+                "support_spare_hours": b.support_spare_hours,
                 "total": b.total,
             },
+            "negotiated_cost": opt.negotiated_cost,
+            "negotiated_plan_fits": opt.negotiated_plan_fits,
+            "interval_changes": [{**asdict(ch), "refs": list(ch.refs)} for ch in opt.interval_changes],
             "value": opt.value,
             "assessed_service_value": opt.assessed_service_value,
             "intervals": opt.intervals,

@@ -74,6 +74,20 @@ def account_sheet(seg: Segmentation) -> ResultSheet:
     return ResultSheet.of(schema.ACCOUNT_TIERS, table, title, note)
 
 
+def _guardrail_condition(seg: Segmentation) -> str:
+    """The Tiers sheet's ARR guardrails in one sentence, or that there are none."""
+    parts = []
+    for t in seg.tier_defs:
+        given = ([f"ARR at least {t.arr_at_least:,.0f}"] if t.arr_at_least is not None else []) + (
+            [f"at least {t.arr_share_at_least:.1%} of total ARR"] if t.arr_share_at_least is not None else [])
+        if given:
+            parts.append(f"{' or '.join(given)}: {t.name} or higher")
+    if not parts:
+        return "Not applied: the Tiers sheet sets no ARR guardrail (ARR at least, Share of total ARR at least)."
+    return ("After hysteresis, an account whose ARR reaches a tier's guardrail sits no lower than that tier: "
+            + "; ".join(parts) + ".")
+
+
 def rules_table(seg: Segmentation) -> pd.DataFrame:
     acc = seg.accounts
     rule = acc["rule"]
@@ -110,11 +124,12 @@ def rules_table(seg: Segmentation) -> pd.DataFrame:
         (2, "Hysteresis", f"An account with a previous tier moves up only when its score beats the new tier's cut-off by at least {m:g} "
          f"points, and moves down only when it falls more than {m:g} points below its tier's cut-off; otherwise it keeps its previous tier.",
          int((rule == "kept by hysteresis").sum())),
-        (3, "Strategic flag", (f"Strategic flag Yes: placed in {seg.strategic_tier} or a higher tier." if seg.strategic_tier else
+        (3, "ARR guardrails", _guardrail_condition(seg), int((rule == "ARR guardrail").sum())),
+        (4, "Strategic flag", (f"Strategic flag Yes: placed in {seg.strategic_tier} or a higher tier." if seg.strategic_tier else
                                "Not applied: Finance 'Strategic accounts at least' is blank."), int((rule == "strategic flag").sum())),
-        (4, "Churn risk flag", "Churn risk flag Yes: one tier above where it would otherwise be, until the flag is cleared "
+        (5, "Churn risk flag", "Churn risk flag Yes: one tier above where it would otherwise be, until the flag is cleared "
          "(the margin does not apply while the flag is set).", int((rule == "churn risk: temporary higher touch").sum())),
-        (5, "Locked tier", "Locked tier set: that tier whatever the score; the lock reason is quoted in the account's reason.",
+        (6, "Locked tier", "Locked tier set: that tier whatever the score; the lock reason is quoted in the account's reason.",
          int(rule.str.startswith("locked").sum())),
     ]
     for step, name, condition, count in overrides:

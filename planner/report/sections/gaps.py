@@ -1,4 +1,4 @@
-"""9. Data gaps in the CRM export, and every note the run made."""
+"""9. Data gaps in the CRM export, the warnings on the workbook, and every note the run made."""
 
 from __future__ import annotations
 
@@ -30,4 +30,7 @@ def build(p: PlanView) -> dict:
     )
     notes = ([str(x) for x in p.inputs.notes] + [str(x) for x in p.seg.notes]
              + [words.note_text(n, p.cur) for n in p.opt.notes])
-    return {"gaps_text": text, "gaps_table": table, "notes": notes}
+    warnings = [str(w) for w in p.inputs.warnings]
+    return {"gaps_text": text, "gaps_table": table, "notes": notes, "warnings": warnings,
+            "warnings_text": (f"{plural(len(warnings), 'warning')} on the workbook: the plan ran, but these inputs will not do what "
+                              "the negotiation probably means. Each names its cells.") if warnings else ""}

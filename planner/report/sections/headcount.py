@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planner.report import charts
+from planner.report import charts, words
 from planner.report import format as fmt
 from planner.report.blocks import figure, make_row, make_table, ratio, total_of
 from planner.report.view import PlanView
@@ -44,7 +44,7 @@ def build(p: PlanView) -> dict:
         [("Item", False), ("Cost", True), ("Share", True)],
         crows,
         widths=[50, 25, 25],
-        note=(f"Of the people cost, {fmt.money(cb.support, cur)} is time spent on support queues." if cb is not None and cb.support else ""),
+        note=words.support_reconciliation(cb, cur),
     )
 
     costs = p.tier_costs()

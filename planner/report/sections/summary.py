@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from planner.optimization.result import Status
 from planner.report import format as fmt
+from planner.report import negotiation_words as nw
 from planner.report import words
 from planner.report.blocks import and_list, budget_source, make_row, make_table, plural, ratio, sentence, solver_label, total_of
 from planner.report.view import PlanView
@@ -19,7 +20,7 @@ def build(p: PlanView) -> dict:
     ways_intro = ""
     people = total_of(r.get("people") for r in p.headcount)
     if p.feasible:
-        headline = f"The plan fits the budget: {fmt.money(p.total_cost, cur)} of {fmt.money(p.budget, cur)} ({fmt.of_budget(p.budget_used)})."
+        headline = _fits_headline(p)
         if opt.proven_optimal:
             details.append(f"{solver} proved this plan optimal.")
         elif opt.gap is not None:
@@ -74,14 +75,21 @@ def build(p: PlanView) -> dict:
         details.append(f"{solver} found no plan within the time limit of {fmt.quantity(opt.time_limit, 0)} seconds. Raise the limit or try the other solver.")
 
     n_tiers = len(p.tiers)
+    package = {"label": "Negotiated package", "value": fmt.money(opt.negotiated_cost, cur),
+               "note": (fmt.DASH if opt.negotiated_cost is None else
+                        f"{'fits' if opt.negotiated_plan_fits else 'does not fit'}: {fmt.percent(opt.negotiated_cost / p.budget)} of budget")}
     kpis = [
         {"label": "Annual CS budget", "value": fmt.money(p.budget, cur), "note": budget_source(p.inputs)},
-        {"label": "Planned cost", "value": fmt.money(p.total_cost, cur), "note": fmt.of_budget(p.budget_used) if p.budget_used is not None else "no plan"},
+        package if p.mode == PlanningMode.MAX_VALUE else None,
+        {"label": "Recommended plan" if p.mode == PlanningMode.MAX_VALUE and p.feasible else "Planned cost",
+         "value": fmt.money(p.total_cost, cur), "note": fmt.of_budget(p.budget_used) if p.budget_used is not None else "no plan"},
         {"label": "Expected ARR impact", "value": fmt.money(p.value, cur), "note": "retention and expansion the services buy"},
         {"label": "Assessed Service Value", "value": fmt.money(p.asv, cur), "note": f"service time and direct cost + {fmt.percent(p.margin, 0)} margin"},
         {"label": "People", "value": fmt.people(people) if p.has_plan else fmt.DASH, "note": "whole people, all roles"},
+        None if p.mode == PlanningMode.MAX_VALUE else
         {"label": "Accounts", "value": fmt.count(totals.accounts), "note": f"{fmt.money(totals.arr, cur)} ARR in {n_tiers} tiers"},
     ]
+    kpis = [k for k in kpis if k is not None]
     text = f"{fmt.count(totals.accounts)} accounts holding {fmt.money(totals.arr, cur)} of ARR are placed in {n_tiers} tiers. "
     if p.has_plan:
         text += (
@@ -101,6 +109,7 @@ def build(p: PlanView) -> dict:
     trade = [sentence(words.trade_off_text(t, cur)) for t in opt.trade_offs[:3]]
     return {
         "status": {"feasible": p.feasible, "headline": headline, "details": details, "ways_out": ways_out, "ways_intro": ways_intro},
+        "negotiation": _negotiation(p),
         "kpis": kpis,
         "summary_text": text,
         "people": _people_table(p),
@@ -114,6 +123,45 @@ def build(p: PlanView) -> dict:
 
 
 TRADE_OFF_HEADINGS = {1: "The trade-off to decide on", 2: "Two trade-offs to decide on", 3: "Three trade-offs to decide on"}
+CHANGES_SHOWN = 5  # the changes the first page lists; the service matrix has every one
+
+
+def _fits_headline(p: PlanView) -> str:
+    """The negotiated package first, then the plan: what the CFO and the CS lead negotiated, and what the plan does about it."""
+    cur, opt = p.cur, p.opt
+    plan = f"{fmt.money(p.total_cost, cur)} of {fmt.money(p.budget, cur)} ({fmt.of_budget(p.budget_used)})"
+    if p.mode == PlanningMode.MIN_COST:
+        return f"The negotiated package fits the budget: {plan}, leaving {fmt.money(p.budget - (p.total_cost or 0.0), cur)}."
+    if opt.negotiated_cost is None:
+        return f"The recommended plan fits the budget: {plan}."
+    return f"{nw.package_sentence(opt)} The recommended plan fits: {plan}."
+
+
+def _negotiation(p: PlanView) -> dict:
+    """The first page's answer to the negotiation: the package, what the plan changes and why, what money buys."""
+    cur, opt = p.cur, p.opt
+    package = ""
+    if not p.feasible:  # the status box leads with the plan's trouble; the package's price follows it
+        package = nw.package_sentence(opt)
+    elif opt.negotiated_cost is None and p.mode == PlanningMode.MAX_VALUE:
+        package = nw.unpriced_package_sentence(opt)
+    changes = opt.interval_changes[:CHANGES_SHOWN]
+    rows = [make_row(ch.service, ch.tier, fmt.quantity(ch.negotiated), fmt.quantity(ch.chosen), nw.cost_effect(ch, cur),
+                     nw.impact_effect(ch, cur)) for ch in changes]
+    caption = (f"The {nw.NUMBER_WORDS.get(len(rows), len(rows))} changes that matter most (per year)"
+               if len(opt.interval_changes) > len(rows) else "The changes from the negotiated package (per year)")
+    table = make_table(
+        caption,
+        [("Service", False), ("Tier", False), ("Negotiated", True), ("Planned", True), ("Cost", True), ("Expected ARR impact", True)],
+        rows, widths=[30, 10, 12, 10, 18, 20], note=" ".join([*nw.why_sentences(changes), nw.CHANGES_NOTE]),
+        ident="changes") if rows else None
+    return {
+        "package": package,
+        "changes_text": nw.changes_sentence(opt, CHANGES_SHOWN) if p.has_plan else "",
+        "changes": table,
+        "budget_text": nw.budget_sentence(opt) if p.has_plan else "",
+        "values_text": nw.values_sentence(opt, p.margin) if p.has_plan else "",
+    }
 
 
 def _cost_parts(p: PlanView, people: float) -> str:

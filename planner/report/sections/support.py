@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from planner.report import format as fmt
-from planner.report.blocks import make_row, make_table, sentence
+from planner.report import words
+from planner.report.blocks import make_row, make_table, sentence, total_of
 from planner.report.view import PlanView, records
 
 
@@ -29,6 +30,11 @@ def build(p: PlanView) -> dict:
                          fmt.percent(r.get("service_level_target"), 0), fmt.percent(r.get("service_level_achieved"), 1), fmt.amount(r.get("cost"))))
         if r.get("note"):
             notes.append(f"{r.get('tier')}, {r.get('channel')}: {sentence(r['note'])}")
+    if rows:
+        rows.append(make_row("Total", "", "", "", fmt.number(total_of(r.get("tickets_per_month") for r in records(p.opt.support)), 1),
+                             "", "", fmt.count(total_of(r.get("hours_per_year") for r in records(p.opt.support))), "", "",
+                             fmt.amount(total_of(r.get("cost") for r in records(p.opt.support))), total=True))
+        notes.append(words.support_reconciliation(p.opt.cost_breakdown, p.cur))
     support_table = make_table(
         f"Support staffing that meets the SLAs ({p.cur} per year)",
         [("Tier", False), ("Channel", False), ("Severities", False), ("Role", False), ("Tickets per month", True),

@@ -88,6 +88,7 @@ def _rule_label(rule: str) -> str:
         "score cut-off": "by score",
         "kept by hysteresis": "kept in their previous tier (re-tiering margin)",
         "strategic flag": "lifted by the strategic flag",
+        "ARR guardrail": "lifted by an ARR guardrail",
         "churn risk: temporary higher touch": "one tier up for churn risk",
         "locked": "locked to a tier",
     }.get(rule, rule)

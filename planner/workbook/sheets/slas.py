@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from planner import schema
-from planner.errors import Problem
 from planner.inputs import SLA, Role, Tier
 from planner.workbook.cells import INVALID, Names, Sink, Table, check_row_count, parse_table, resolve
 
@@ -47,10 +46,5 @@ def read_slas(t: Table | None, tiers: list[Tier], tier_names: Names, roles: dict
                        tickets_per_account_month=row["tickets"], handle_minutes=row["handle_minutes"],
                        service_level=row["service_level"], role=row["role"]))
         refs.update(t.refs(r, tuple(str(x) for x in key)))
-    # A tier without SLA rows is legitimate (a purely digital tier) but gets no support staffing: say so.
-    named = {v.casefold() for v in cols.get("tier", ()) if isinstance(v, str)}
-    for tier in tiers:
-        if tier.name.casefold() not in named:
-            sink.notes.append(Problem(SHEET.name, f"no support commitments for {tier.name}",
-                                      "its accounts get no support staffing in the plan; add rows for each severity if they should"))
+    # A tier without SLA rows is legitimate (a purely digital tier) but gets no support staffing: planner.validation warns.
     return SLAsRead(out, refs)
