@@ -25,9 +25,11 @@ from planner.report.sections import (
     method,
     movers,
     services,
+    since,
     summary,
     support,
     tiers,
+    version,
 )
 from planner.report.view import PlanView
 
@@ -71,7 +73,7 @@ def build_context(plan: Plan, page_size: str = "A4") -> dict:
         "sections": SECTIONS,
         "toc": [(k, v) for k, v in SECTIONS.items() if k != "summary"],
     }
-    for section in (summary, tiers, engagement, services, headcount, support, frontier, movers, gaps, assumptions):
+    for section in (version, since, summary, tiers, engagement, services, headcount, support, frontier, movers, gaps, assumptions):
         ctx.update(section.build(p))
     ctx["method"] = method.build(p)
     ctx["footer"] = (

@@ -9,6 +9,7 @@ instead of piling on.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -192,6 +193,8 @@ def noun(spec: schema.Column | schema.Setting) -> str:
         return "one of " + ", ".join(spec.choices)
     if kind == schema.BOOL:
         return "Yes or No"
+    if kind == schema.DATE:
+        return "a date such as 2026-03-31"
     if spec.ref:
         return f"a {ENTITY.get(spec.ref, spec.ref.lower())} from the {spec.ref} sheet"
     if getattr(spec, "key", "") == "name":
@@ -286,6 +289,22 @@ def parse_cells(sheet: str, values: list, spec: schema.Column | schema.Setting, 
                     continue
             out.append(INVALID)
         return out
+    if kind == schema.DATE:
+        for i, raw in enumerate(values):
+            if blank(raw):
+                if spec.required:
+                    sink.add(sheet, locs[i], f"{label} is blank", f"{what} is required")
+                    out.append(INVALID)
+                else:
+                    out.append(None)
+                continue
+            day = parse_date(raw)
+            if day is None:
+                sink.add(sheet, locs[i], f"{show_value(raw)} is not a date", expected)
+                out.append(INVALID)
+            else:
+                out.append(day)
+        return out
     if kind == schema.BOOL:
         fl = parse_flags(s)
         for i, raw in enumerate(values):
@@ -330,6 +349,27 @@ def parse_cells(sheet: str, values: list, spec: schema.Column | schema.Setting, 
         else:
             out.append(texts.values.iat[i])
     return out
+
+
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?)?\s*$")
+
+
+def parse_date(raw: object) -> _dt.date | None:
+    """A date cell (datetime or date, midnight) or ISO text "2026-03-31"; None for anything else (a number is not a date)."""
+    if isinstance(raw, _dt.datetime):
+        return raw.date() if raw.time() == _dt.time() else None
+    if isinstance(raw, _dt.date):
+        return raw
+    if isinstance(raw, pd.Timestamp):
+        return raw.date() if raw == raw.normalize() else None
+    if isinstance(raw, str):
+        m = _ISO_DATE.match(raw)
+        if m:
+            try:
+                return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
 
 
 def parse_column(t: Table, key: str, sink: Sink) -> list:

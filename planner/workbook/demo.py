@@ -19,6 +19,7 @@ Shape of the data (2,000 accounts, seed 20261122):
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -180,16 +181,58 @@ def demo_accounts(n: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED, tiers: tuple[st
     return frame[account_columns()]
 
 
+#: The day the demo's CRM export is as of (the Finance sheet's As of): printed on the report and in plan.json.
+DEMO_AS_OF = dt.date(2026, 11, 22)
+
+#: The CFO's counter-offer in the demo's negotiation (scenario "CFO budget").
+CFO_BUDGET = 5_000_000
+
+
+def _change(scenario: str, sheet: str, column: str, value: object, note: str = "", **row: str) -> dict:
+    return {"scenario": scenario, "sheet": sheet, "column": column, "value": value, "note": note, **row}
+
+
+def demo_scenarios() -> list[dict]:
+    """The three what-ifs of the demo's negotiation, as rows of the Scenarios sheet.
+
+    - "CS lead package": the CS lead's ask, more guaranteed touch for Tier 1 and Tier 2 (higher minimums, so the
+      optimizer may not trade them away) and smaller Mid-market books (80 accounts per CSM instead of 100);
+    - "CFO budget": the CFO's counter-offer, the same plan within 5,000,000 instead of 5,400,000;
+    - "Digital-first Tier 3": Tier 3's renewals and escalations handled by automated programmes instead of Scaled
+      CSM time, with more digital best-practice content.
+    """
+    lead, cfo, digital = "CS lead package", "CFO budget", "Digital-first Tier 3"
+    why_lead = "CS lead: Tier 1 and Tier 2 renewals depend on guaranteed touch"
+    why_digital = "Digital team: automate Tier 3 renewals and escalations"
+    return [
+        _change(lead, "Intervals", "Minimum per year", 4, why_lead, service="Executive sponsorship", tier="Tier 1"),
+        _change(lead, "Intervals", "Minimum per year", 4, why_lead, service="Quarterly business review", tier="Tier 1"),
+        _change(lead, "Intervals", "Minimum per year", 2, why_lead, service="Quarterly business review", tier="Tier 2"),
+        _change(lead, "Intervals", "Minimum per year", 4, why_lead, service="Assigned CSM", tier="Tier 2"),
+        _change(lead, "Intervals", "Minimum per year", 1, why_lead, service="Health check", tier="Tier 2"),
+        _change(lead, "Roles", "Max accounts per person", 80, "CS lead: Mid-market books of 100 are too large", role="Mid-market CSM"),
+        _change(cfo, "Finance", "Annual CS budget", CFO_BUDGET, "CFO: hold customer success at 5.0M next year"),
+        _change(digital, "Intervals", "Delivered by", "Digital", why_digital, service="Renewal", tier="Tier 3"),
+        _change(digital, "Intervals", "Hours per occurrence", 0, why_digital, service="Renewal", tier="Tier 3"),
+        _change(digital, "Intervals", "Delivered by", "Digital", why_digital, service="Escalation management", tier="Tier 3"),
+        _change(digital, "Intervals", "Hours per occurrence", 0, why_digital, service="Escalation management", tier="Tier 3"),
+        _change(digital, "Intervals", "Maximum per year", 24, "Digital team: a monthly best-practice series", service="Best practice advice",
+                tier="Tier 3"),
+    ]
+
+
 def demo_content(n_accounts: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED) -> WorkbookContent:
-    """The demo workbook's content: the defaults, made-up accounts, and DEMO_BUDGET."""
+    """The demo workbook's content: the defaults, made-up accounts, DEMO_BUDGET, its as-of date and three scenarios."""
     base = default_content()
     finance = dict(base.finance)
     finance["budget"] = DEMO_BUDGET
+    finance["as_of"] = DEMO_AS_OF
     return dataclasses.replace(
         base,
         finance=finance,
         accounts=demo_accounts(n_accounts, seed),
         title="TierPlan demo workbook",
+        scenarios=demo_scenarios(),
     )
 
 

@@ -96,6 +96,8 @@ DEFAULT_NUMBER_FORMATS = {
     schema.CHOICE: "General",
     schema.BOOL: "General",
     schema.FORMULA: schema.MONEY_FORMAT,
+    schema.DATE: "yyyy-mm-dd",
+    schema.VALUE: "General",
 }
 
 _TAB_COLOURS = {
@@ -328,6 +330,9 @@ class _Writer:
                 ws.write_number(row, col, v, fmt)
         elif isinstance(value, str):
             ws.write_string(row, col, value, fmt)
+        elif isinstance(value, _dt.date):
+            day = value if isinstance(value, _dt.datetime) else _dt.datetime(value.year, value.month, value.day)
+            ws.write_datetime(row, col, day, fmt)  # the cell's format is a date format (DEFAULT_NUMBER_FORMATS)
         elif hasattr(value, "item"):  # numpy scalar
             self.put(ws, row, col, value.item(), fmt)
         else:
