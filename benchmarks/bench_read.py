@@ -112,7 +112,7 @@ def bench_csv(folder: Path, rows: int) -> None:
 
     _, t_bare = timed(pd.read_csv, csv, engine="pyarrow")
     raw, t_read = timed(read_accounts_file, csv)
-    (frame, problems, notes), t_clean = timed(clean_accounts, raw, FileLocator(csv.name), tiers, scoring_columns=SIGNAL_COLUMNS)
+    (frame, problems, _notes), t_clean = timed(clean_accounts, raw, FileLocator(csv.name), tiers, scoring_columns=SIGNAL_COLUMNS)
     assert not problems and len(frame) == rows, problems[:3]
     total = t_read + t_clean
     print(f"  pd.read_csv(engine=pyarrow)        {rate(rows, t_bare)}   <- baseline")
@@ -123,7 +123,7 @@ def bench_csv(folder: Path, rows: int) -> None:
 
     _, t_pq_bare = timed(pd.read_parquet, parquet)
     raw, t_pq_read = timed(read_accounts_file, parquet)
-    (frame, problems, notes), t_pq_clean = timed(clean_accounts, raw, FileLocator(parquet.name, first=1, unit="record"), tiers,
+    (frame, problems, _notes), t_pq_clean = timed(clean_accounts, raw, FileLocator(parquet.name, first=1, unit="record"), tiers,
                                                  scoring_columns=SIGNAL_COLUMNS)
     assert not problems and len(frame) == rows
     print(f"\nParquet with {rows:,} accounts ({parquet.stat().st_size / 1e6:.0f} MB)")

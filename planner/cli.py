@@ -53,6 +53,9 @@ book_argument = click.argument("book", metavar="BOOK", type=click.Path(path_type
 path_argument = click.argument("path", metavar="PATH", type=click.Path(path_type=Path))
 accounts_option = click.option("--accounts", metavar="FILE", type=click.Path(path_type=Path), default=None,
                                help="CSV or Parquet CRM export to use instead of the Accounts sheet.")
+tickets_option = click.option("--tickets", metavar="FILE", type=click.Path(path_type=Path), default=None,
+                              help="Helpdesk ticket export (CSV or Parquet) for the operating figures "
+                                   "(default: the Operations sheet's Ticket export, if any).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document on stdout.")
 
 
@@ -112,10 +115,10 @@ def _print_json(document) -> None:
     sys.stdout.flush()
 
 
-def _read(book: Path, accounts: Path | None):
+def _read(book: Path, accounts: Path | None, tickets: Path | None = None):
     from planner.workbook.reader import read_inputs
 
-    return read_inputs(book, accounts=accounts)
+    return read_inputs(book, accounts=accounts, tickets=tickets)
 
 
 @app.command(short_help="Write the blank planning template.")
@@ -143,8 +146,9 @@ def demo(path: Path) -> None:
 @app.command(short_help="Check a workbook; one line per problem.")
 @book_argument
 @accounts_option
+@tickets_option
 @json_option
-def validate(book: Path, accounts: Path | None, as_json: bool) -> None:
+def validate(book: Path, accounts: Path | None, tickets: Path | None, as_json: bool) -> None:
     """Check the planning workbook BOOK (.xlsx or .xlsm).
 
     Exit 0 when clean, 2 with one line per problem (Sheet!Cell: what is wrong) otherwise.
@@ -152,20 +156,23 @@ def validate(book: Path, accounts: Path | None, as_json: bool) -> None:
     if as_json:
         try:
             with _stdout_reserved(True):
-                inputs = _read(book, accounts)
+                inputs = _read(book, accounts, tickets)
         except UserInputError as exc:
             _print_json({"ok": False, "problems": [_problem_json(p) for p in exc.problems]})
-            raise SystemExit(EXIT_USER_ERROR)
+            raise SystemExit(EXIT_USER_ERROR) from None
         _print_json({
             "ok": True,
             "tiers": len(inputs.tiers), "services": len(inputs.services), "roles": len(inputs.roles),
-            "accounts": len(inputs.accounts), "notes": [_problem_json(p) for p in inputs.notes],
+            "accounts": len(inputs.accounts), "tickets": None if inputs.tickets is None else len(inputs.tickets),
+            "pilots": len(inputs.pilots), "notes": [_problem_json(p) for p in inputs.notes],
         })
         return
-    inputs = _read(book, accounts)
+    inputs = _read(book, accounts, tickets)
+    extra = "" if inputs.tickets is None else f", {len(inputs.tickets):,} tickets"
+    extra += f", {len(inputs.pilots)} pilot{'s' if len(inputs.pilots) != 1 else ''}" if inputs.pilots else ""
     console.print(
         f"{book}: OK ({len(inputs.tiers)} tiers, {len(inputs.services)} services, "
-        f"{len(inputs.roles)} roles, {len(inputs.accounts):,} accounts)",
+        f"{len(inputs.roles)} roles, {len(inputs.accounts):,} accounts{extra})",
         markup=False,
     )
     _print_notes(inputs)
@@ -246,10 +253,11 @@ def segment(book: Path, out: Path, accounts: Path | None, as_json: bool) -> None
 @book_argument
 @out_option("plan.json and the results workbook")
 @accounts_option
+@tickets_option
 @json_option
 @plan_options
-def optimize(book: Path, out: Path, accounts: Path | None, as_json: bool, mode: str | None, solver: str | None,
-             budget: float | None, time_limit: float | None, scenario: str | None, as_of: str | None) -> None:
+def optimize(book: Path, out: Path, accounts: Path | None, tickets: Path | None, as_json: bool, mode: str | None,
+             solver: str | None, budget: float | None, time_limit: float | None, scenario: str | None, as_of: str | None) -> None:
     """Choose service intervals, headcount and support staffing per tier of BOOK under the budget.
 
     Exit 0 when the plan fits, 3 when no plan fits the budget and the requirements.
@@ -259,9 +267,9 @@ def optimize(book: Path, out: Path, accounts: Path | None, as_json: bool, mode: 
 
     options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, scenario=scenario,
                           as_of=check_as_of(as_of)).check()
-    guard_outputs(out, (book, accounts), ("json", "xlsx"))
+    guard_outputs(out, (book, accounts, tickets), ("json", "xlsx"))
     with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
-        inputs = _read(book, accounts)
+        inputs = _read(book, accounts, tickets)
         plan = build_plan(inputs, options, progress=step)
         written = write_outputs(plan, out, ("json", "xlsx"), progress=step)
     if as_json:
@@ -275,6 +283,7 @@ def optimize(book: Path, out: Path, accounts: Path | None, as_json: bool, mode: 
 @book_argument
 @out_option("the tier plan files")
 @accounts_option
+@tickets_option
 @click.option("--format", "formats", metavar="LIST", default=None,
               help="Comma-separated subset of html,pdf,xlsx,csv,json (default: all).")
 @plan_options
@@ -284,8 +293,9 @@ def optimize(book: Path, out: Path, accounts: Path | None, as_json: bool, mode: 
 @click.option("--write-back", is_flag=True, help="Also put the result sheets into BOOK itself (keeps a backup).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the run's outcome (summary, files written) as one JSON document on stdout.")
-def plan(book: Path, out: Path, accounts: Path | None, formats: str | None, mode: str | None, solver: str | None,
-         budget: float | None, time_limit: float | None, scenario: str | None, as_of: str | None, page_size: str, pdf_engine: str | None,
+def plan(book: Path, out: Path, accounts: Path | None, tickets: Path | None, formats: str | None, mode: str | None,
+         solver: str | None, budget: float | None, time_limit: float | None, scenario: str | None, as_of: str | None,
+         page_size: str, pdf_engine: str | None,
          write_back: bool, as_json: bool) -> None:
     """Run the whole plan on BOOK: read, validate, value, segment, optimise, and write the reports.
 
@@ -300,14 +310,14 @@ def plan(book: Path, out: Path, accounts: Path | None, formats: str | None, mode
     pdf_engine = check_engine(pdf_engine)
     options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, page_size=page_size, scenario=scenario,
                           as_of=check_as_of(as_of)).check()
-    guard_outputs(out, (book, accounts), chosen)
+    guard_outputs(out, (book, accounts, tickets), chosen)
     if write_back:
         from planner.writers.writeback import check_writable
 
         check_writable(book)
     back = None
     with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
-        inputs = _read(book, accounts)
+        inputs = _read(book, accounts, tickets)
         the_plan = build_plan(inputs, options, progress=step)
         written = write_outputs(the_plan, out, chosen, progress=step, pdf_engine=pdf_engine, warn=_say)
         if write_back:
@@ -476,9 +486,11 @@ def doctor(book: str | None) -> None:
 def helpdesk(book: Path, kind: str, out: Path) -> None:
     """Write the SLAs sheet of BOOK as the helpdesk's own SLA policy objects, with a README of how to import them."""
     from planner.helpdesk import write_helpdesk
+    from planner.operations.for_plan import calendar_of
 
     inputs = _read(book, None)
-    for p in write_helpdesk(inputs, kind, out):
+    clocks = {(s.tier, s.severity.value): s.business_hours for s in inputs.slas}
+    for p in write_helpdesk(inputs, kind, out, business_hours=clocks, calendar=calendar_of(inputs)):
         console.print(f"Wrote {p}", markup=False)
 
 

@@ -8,17 +8,19 @@ opens a file.
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from planner.errors import Problem
+from planner.pilots.definition import Pilot
 from planner.schema import (
     ACCOUNTS,
     BandBasis,
     Channel,
+    Clock,
     EngagementModel,
     Pillar,
     PlanningMode,
@@ -47,6 +49,7 @@ class Tier:
     band_max: float
     max_cost_share: float | None = None  # guardrail: CS cost / tier ARR
     description: str = ""
+    play: str = ""  # what a flagged account of this tier gets (blank: by engagement model)
 
     def __post_init__(self) -> None:
         _coerce(self, engagement=EngagementModel, band_basis=BandBasis)
@@ -108,14 +111,19 @@ class SLA:
     handle_minutes: float
     service_level: float  # 0..1
     role: str
+    clock: Clock = Clock.CALENDAR  # which hours the target counts
     target_unit: TargetUnit | None = None  # the unit the sheet gives the target in (None: inputs built in code)
 
     @property
     def live(self) -> bool:
         return self.channel.live
 
+    @property
+    def business_hours(self) -> bool:
+        return self.clock is Clock.BUSINESS
+
     def __post_init__(self) -> None:
-        _coerce(self, severity=Severity, channel=Channel)
+        _coerce(self, severity=Severity, channel=Channel, clock=Clock)
         if self.target_unit is not None:
             _coerce(self, target_unit=TargetUnit)
 
@@ -146,7 +154,7 @@ class Finance:
     occupancy_cap: float = 0.85
     retier_margin: float = 3.0  # score points
     strategic_tier: str | None = None
-    as_of: _dt.date | None = None  # the date the plan is as of (never the clock): report, plan.json, PDF properties
+    as_of: dt.date | None = None  # the date the plan is as of (never the clock): report, plan.json, PDF properties
 
     def __post_init__(self) -> None:
         _coerce(self, planning_mode=PlanningMode, solver=SolverName)
@@ -155,6 +163,47 @@ class Finance:
 # Canonical names of the fixed account columns (the Accounts sheet's declared columns). Signal
 # columns keep the header the CRM export gave them.
 ACCOUNT_FIXED_COLUMNS = tuple(c.key for c in ACCOUNTS.columns)
+
+
+@dataclass(frozen=True)
+class OperationsSettings:
+    """The Operations sheet: the business-hours clock and the outreach rules (defaults when the sheet is absent)."""
+
+    figures_as_of: dt.date | None = None  # None: the latest date in the data
+    ticket_export: str = ""  # the ticket export's file (beside the workbook, or a full path); "" none
+    review_days: float = 365.0
+    business_days: tuple[int, ...] = (0, 1, 2, 3, 4)  # Monday = 0
+    business_start: float = 9.0
+    business_end: float = 17.0
+    time_zone: str = "UTC"
+    usage_drop: float = 0.25
+    seat_use_below: float = 0.50
+    seats_shrinking: bool = True
+    inactive_days: float = 14.0
+    health_drop: float = 10.0
+    sla_breaches: float = 3.0
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """The outcome columns found among the accounts, parsed; ``frame`` is aligned with the accounts (same rows, same order).
+
+    Canonical columns (planner.schema.ACCOUNT_OUTCOMES): dates ``datetime64[ns]`` (midnight, NaT when missing),
+    flags pandas ``boolean`` (<NA> when not known), amounts and counts float (NaN when missing).
+    """
+
+    frame: pd.DataFrame = field(repr=False)
+    columns: dict[str, str]  # canonical column -> header as found in the accounts
+    problems: tuple[Problem, ...] = ()  # row messages (the run goes on; the cells became missing)
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.columns for n in names)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        from planner.schema import ACCOUNT_OUTCOMES
+
+        return tuple(c.key for c in ACCOUNT_OUTCOMES if c.key not in self.columns)
 
 
 @dataclass(frozen=True)
@@ -235,6 +284,10 @@ class PlanInputs:
     source: str = ""  # where the inputs came from, for reports
     notes: tuple[Problem, ...] = ()  # what did not stop the run (e.g. an unknown previous tier treated as new)
     overrides: tuple[Override, ...] = ()  # workbook values this run replaced (planner.options.apply_options)
+    operations: OperationsSettings = field(default_factory=OperationsSettings)
+    outcomes: Outcomes | None = field(default=None, repr=False)  # what happened to the accounts (renewals, usage, seats)
+    tickets: pd.DataFrame | None = field(default=None, repr=False)  # a helpdesk export, canonical columns (planner.workbook.tickets)
+    pilots: tuple[Pilot, ...] = ()  # the Pilots sheet
     refs: CellRefs = field(default_factory=CellRefs, repr=False, compare=False)  # where each input sits in the workbook
     scenarios: tuple[Scenario, ...] = ()  # the Scenarios sheet (planner.scenarios applies one)
     scenario: str | None = None  # the scenario these inputs are (None: the baseline, the workbook as it stands)

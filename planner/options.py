@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 from planner.errors import Problem, UserInputError
 from planner.inputs import Override, PlanInputs
@@ -47,8 +48,8 @@ def check_solver(name: str | None, where: str = "solver option") -> SolverName:
 class PlanOptions:
     """Overrides of the Finance sheet for one run; None keeps the sheet's value."""
 
-    mode: PlanningMode | None = None
-    solver: SolverName | None = None
+    mode: PlanningMode | str | None = None  # a name until check() turns it into the choice
+    solver: SolverName | str | None = None
     budget: float | None = None
     time_limit: float | None = None
     page_size: str = "A4"  # PDF: one of PAGE_SIZES
@@ -97,7 +98,7 @@ def apply_options(inputs: PlanInputs, options: PlanOptions, source: str = COMMAN
     if options.scenario is not None:
         inputs = _with_scenario(inputs, options.scenario, source)
     finance = inputs.finance
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}  # Finance field -> its new value (a choice, a float or a date)
     as_of = options.as_of.date() if isinstance(options.as_of, _dt.datetime) else options.as_of
     for key, value in (("planning_mode", options.mode), ("solver", options.solver), ("budget", options.budget),
                        ("time_limit", options.time_limit), ("as_of", as_of)):

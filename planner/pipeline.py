@@ -12,10 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.errors import UserInputError
+from planner.errors import Problem, UserInputError
 from planner.inputs import PlanInputs
+from planner.operations.operations import OperationsReport
 from planner.optimization import OptimizationResult
 from planner.options import PlanOptions, apply_options
+from planner.pilots.costing import PilotCost
+from planner.pilots.evaluate import PilotResult
 from planner.segmentation import Segmentation
 from planner.valuation import Valuation
 from planner.versions.diff import PlanDiff
@@ -29,6 +32,7 @@ FILE_NAMES = {
     "csv": "crm_tiers.csv",
     "json": "plan.json",
 }
+OUTREACH_FILE = "outreach.csv"  # written with csv when the plan has operating figures
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,10 @@ class Plan:
     valuation: Valuation
     segmentation: Segmentation
     optimization: OptimizationResult
+    operations: OperationsReport | None = None  # None: no tickets and no outcome columns
+    pilots: tuple[PilotResult, ...] = ()
+    pilot_costs: tuple[PilotCost, ...] = ()  # one per pilot: its touch model's cost against the baseline's, effect per dollar
+    pilot_problems: tuple[Problem, ...] = ()  # pilots the data could not judge, and why
     since: PlanDiff | None = None  # what changed since the previous plan (the Excel button's report says so)
 
     def to_dict(self) -> dict:
@@ -64,7 +72,9 @@ def build_plan(inputs: PlanInputs, options: PlanOptions = PlanOptions(), progres
     The options are applied to the inputs first (:func:`planner.options.apply_options`): the
     plan's inputs carry the budget, mode, solver and time limit the run used.
     """
+    from planner.operations.for_plan import figures_day, period_tiers, plan_operations
     from planner.optimization import optimize
+    from planner.pilots.evaluate import plan_pilots
     from planner.segmentation import segment
     from planner.valuation import valuation
 
@@ -75,8 +85,31 @@ def build_plan(inputs: PlanInputs, options: PlanOptions = PlanOptions(), progres
     step("Valuing services")
     value = valuation(inputs, seg.tiers)
     step("Optimising intervals and headcount")
-    opt = optimize(inputs, seg.tier_stats())
-    return Plan(inputs=inputs, options=options.check(), valuation=value, segmentation=seg, optimization=opt)
+    stats = seg.tier_stats()
+    opt = optimize(inputs, stats)
+    per_tier = {str(t): int(n) for t, n in zip(stats["tier"], stats["accounts"])}
+    operations = None
+    if inputs.tickets is not None or (inputs.outcomes is not None and inputs.outcomes.columns):
+        step("Reading the operating figures")
+        operations = plan_operations(inputs, seg.tiers, per_tier)
+    pilots: list[PilotResult] = []
+    costs: list[PilotCost] = []
+    pilot_problems: tuple[Problem, ...] = ()
+    if inputs.pilots:
+        from planner.pilots.costing import pilot_cost
+
+        step("Judging pilots")
+        during = period_tiers(inputs, seg.tiers)
+        pilots, pilot_problems = plan_pilots(inputs.pilots, inputs.accounts, during, seg.accounts["score"],
+                                             inputs.outcomes.frame if inputs.outcomes is not None else None,
+                                             inputs.tickets, figures_day(inputs))
+        ids = inputs.accounts["account_id"].astype(str).to_numpy()
+        tier_of = dict(zip(ids, during.astype(str)))
+        arr_of = dict(zip(ids, inputs.accounts["arr"].astype(float)))
+        tier_cost = dict(zip(value.tiers["tier"].astype(str), value.tiers["annual_cost_per_account"].astype(float)))
+        costs = [pilot_cost(r, tier_cost, tier_of, arr_of) for r in pilots]
+    return Plan(inputs=inputs, options=options.check(), valuation=value, segmentation=seg, optimization=opt,
+                operations=operations, pilots=tuple(pilots), pilot_costs=tuple(costs), pilot_problems=pilot_problems)
 
 
 def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -117,6 +150,13 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
         from planner.writers.crm import write_crm_csv
 
         written.append(write_crm_csv(plan.segmentation, out_dir / FILE_NAMES["csv"]))
+        if plan.operations is not None:
+            from planner.writers.outreach import write_outreach_csv
+
+            step("Writing outreach tasks")
+            written.append(write_outreach_csv(plan.operations.outreach, out_dir / OUTREACH_FILE, plan.operations.as_of_date))
+        else:
+            (out_dir / OUTREACH_FILE).unlink(missing_ok=True)  # an older run's tasks would not match this plan
     if "xlsx" in formats:
         step("Writing results workbook")
         written.append(write_results_workbook(out_dir / FILE_NAMES["xlsx"], plan.result_sheets()))
@@ -160,8 +200,9 @@ def guard_outputs(out_dir: Path, protected: Iterable[Path | None], formats: Iter
         if folder.exists():
             break
     protected_paths = {Path(p).resolve() for p in protected if p is not None}
-    for fmt in formats:
-        target = (out_dir / FILE_NAMES[fmt]).resolve()
+    names = [FILE_NAMES[fmt] for fmt in formats] + ([OUTREACH_FILE] if "csv" in formats else [])
+    for name in names:
+        target = (out_dir / name).resolve()
         if target in protected_paths:
             raise UserInputError(
                 f"{target}: this is one of your input files; choose another --out folder so TierPlan does not overwrite it"

@@ -163,7 +163,7 @@ def second_export(first: pd.DataFrame, crm: pd.DataFrame, *, seed: int = 11, sha
     nxt["previous_tier"] = by_id.loc[nxt["account_id"], "Tier"].to_numpy()
     nxt["previous_score"] = by_id.loc[nxt["account_id"], "Score"].astype(float).to_numpy()
     n = len(nxt)
-    k = int(round(n * share / 2))
+    k = round(n * share / 2)
     not_flagged = (nxt["churn_risk"] != "Yes") & (nxt["strategic"] != "Yes") & nxt["locked_tier"].isna()
     big = nxt.index[(nxt["arr"] >= nxt["arr"].quantile(0.8)) & not_flagged].to_numpy()
     small = nxt.index[(nxt["arr"] <= nxt["arr"].median()) & not_flagged].to_numpy()

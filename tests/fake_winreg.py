@@ -26,7 +26,7 @@ REG_EXPAND_SZ = 2
 
 
 class _Handle:
-    def __init__(self, registry: "Registry", hive: int, path: str):
+    def __init__(self, registry: Registry, hive: int, path: str):
         self._registry, self.hive, self.path = registry, hive, path
 
     def __enter__(self):
@@ -36,7 +36,7 @@ class _Handle:
         self.Close()
         return False
 
-    def Close(self) -> None:  # noqa: N802 (winreg's name)
+    def Close(self) -> None:  # winreg's names
         self._registry.closed += 1
 
 
@@ -63,20 +63,20 @@ class Registry:
         self._keys[(hive, path.strip("\\").lower())][name.lower()] = (value, kind)
 
     # -- the winreg API
-    def OpenKey(self, key, sub_key, reserved=0, access=KEY_READ):  # noqa: N802
+    def OpenKey(self, key, sub_key, reserved=0, access=KEY_READ):
         hive, base = (key.hive, key.path) if isinstance(key, _Handle) else (key, "")
         path = "\\".join(p for p in (base, (sub_key or "").strip("\\")) if p).lower()
         if (hive, path) not in self._keys:
             raise FileNotFoundError(2, "The system cannot find the file specified")
         return _Handle(self, hive, path)
 
-    def QueryValueEx(self, key, name, /):  # noqa: N802
+    def QueryValueEx(self, key, name, /):
         values = self._keys[(key.hive, key.path)]
         if name.lower() not in values:
             raise FileNotFoundError(2, "The system cannot find the file specified")
         return values[name.lower()]
 
-    def EnumKey(self, key, index, /):  # noqa: N802
+    def EnumKey(self, key, index, /):
         hive, path = (key.hive, key.path) if isinstance(key, _Handle) else (key, "")
         prefix = path + "\\" if path else ""
         children = sorted({prefix + k[len(prefix):].split("\\")[0] for h, k in self._keys

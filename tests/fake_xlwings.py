@@ -201,7 +201,7 @@ class Sheets:
     def add(self, name: str | None = None, before: Sheet | None = None, after: Sheet | None = None) -> Sheet:
         sheets = self._book._sheets
         if name is not None and name.lower() in (s._name.lower() for s in sheets):
-            raise ValueError("Sheet named '%s' already present in workbook" % name)
+            raise ValueError(f"Sheet named '{name}' already present in workbook")
         if name is None:
             n = len(sheets) + 1
             while f"Sheet{n}" in self:

@@ -362,7 +362,7 @@ def test_html_report_shows_hostile_names_as_text(hostile):
     assert "script" not in parsed.tags and "i" not in parsed.tags
     assert "<script>" not in source and "<b>T1</b>" not in source and "<i>co</i>" not in source
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in source
-    texts = set(t.strip() for t in parsed.text)
+    texts = {t.strip() for t in parsed.text}
     for name in HOSTILE_NAMES:  # every name is shown among the movers, as the exact text
         assert name in texts, name
     for account_id in HOSTILE_IDS:

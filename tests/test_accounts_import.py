@@ -231,7 +231,7 @@ def test_a_column_mixing_number_styles_rejects_only_the_values_that_could_mean_e
 def test_a_broken_million_row_column_is_reported_in_twenty_lines_and_a_count():
     n = 5_000
     raw = pd.DataFrame({"Account ID": [f"B-{i}" for i in range(n)], "Account name": "x", "ARR": "n.a."})
-    frame, problems, notes = clean_accounts(raw, FileLocator("big.csv"), TIERS)
+    _frame, problems, _notes = clean_accounts(raw, FileLocator("big.csv"), TIERS)
     assert len(problems) == MAX_ROW_PROBLEMS + 1
     assert str(problems[0]) == 'big.csv row 2: ARR "n.a." is not a number (ARR expects an amount per year)'
     assert str(problems[19]) == 'big.csv row 21: ARR "n.a." is not a number (ARR expects an amount per year)'

@@ -264,7 +264,7 @@ def _as_read(value):
         return None  # the fake does not calculate; Excel would show the result
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         return value
     if isinstance(value, (int, float)):
         return float(value)
@@ -363,7 +363,7 @@ def test_a_plain_workbook_without_a_status_cell_still_runs(small_source, tmp_pat
     plan = adapter.run_optimization(book, now=NOW)
     assert plan is not None and "Plan" in book.sheets
     assert book.sheets["Guide"].range("F8").value is None
-    (prompt, title), = book.app._alerts
+    (prompt, _title), = book.app._alerts
     assert prompt.startswith("Optimization finished")
 
 
@@ -398,7 +398,7 @@ def test_a_book_saved_as_tier_planner_1_runs_its_button_like_runpython_does(tmp_
     from planner.excel.conf import read_sheet
 
     folder = tmp_path / "Downloads"
-    xlsm, py = build_macro_workbook(folder / "tier_planner.xlsm", source=small_source)
+    xlsm, _py = build_macro_workbook(folder / "tier_planner.xlsm", source=small_source)
     downloaded = xlsm.rename(folder / "tier_planner (1).xlsm")  # a browser's name for a second download
     parser = VBA_Parser(str(downloaded))
     module = {Path(n).stem: c for _, _, n, c in parser.extract_macros()}["Module1"]
@@ -416,7 +416,7 @@ def test_a_book_saved_as_tier_planner_1_runs_its_button_like_runpython_does(tmp_
     xlwings.utils.prepare_sys_path(";".join(["true", full, full, "", "", "", settings["PYTHONPATH"]]))
     book.set_mock_caller()
     try:
-        exec(command, {})  # noqa: S102 - the command the VBA hands RunPython
+        exec(command, {})  # the command the VBA hands RunPython
     finally:
         sys.modules.pop("tierplan_buttons", None)
     assert "Plan" in book.sheets

@@ -105,7 +105,7 @@ def six(tmp_path_factory, lo_recalc):
 
 @pytest.fixture(scope="module")
 def blank(tmp_path_factory, lo_recalc):
-    src, formulas, values = _convert(tmp_path_factory, lo_recalc, "template", write_template)
+    _src, formulas, values = _convert(tmp_path_factory, lo_recalc, "template", write_template)
     return formulas, values
 
 

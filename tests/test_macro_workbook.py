@@ -295,7 +295,7 @@ def test_names_that_are_no_python_module_names_are_fine(tmp_path, small_source, 
 
 def test_refuses_to_overwrite_a_python_file_of_the_users_and_shares_its_own(tmp_path, small_source):
     (tmp_path / "tierplan_buttons.py").write_text("# mine\n")
-    with pytest.raises(UserInputError, match="tierplan_buttons.py: already exists and was not written by TierPlan"):
+    with pytest.raises(UserInputError, match=r"tierplan_buttons\.py: already exists and was not written by TierPlan"):
         build_macro_workbook(tmp_path / "tier_planner.xlsm", source=small_source)
     assert (tmp_path / "tierplan_buttons.py").read_text() == "# mine\n"
     assert not (tmp_path / "tier_planner.xlsm").exists()

@@ -81,7 +81,7 @@ def test_clock_changes_repeated_and_skipped_hours():
 
 def test_localize_agrees_with_pandas_on_a_year_of_quarter_hours():
     wall = pd.date_range("2026-01-01", "2027-01-01", freq="7min").as_unit("ns")
-    got, rep, skip = localize(wall.asi8, "America/Sao_Paulo")
+    got, _rep, _skip = localize(wall.asi8, "America/Sao_Paulo")
     expected = wall.tz_localize("America/Sao_Paulo", ambiguous=True, nonexistent="NaT")
     ok = ~expected.isna()
     assert (got[ok] == expected.tz_convert("UTC").tz_localize(None).as_unit("ns").asi8[ok]).all()

@@ -6,6 +6,7 @@ computed by hand in the comments.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import replace
@@ -170,7 +171,7 @@ def test_more_budget_never_lowers_value():
     r = optimize(inputs, ts, mode="max_value")
     values = [v for v in r.frontier["value"] if v is not None and not math.isnan(v)]
     assert len(values) >= 5
-    assert all(b >= a - 1e-6 * abs(a) for a, b in zip(values, values[1:]))
+    assert all(b >= a - 1e-6 * abs(a) for a, b in itertools.pairwise(values))
     statuses = list(r.frontier["status"])
     first_ok = statuses.index("optimal")
     assert all(s == "optimal" for s in statuses[first_ok:])  # once affordable, stays affordable
@@ -379,7 +380,7 @@ def _three_tier_training(gold: tuple, bronze: tuple) -> tuple[PlanInputs, pd.Dat
     finance = Finance(budget=1_000_000, margin=0.3, planning_mode="min_cost")
     accounts = accounts_frame({t: [1.0] * 10 for t in ("Gold", "Silver", "Bronze")})
     return (PlanInputs(tiers, roles, services, intervals, (), (), finance, accounts),
-            tier_stats_from({t: 10 for t in ("Gold", "Silver", "Bronze")}, {t: 1e6 for t in ("Gold", "Silver", "Bronze")}))
+            tier_stats_from(dict.fromkeys(("Gold", "Silver", "Bronze"), 10), dict.fromkeys(("Gold", "Silver", "Bronze"), 1e6)))
 
 
 def test_keep_tier_order_skips_a_tier_that_does_not_offer_the_service():

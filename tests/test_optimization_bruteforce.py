@@ -60,10 +60,9 @@ def brute_force(inputs, tier_stats, mode, budget):
             continue
         # consecutive tiers that offer the service: a tier whose maximum is 0 does not, and is skipped
         idx = sorted((i for i, iv in enumerate(cells) if iv.service == name and iv.maximum > 0), key=lambda i: rank[cells[i].tier])
-        order_pairs += list(zip(idx, idx[1:]))
+        order_pairs += list(itertools.pairwise(idx))
     guard = {t.name: t.max_cost_share for t in inputs.tiers if t.max_cost_share is not None}
 
-    best = None  # (value, cost)
     feasible_plans = []
     for x in itertools.product(*ranges):
         if any(x[a] < x[b] for a, b in order_pairs):

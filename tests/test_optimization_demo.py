@@ -8,6 +8,7 @@ smallest budget above the one it was given, the same plan twice.
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -54,7 +55,7 @@ def test_demo_at_its_budget_and_cut_by_a_third(demo, mode):
         assert cut.value <= full.value + 1e-6 * full.value
     # the frontier is the same model at other budgets: more budget never lowers value
     values = [v for v in full.frontier["value"] if v == v and v is not None]
-    assert all(b >= a - 1e-6 * abs(a) for a, b in zip(values, values[1:]))
+    assert all(b >= a - 1e-6 * abs(a) for a, b in itertools.pairwise(values))
 
 
 def test_demo_plan_is_the_same_twice(demo):

@@ -193,7 +193,7 @@ def test_outcome_data_missing_a_column_or_repeating_an_account(renewal_case):
                         pd.concat([outcomes, outcomes.iloc[:2]]), as_of=AS_OF)
     assert [p.message for p in info.value.problems] == [
         "lists 2 account(s) more than once: A01, A02",
-        "pilot 'Grow' is judged on expansion_arr, but the outcome data has no expansion_arr column",
+        "pilot 'Grow' is judged on expansion_arr, but the accounts have no Expansion ARR column",
     ]
 
 
@@ -291,5 +291,5 @@ def test_docs_list_every_verdict():
 
 
 def test_outcome_kind_table_is_complete():
-    assert {o for o in Outcome} == {Outcome(x) for x in
+    assert set(Outcome) == {Outcome(x) for x in
                                     ("renewal", "churn", "expansion_arr", "resolution_time", "usage_change")}

@@ -65,7 +65,7 @@ def test_format_subset_writes_only_those_files(tmp_path):
     r = subprocess.run([sys.executable, "-m", "planner", "plan", str(DEMO), "--out", str(tmp_path), "--format", "json,csv"],
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["crm_tiers.csv", "plan.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crm_tiers.csv", "outreach.csv", "plan.json"]  # the demo has tickets: its outreach list is a CSV too
 
 
 def test_write_back_adds_result_sheets_and_keeps_a_backup(tmp_path):

@@ -209,7 +209,7 @@ def test_numbers_typed_as_text_are_read():
 def test_headers_are_found_below_inserted_rows_in_any_order_with_extra_columns():
     grids = content_grids(base_content())
     roles = grids["Roles"]
-    header, body = roles[3], roles[4:]
+    body = roles[4:]
     order = [2, 0, 3, 1, 4, 5]  # columns shuffled
     new_header = ["  loaded ANNUAL cost ", "ROLE", "Productive_hours_per_year", "staffing", "Max accounts per person", "Hourly rate", "Comments"]
     new_body = [[r[i] for i in order] + ["note"] for r in body]
@@ -313,7 +313,7 @@ def test_workbook_file_reads_the_same_as_its_grids(clean_book):
 def test_load_grids_returns_only_input_sheets_from_row_one(clean_book):
     grids = load_grids(clean_book)
     # the Scenarios sheet is read too (issue 14): the what-ifs a run may plan instead of the baseline
-    assert sorted(grids) == sorted(["Finance", "Tiers", "Services", "Roles", "Intervals", "Scenarios", "SLAs", "Scoring", "Accounts"])
+    assert sorted(grids) == sorted(["Finance", "Tiers", "Services", "Roles", "Intervals", "Scenarios", "SLAs", "Scoring", "Accounts", "Operations", "Pilots"])
     assert grids["Tiers"][0][0] == "Tiers"
     assert grids["Tiers"][3][:3] == ["Tier", "Engagement model", "Band basis"]
     assert grids["Roles"][5][:4] == ["Enterprise CSM", "Named", 190_000.0, 1_326.0]

@@ -132,7 +132,7 @@ def test_html_is_one_self_contained_file(html):
     # the only absolute URLs are XML namespace names inside the inline SVGs, which are never fetched
     urls = set(re.findall(r"https?://[^\s\"'<>)]+", html))
     assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}, urls
-    assert html.count("<svg") == 5
+    assert html.count("<svg") == 7  # five plan charts, retention by tier, the pilot's difference
     assert "<style>" in html and "@page" in html
 
 
@@ -161,7 +161,7 @@ def test_chromium_opens_it_without_errors_and_without_network(browser, html, tmp
         assert log["requests"] == [url]
         # the charts are drawn at a readable size
         sizes = page.evaluate("[...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)")
-        assert len(sizes) == 5 and min(sizes) > 500
+        assert len(sizes) == 7 and min(sizes) > 500
         # readable on a laptop: nothing forces the page to scroll sideways
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     finally:

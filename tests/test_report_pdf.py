@@ -256,8 +256,8 @@ def test_each_figure_is_drawn_between_its_title_and_its_caption(page_images, wor
         4: ("No plan at any budget", all(r["value"] is None for r in opt["frontier"])),
     }
     found = {}
-    for p, (width, height, ws) in enumerate(words):
-        for k, (x0, y0, x1, y1, word) in enumerate(ws):
+    for p, (_width, _height, ws) in enumerate(words):
+        for k, (_x0, y0, _x1, _y1, word) in enumerate(ws):
             if word == "Figure" and k + 1 < len(ws) and re.fullmatch(r"\d\.", ws[k + 1][4]):
                 found[int(ws[k + 1][4][0])] = (p, y0)
     assert sorted(found) == sorted(CHART_TITLES)

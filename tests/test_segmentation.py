@@ -269,7 +269,6 @@ def test_a_wider_margin_keeps_the_account_that_fell_within_it():
 
 
 def test_drift_flags_big_accounts_losing_and_small_accounts_growing():
-    arr = [1_000.0 * (i + 1) for i in range(10)]
     prev_score = [0.0] * 10
     scores = [100 / 9 * i for i in range(10)]
     prev_score = [round(s, 2) for s in scores]

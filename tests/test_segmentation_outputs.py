@@ -142,4 +142,4 @@ def test_the_tier_formula_in_the_results_workbook_reproduces_every_score_tier(tm
     got = [(r[0], r[3], r[4]) for r in ws.iter_rows(min_row=5, max_row=4 + n, values_only=True)]
     expected = list(zip(seg.accounts["account_id"], seg.accounts["score"], seg.accounts["score_tier"].astype(str)))
     assert got == expected
-    assert set(t for _, _, t in got) == {"Tier 1", "Tier 2", "Tier 3"}
+    assert {t for _, _, t in got} == {"Tier 1", "Tier 2", "Tier 3"}

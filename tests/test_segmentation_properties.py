@@ -89,7 +89,7 @@ def rules(usage_weight: int, usage_direction: int):
 def feasible_by_brute_force(scores: np.ndarray, arr: np.ndarray, tier_defs) -> bool:
     """Try every way of cutting the distinct scores into tiers (top down), with exact fractions."""
     levels = sorted(set(scores.tolist()), reverse=True)
-    whole = [int(round(a)) for a in np.nan_to_num(arr)]
+    whole = [round(a) for a in np.nan_to_num(arr)]
     total_arr = sum(whole)
     n = len(scores)
     group_n = [sum(1 for s in scores if s == level) for level in levels]

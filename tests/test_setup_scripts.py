@@ -55,7 +55,7 @@ def test_the_macos_script_makes_the_venv_from_the_lock_and_a_book_pointing_at_it
             if not marker or Marker(marker.strip()).evaluate()}  # this platform's share of the universal lock
     assert len(pins) > 40
     installed = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)$", frozen, flags=re.M))
-    norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()  # noqa: E731
+    norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()
     installed = {norm(k): v for k, v in installed.items()}
     for name, version in pins.items():
         assert installed.get(norm(name)) == version, name

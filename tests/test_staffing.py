@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -40,8 +41,8 @@ def test_thirteen_agents_miss_the_80_percent_target_and_fifteen_exceed_it():
 def test_service_level_rises_with_every_agent_and_wait_probability_falls():
     levels = [service_level(n, TRAFFIC, 20, AHT) for n in range(11, 30)]
     waits = [erlang_c(n, TRAFFIC) for n in range(11, 30)]
-    assert all(b > a for a, b in zip(levels, levels[1:]))
-    assert all(b < a for a, b in zip(waits, waits[1:]))
+    assert all(b > a for a, b in itertools.pairwise(levels))
+    assert all(b < a for a, b in itertools.pairwise(waits))
     assert service_level(10, TRAFFIC, 20, AHT) == 0.0  # no more agents than Erlangs: the queue grows without bound
 
 

@@ -118,7 +118,7 @@ def test_negotiated_plan_cost_and_people_equal_the_min_cost_plan(runs, name):
     assert cost == pytest.approx(plan["total_cost"], rel=1e-9)  # the same arithmetic, not only close
     assert people == sum(people_by_role(run["plan"]).values())
     content = run["content"]
-    assert summary_roles(run["values"], content) == {k: v for k, v in people_by_role(run["plan"]).items()}
+    assert summary_roles(run["values"], content) == dict(people_by_role(run["plan"]))
     budget = run["inputs"].finance.budget
     share = run["values"]["Summary"].cell(sf.summary_layout(content)["headline"]["share"] + 1, 4).value
     assert share == pytest.approx(plan["total_cost"] / budget, rel=1e-9)

@@ -41,6 +41,7 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from pathlib import Path
 
 from planner import schema
@@ -217,10 +218,8 @@ ERROR_LOG = "tierplan-error.log"
 
 def _status_bar(book, value) -> None:
     """Excel's status bar: a text, or False to give it back to Excel. Never lets a run fail."""
-    try:
+    with suppress(Exception):  # an Excel that refuses (a modal dialog open): the run goes on without it
         book.app.status_bar = value
-    except Exception:  # an Excel that refuses (a modal dialog open): the run goes on without it
-        pass
 
 
 def status_bar_steps(book):
@@ -295,10 +294,8 @@ def set_status(book, text: str) -> None:
     sheet = _find_sheet(book, STATUS_SHEET)
     if sheet is None:
         return
-    try:
+    with suppress(Exception):  # Excel refuses locked cells of a protected sheet; the alert still tells the user
         sheet.range(STATUS_CELL).value = "'" + text
-    except Exception:  # Excel refuses locked cells of a protected sheet; the alert still tells the user
-        pass
 
 
 # ------------------------------------------------------------------ reading

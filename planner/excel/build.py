@@ -56,7 +56,7 @@ def build_macro_workbook(path: Path, source: Path | None = None, interpreter: st
         raise UserInputError(Problem(str(py_path), "already exists and was not written by TierPlan; TierPlan does not overwrite your files",
                                      "move it away, or build the workbook in another folder"))
     rows = conf.sheet_rows(conf.interpreter_for(interpreter), path.parent)
-    content = _content(source)
+    content = _content(source, path)
     vba = tier_planner_vba_project()
 
     def extras(book) -> None:
@@ -118,24 +118,35 @@ def add_buttons(book, vba: bytes, conf_rows: list[tuple[str, str]] | None = None
 # ------------------------------------------------------------------ content
 
 
-def _content(source: Path | None):
+def _content(source: Path | None, target: Path):
+    """The demo (its ticket export written beside the target), or the inputs of ``source``."""
     if source is None:
-        from planner.workbook.demo import demo_content
+        from planner.workbook.demo import demo_content, demo_tickets_path, write_demo_tickets_beside
 
-        return demo_content()
+        write_demo_tickets_beside(target)
+        return demo_content(ticket_export=demo_tickets_path(target).name)
     from planner.workbook.reader import read_inputs
 
-    return content_from_inputs(read_inputs(Path(source)))
+    source = Path(source)
+    content = content_from_inputs(read_inputs(source))
+    named = content.operations.get("ticket_export")
+    if named and not Path(named).is_absolute() and source.parent.resolve() != target.parent.resolve():
+        beside_source = source.parent / named
+        if beside_source.is_file():  # the new workbook sits elsewhere: name the same file by its full path
+            content.operations["ticket_export"] = str(beside_source.resolve())
+    return content
 
 
 def content_from_inputs(inputs):
     """A WorkbookContent holding the same inputs (so a workbook can be rebuilt as the macro variant)."""
     from planner.workbook.defaults import WorkbookContent
+    from planner.workbook.sheets.pilots import pilot_row
+    from planner.workbook.sheets.settings import days_text
 
     yes_no = lambda b: "Yes" if b else "No"
     tiers = [
         {"name": t.name, "engagement": t.engagement, "band_basis": t.band_basis, "band_min": t.band_min,
-         "band_max": t.band_max, "max_cost_share": t.max_cost_share, "description": t.description}
+         "band_max": t.band_max, "max_cost_share": t.max_cost_share, "description": t.description, "play": t.play}
         for t in inputs.tiers
     ]
     roles = [
@@ -158,7 +169,7 @@ def content_from_inputs(inputs):
         target, unit = _target(s.target_seconds)
         slas.append({"tier": s.tier, "severity": s.severity, "channel": s.channel, "target": target, "target_unit": unit,
                      "tickets": s.tickets_per_account_month, "handle_minutes": s.handle_minutes,
-                     "service_level": s.service_level, "role": s.role})
+                     "service_level": s.service_level, "role": s.role, "clock": s.clock})
     scoring = [
         {"pillar": r.pillar, "column": r.header or r.column, "weight": r.weight,
          "direction": Direction.HIGHER if r.direction > 0 else Direction.LOWER}
@@ -166,9 +177,15 @@ def content_from_inputs(inputs):
     ]
     f = inputs.finance
     finance = {s.key: getattr(f, s.key) for s in schema.FINANCE.settings}
+    ops = inputs.operations
+    operations = {s.key: getattr(ops, s.key) for s in schema.OPERATIONS.settings}
+    operations["business_days"] = days_text(ops.business_days)
+    operations["seats_shrinking"] = yes_no(ops.seats_shrinking)
+    operations["ticket_export"] = ops.ticket_export or None
     return WorkbookContent(
         tiers=tiers, roles=roles, services=services, intervals=intervals, slas=slas, scoring=scoring,
-        finance=finance, accounts=_accounts(inputs.accounts), title="TierPlan planning workbook",
+        finance=finance, accounts=_accounts(inputs.accounts), operations=operations,
+        pilots=[pilot_row(p) for p in inputs.pilots], title="TierPlan planning workbook",
         scenarios=_scenario_rows(inputs),
     )
 

@@ -81,7 +81,7 @@ class Machine:
         if self.registry is not None or self.platform != "win32":
             return self.registry
         try:
-            import winreg  # noqa: PLC0415 (Windows only)
+            import winreg  # Windows only
         except ImportError:
             return None
         return winreg
@@ -277,7 +277,7 @@ def location_findings(machine: Machine, facts: BookFacts) -> list[Finding]:
         out.append(Finding("location", False, f"{text} is on a network share: Excel blocks macros from shares it does not trust, and Python then runs from the share",
                            local + "; or ask IT to add the share to Excel's Trusted Locations"))
     for folder, what in synced_folders(machine):
-        if _inside(facts.path if windows else facts.path, folder, windows):
+        if _inside(facts.path, folder, windows):
             out.append(Finding("location", False, f"{text} is in a folder {what} syncs ({folder}): with AutoSave on, Excel names the workbook by its web address and xlwings has to guess the folder",
                                local + "; or turn AutoSave off for it"))
             break

@@ -62,7 +62,7 @@ def zammad_slas(tiers: Sequence[Tier], slas: Sequence[SLA], *, organization_attr
 
 
 def _hhmm(hours: float) -> str:
-    minutes = int(round(hours * 60))
+    minutes = round(hours * 60)
     if minutes >= 24 * 60:
         return "23:59"
     return f"{minutes // 60:02d}:{minutes % 60:02d}"

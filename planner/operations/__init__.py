@@ -10,8 +10,8 @@ from planner.operations.attainment import SlaAttainment, StaffingAssumptions
 from planner.operations.calendar import BusinessCalendar, business_minutes_between
 from planner.operations.metrics import SegmentMetrics
 from planner.operations.operations import OperationsNote, OperationsReport, operations_report
-from planner.operations.outcomes import Outcomes, find_outcomes
 from planner.operations.outreach import OutreachReport, OutreachRules
+from planner.workbook.outcomes import Outcomes, find_outcomes
 
 __all__ = [
     "BusinessCalendar",

@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -243,10 +244,10 @@ def sla_attainment(
         sub = sub.sort_values(["late", "id"], ascending=[False, True], kind="mergesort").head(worst)
         for i in sub["i"].to_numpy():
             el = waiting[i] if not responded[i] else elapsed[i]
-            worst_rows.append(Breach(
+            worst_rows.append(Breach(  # created_at is a datetime64[ns, UTC] column: its cells are Timestamps
                 str(f["ticket_id"].iat[i]), str(f["account_id"].iat[i]), str(tier_name[tier_codes[i]]), str(sev_name[sev_codes[i]]),
                 str(f["channel"].iat[i]),
-                f["created_at"].iat[i].isoformat(), float(target_min[i]), float(el), float(late[i]), bool(not responded[i]),
+                cast(pd.Timestamp, f["created_at"].iat[i]).isoformat(), float(target_min[i]), float(el), float(late[i]), bool(not responded[i]),
                 BUSINESS if business[i] else CALENDAR,
             ))
     without = []
@@ -310,7 +311,9 @@ def staffing_check(
     for key in list(dict.fromkeys(list(planned) + list(needed))):
         p = planned.get(key)
         q = needed.get(key)
-        live = (p or q).live
+        first = p or q
+        assert first is not None  # the key is planned, needed or both
+        live = first.live
         severities = tuple(dict.fromkeys((p.severities if p else ()) + (q.severities if q else ())))
         p_agents = p.agents_on_shift if p else 0
         q_agents = q.agents_on_shift if q else 0

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+
+from planner.arrays import FloatArray, IntArray
 
 NS_PER_MINUTE = 60_000_000_000
 NS_PER_DAY = 86_400_000_000_000
@@ -65,7 +68,10 @@ class BusinessCalendar:
         return cls(weekdays=tuple(range(7)), start_hour=0.0, end_hour=24.0, timezone=timezone)
 
 
-def _as_utc_ns(values) -> np.ndarray:
+Instants: TypeAlias = pd.Series | pd.Index | np.ndarray  # datetimes: aware, or naive meaning UTC
+
+
+def _as_utc_ns(values: Instants) -> IntArray:
     """Instants as int64 ns since the epoch (UTC); NaT as numpy's NaT integer. Naive values are UTC."""
     if isinstance(values, (pd.Series, pd.Index)):
         if isinstance(values.dtype, pd.DatetimeTZDtype):
@@ -75,30 +81,33 @@ def _as_utc_ns(values) -> np.ndarray:
         return idx.as_unit("ns").asi8.copy()
     arr = np.asarray(values)
     if arr.dtype.kind == "M":
-        return arr.astype("datetime64[ns]").view(np.int64)
+        ns: IntArray = arr.astype("datetime64[ns]").view(np.int64)
+        return ns
     return pd.DatetimeIndex(pd.to_datetime(arr, utc=True)).tz_localize(None).as_unit("ns").asi8.copy()
 
 
-def _local_days(utc_ns: np.ndarray, timezone: str) -> np.ndarray:
+def _local_days(utc_ns: IntArray, timezone: str) -> IntArray:
     """Local calendar date of each instant, as days since 1970-01-01.
 
     The zone's offset is looked up once per distinct quarter hour of UTC time (zones change their offset on a
     quarter hour), so a million instants cost a hash of integers, not a million conversions.
     """
     if timezone.upper() in ("UTC", "ETC/UTC", "GMT"):
-        return np.floor_divide(utc_ns, NS_PER_DAY)
+        utc_days: IntArray = np.floor_divide(utc_ns, NS_PER_DAY)
+        return utc_days
     quarter = 15 * NS_PER_MINUTE
     codes, keys = pd.factorize(np.floor_divide(utc_ns, quarter))
     starts = pd.DatetimeIndex((keys * quarter).view("datetime64[ns]")).tz_localize("UTC")
     offset = starts.tz_convert(timezone).tz_localize(None).as_unit("ns").asi8 - keys * quarter
-    return np.floor_divide(utc_ns + offset[codes], NS_PER_DAY)
+    local_days: IntArray = np.floor_divide(utc_ns + offset[codes], NS_PER_DAY)
+    return local_days
 
 
-def _windows(first_day: int, last_day: int, cal: BusinessCalendar) -> tuple[np.ndarray, np.ndarray]:
+def _windows(first_day: int, last_day: int, cal: BusinessCalendar) -> tuple[IntArray, IntArray]:
     """UTC start and end (ns) of the business window of every local date in [first_day, last_day]."""
     days = np.arange(first_day, last_day + 1, dtype=np.int64)
-    start_wall = days * NS_PER_DAY + int(round(cal.start_hour * 60)) * NS_PER_MINUTE
-    end_wall = days * NS_PER_DAY + int(round(cal.end_hour * 60)) * NS_PER_MINUTE
+    start_wall = days * NS_PER_DAY + round(cal.start_hour * 60) * NS_PER_MINUTE
+    end_wall = days * NS_PER_DAY + round(cal.end_hour * 60) * NS_PER_MINUTE
     ws = _wall_to_utc(start_wall, cal.timezone)
     we = _wall_to_utc(end_wall, cal.timezone)
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday (3)
@@ -110,7 +119,7 @@ def _windows(first_day: int, last_day: int, cal: BusinessCalendar) -> tuple[np.n
     return ws, we
 
 
-def _wall_to_utc(wall_ns: np.ndarray, timezone: str) -> np.ndarray:
+def _wall_to_utc(wall_ns: IntArray, timezone: str) -> IntArray:
     """Wall-clock instants to UTC; a wall time skipped by a clock change moves to the change."""
     idx = pd.DatetimeIndex(wall_ns.view("datetime64[ns]"))
     loc = idx.tz_localize(timezone, ambiguous=np.ones(len(idx), bool), nonexistent="shift_forward")
@@ -133,7 +142,7 @@ class BusinessClock:
         self.cum = np.concatenate([[0.0], np.cumsum(self.length)[:-1]])
 
     @classmethod
-    def covering(cls, calendar: BusinessCalendar, *columns) -> BusinessClock:
+    def covering(cls, calendar: BusinessCalendar, *columns: Instants) -> BusinessClock:
         """A clock for every local date the given instant columns touch (missing values ignored)."""
         lo, hi = None, None
         nat = np.iinfo(np.int64).min
@@ -149,7 +158,7 @@ class BusinessClock:
         days = _local_days(np.array([lo, hi], np.int64), calendar.timezone)
         return cls(calendar, int(days[0]) - 1, int(days[1]) + 1)
 
-    def minutes(self, values) -> np.ndarray:
+    def minutes(self, values: Instants) -> FloatArray:
         """Business minutes from the clock's origin to each instant; NaN where missing."""
         ns = _as_utc_ns(values)
         nat = np.iinfo(np.int64).min
@@ -166,7 +175,7 @@ class BusinessClock:
         return out
 
 
-def business_minutes_between(start, end, calendar: BusinessCalendar) -> np.ndarray:
+def business_minutes_between(start: Instants, end: Instants, calendar: BusinessCalendar) -> FloatArray:
     """Business minutes between each pair of instants (arrays of equal length).
 
     ``start`` and ``end``: Series, DatetimeIndex or numpy datetime64 arrays
@@ -181,7 +190,7 @@ def business_minutes_between(start, end, calendar: BusinessCalendar) -> np.ndarr
     return clock.minutes(e.view("datetime64[ns]")) - clock.minutes(s.view("datetime64[ns]"))
 
 
-def calendar_minutes_between(start, end) -> np.ndarray:
+def calendar_minutes_between(start: Instants, end: Instants) -> FloatArray:
     """Elapsed minutes between each pair of instants; NaN where either is missing."""
     s = _as_utc_ns(start)
     e = _as_utc_ns(end)

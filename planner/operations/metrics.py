@@ -49,8 +49,8 @@ import numpy as np
 import pandas as pd
 
 from planner.inputs import SLA, Tier
-from planner.operations.outcomes import Outcomes
 from planner.operations.ticketdata import BUSINESS, CALENDAR, TicketView
+from planner.workbook.outcomes import Outcomes
 
 SEVERITIES = ("Urgent", "High", "Normal", "Low")
 UNITS = ("seconds", "minutes", "hours")
@@ -215,7 +215,10 @@ class GroupIndex:
         counts = np.zeros(self.n, np.int64)
         out = np.full((self.n, len(qs)), np.nan)
         for k in range(self.n):
-            source = other if pick is not None and pick[k] else values
+            source = values
+            if pick is not None and pick[k]:
+                assert other is not None  # ``pick`` comes with ``other``
+                source = other
             part = source[self.members(k)]  # a copy: partitioned in place below
             m = len(part) - int(np.count_nonzero(np.isnan(part)))
             counts[k] = m
@@ -406,7 +409,7 @@ class _TicketArrays:
 
     tier: np.ndarray  # tier code per ticket
     severity: np.ndarray  # index into the severities reported, -1 if not reported
-    times: dict  # (metric, clock) -> minutes
+    times: dict[tuple[str, str], np.ndarray]  # (metric, clock) -> minutes
 
     @classmethod
     def of(cls, frame: pd.DataFrame, severities: Sequence[str]) -> _TicketArrays:
@@ -480,17 +483,17 @@ def segment_metrics(
     table = account_retention(accounts, outcomes, period)
     tier_names = tuple(t.name for t in tiers)
     tier_arr = pd.Series(tier_of).reset_index(drop=True).astype(object).to_numpy()
-    sla_map = {(s.tier, s.severity): s for s in slas}
+    sla_map: dict[tuple[str, str], SLA] = {(s.tier, s.severity): s for s in slas}
     planned = {s.severity for s in slas}
     frame = view.frame if view is not None else None
-    seen = set()
+    seen: set[str] = set()
     if frame is not None and len(frame):
         codes = np.unique(np.asarray(frame["priority"].cat.codes))
         seen = {frame["priority"].cat.categories[c] for c in codes if c >= 0}
     severities = tuple(s for s in SEVERITIES if s in planned or s in seen)
     arrays = _TicketArrays.of(frame, severities) if frame is not None else None
     models = list(dict.fromkeys(t.engagement for t in tiers))
-    groupings = [
+    groupings: list[tuple[str, list[tuple[str, tuple[str, ...]]]]] = [
         ("tier", [(t, (t,)) for t in tier_names]),
         ("engagement", [(m, tuple(t.name for t in tiers if t.engagement == m)) for m in models]),
         ("total", [(TOTAL, tier_names)]),
@@ -498,7 +501,7 @@ def segment_metrics(
     result = {}
     known: dict[tuple[str, ...], tuple[SeverityTimes, ...]] = {}  # a segment of the same tiers has the same times
     for kind, segments in groupings:
-        times = [()] * len(segments)
+        times: list[tuple[SeverityTimes, ...]] = [()] * len(segments)
         counts = [0] * len(segments)
         if arrays is not None:
             todo = [(i, members) for i, (_, members) in enumerate(segments) if members not in known]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -29,10 +30,10 @@ from planner.inputs import SLA, Finance, Tier
 from planner.operations.attainment import SlaAttainment, StaffingAssumptions, sla_attainment
 from planner.operations.calendar import BusinessCalendar
 from planner.operations.metrics import BusinessHours, Period, SegmentMetrics, segment_metrics
-from planner.operations.outcomes import Outcomes, find_outcomes
 from planner.operations.outreach import OutreachReport, OutreachRules, outreach_flags
 from planner.operations.ticketdata import as_of_date, as_of_instant, ticket_view
 from planner.optimization.staffing import SupportQueue
+from planner.workbook.outcomes import Outcomes, find_outcomes
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,21 @@ class OperationsReport:
     tier_column: str
 
 
+class TicketSource(Protocol):
+    """What the ticket reader hands over (planner.workbook.tickets.Tickets): the canonical frame."""
+
+    @property
+    def frame(self) -> pd.DataFrame: ...
+
+
 def operations_report(
     accounts: pd.DataFrame,
     tiers: Sequence[Tier],
     slas: Sequence[SLA],
-    tickets,
+    tickets: TicketSource | pd.DataFrame | None,
     rules: OutreachRules | None = None,
     calendar: BusinessCalendar | None = None,
-    as_of=None,
+    as_of: dt.date | None = None,
     *,
     finance: Finance | None = None,
     staffing: StaffingAssumptions | None = None,
@@ -101,7 +109,7 @@ def operations_report(
     end = as_of_instant(as_of, calendar.timezone)
     end_day = as_of_date(as_of, calendar.timezone)
     start = end - pd.Timedelta(days=period_days)
-    period = Period(start, end, end_day - np.timedelta64(int(round(period_days)), "D"), end_day)
+    period = Period(start, end, end_day - np.timedelta64(round(period_days), "D"), end_day)
     outcomes = outcomes if outcomes is not None else find_outcomes(accounts)
     tier_names = {t.name for t in tiers}
     tier_of = pd.Series([None] * len(accounts), dtype=object)
@@ -113,7 +121,7 @@ def operations_report(
     untiered_accounts = int(tier_of.isna().sum())
     if untiered_accounts:
         notes.append(OperationsNote("accounts_without_tier", untiered_accounts))
-    frame = getattr(tickets, "frame", tickets)
+    frame = tickets if tickets is None or isinstance(tickets, pd.DataFrame) else tickets.frame
     view = None
     if frame is not None:
         view = ticket_view(frame, accounts, tier_of, [t.name for t in tiers], calendar, start, end)

@@ -36,7 +36,7 @@ import pandas as pd
 
 from planner.inputs import Tier
 from planner.operations.metrics import MetricOff
-from planner.operations.outcomes import Outcomes
+from planner.workbook.outcomes import Outcomes
 
 RULES = ("usage_drop", "seat_use", "seats_shrinking", "inactive", "health_drop", "sla_breaches")
 UNITS = {"usage_drop": "share", "seat_use": "share", "seats_shrinking": "seats", "inactive": "days",
@@ -62,11 +62,11 @@ class OutreachReport:
 
     flags: pd.DataFrame = field(repr=False)
     rules: OutreachRules
-    plays: dict  # tier -> play
+    plays: dict[str, str]  # tier -> play
     off: tuple[MetricOff, ...]  # rules that are on but lack their columns
     accounts_checked: int
     flagged_accounts: int
-    flagged_by_tier: dict  # tier -> accounts flagged
+    flagged_by_tier: dict[str, int]  # tier -> accounts flagged
     zero_usage_baseline: int
     zero_licensed_seats: int
     churned_not_flagged: int
@@ -108,7 +108,7 @@ def outreach_flags(
     n = len(accounts)
     play_of = {**default_plays(tiers), **dict(plays or {})}
     off: list[MetricOff] = []
-    hits: list[tuple[str, np.ndarray, np.ndarray, float]] = []  # (rule, mask, observed, threshold)
+    hits: list[tuple[str, np.ndarray, np.ndarray, float | np.ndarray]] = []  # (rule, mask, observed, threshold: one, or per account)
 
     def need(rule: str, *cols: str) -> bool:
         missing = tuple(c for c in cols if c not in o.columns)
@@ -134,7 +134,7 @@ def outreach_flags(
             hits.append(("seats_shrinking", licensed < before, licensed, before))
         if rules.inactive_days is not None and need("inactive", "last_active"):
             last = o["last_active"].to_numpy(dtype="datetime64[D]")
-            days = np.where(np.isnat(last), np.nan, (np.datetime64(as_of_day, "D") - last).astype(np.int64).astype(float))
+            days = np.where(np.isnat(last), np.nan, (as_of_day.astype("datetime64[D]") - last).astype(np.int64).astype(float))
             hits.append(("inactive", days >= rules.inactive_days, days, float(rules.inactive_days)))
         if rules.health_drop is not None and need("health_drop", "health_score", "health_prior"):
             fall = o["health_prior"].to_numpy(dtype=float) - o["health_score"].to_numpy(dtype=float)

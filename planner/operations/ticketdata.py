@@ -19,6 +19,7 @@ the :class:`~planner.operations.calendar.BusinessCalendar` given.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,13 +28,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from planner import schema
+from planner.arrays import IntArray
 from planner.operations.calendar import BusinessCalendar, BusinessClock, calendar_minutes_between
 
 CALENDAR = "calendar"
 BUSINESS = "business"
 
 
-def as_of_instant(as_of, timezone: str = "UTC") -> pd.Timestamp:
+def as_of_instant(as_of: dt.date, timezone: str = "UTC") -> pd.Timestamp:
     """The moment the figures are taken at, in UTC.
 
     A date means the end of that day in ``timezone`` (the next local midnight);
@@ -47,7 +49,7 @@ def as_of_instant(as_of, timezone: str = "UTC") -> pd.Timestamp:
     return ts.tz_convert("UTC")
 
 
-def as_of_date(as_of, timezone: str = "UTC") -> np.datetime64:
+def as_of_date(as_of: dt.date, timezone: str = "UTC") -> np.datetime64:
     """The calendar date of ``as_of`` (a date stays itself; a time gives its local date in ``timezone``)."""
     if isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime):
         return np.datetime64(as_of, "D")
@@ -55,20 +57,21 @@ def as_of_date(as_of, timezone: str = "UTC") -> np.datetime64:
     return np.datetime64(ts.date(), "D")
 
 
-def _arrow_text(values) -> pa.ChunkedArray:
+def _arrow_text(values: pd.Series | pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     if isinstance(values, pd.Series):
         arr = pa.array(values, type=pa.string(), from_pandas=True) if values.dtype != object else \
-            pa.array(values.astype("str").to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+            pa.array(values.astype("str").to_numpy(dtype=object, na_value=None),  # type: ignore[call-overload]  # pandas takes na_value=None; its stubs do not
+                     type=pa.string(), from_pandas=True)
     else:
         arr = pa.array(values, type=pa.string(), from_pandas=True)
     return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 
-def _fold(arr) -> pa.Array:
+def _fold(arr: pa.Array) -> pa.Array:
     return pc.utf8_lower(pc.utf8_trim_whitespace(arr))
 
 
-def match_accounts(ticket_accounts, account_ids, names=None) -> np.ndarray:
+def match_accounts(ticket_accounts: pd.Series, account_ids: pd.Series, names: pd.Series | None = None) -> IntArray:
     """Position in the accounts of each ticket's account (see the module docstring); -1 where unknown.
 
     Works on the distinct account values of the tickets (a few per account), with Arrow's hash lookups.
@@ -87,7 +90,7 @@ def match_accounts(ticket_accounts, account_ids, names=None) -> np.ndarray:
     return np.where(codes >= 0, pos[np.maximum(codes, 0)], -1)
 
 
-def _unique_lookup(index: pa.Array, keys: pa.Array) -> np.ndarray:
+def _unique_lookup(index: pa.Array, keys: pa.Array) -> IntArray:
     """Positions of keys in index where the key occurs exactly once there; -1 otherwise (a name two accounts share says nothing)."""
     hit = np.asarray(pc.fill_null(pc.index_in(keys, value_set=index), -1)).astype(np.int64)
     if not (hit >= 0).any():
@@ -142,7 +145,7 @@ class TicketView:
     clock: BusinessClock | None = field(default=None, repr=False)  # business minutes since its origin; covers ``end``
 
 
-def ticket_view(tickets: pd.DataFrame, accounts: pd.DataFrame, tier_of: pd.Series, tier_names, calendar: BusinessCalendar,
+def ticket_view(tickets: pd.DataFrame, accounts: pd.DataFrame, tier_of: pd.Series, tier_names: Iterable[str], calendar: BusinessCalendar,
                 start: pd.Timestamp | None, end: pd.Timestamp) -> TicketView:
     """Join tickets to accounts (by ``account_id``, see :func:`match_accounts`) and tiers (``tier_of``: each
     account's tier name or None; ``tier_names``: the tiers in order), keep those created in ``[start, end)``
@@ -169,7 +172,7 @@ def ticket_view(tickets: pd.DataFrame, accounts: pd.DataFrame, tier_of: pd.Serie
             frame[col] = pd.Categorical(frame[col].astype(object), categories=list(cats))
     frame["account_pos"] = pos[keep]
     frame["tier_code"] = tier_code[keep]
-    frame["tier"] = pd.Categorical.from_codes(tier_code[keep], categories=list(tier_names))
+    frame["tier"] = pd.Categorical.from_codes(tier_code[keep], categories=pd.Index(list(tier_names)))
     clock = BusinessClock.covering(calendar, frame["created_at"], frame["first_response_at"], frame["resolved_at"],
                                    pd.Series([end]))
     created_mark = clock.minutes(frame["created_at"])

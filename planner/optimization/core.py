@@ -13,7 +13,7 @@ from planner.inputs import PlanInputs
 from planner.optimization import findings, tables
 from planner.optimization.formulation import build, model_size
 from planner.optimization.infeasibility import Diagnosis, diagnose
-from planner.optimization.model import Spec, prepare
+from planner.optimization.model import ModelData, Spec, prepare
 from planner.optimization.plan import ERROR, FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, PlanSolution, Runner, solve_plan, solve_plans
 from planner.optimization.result import (
     FrontierLevelsOff,
@@ -62,7 +62,7 @@ def optimize(
     size = model_size(build(data, Spec(mode=mode, objective="value" if mode == PlanningMode.MAX_VALUE else "cost", budget=budget)))
 
     unreachable = [q for q in data.queues if not q.achievable]
-    over_budget = mode == PlanningMode.MIN_COST and main.has_plan and main.evaluation.total_cost > budget * (1 + 1e-9)
+    over_budget = mode == PlanningMode.MIN_COST and main.has_plan and main.evaluated.total_cost > budget * (1 + 1e-9)
     infeasible = main.status == INFEASIBLE or over_budget or bool(unreachable)
 
     diagnosis: Diagnosis | None = None
@@ -79,8 +79,8 @@ def optimize(
             shown, plan_kind = None, PlanKind.NONE
         if diagnosis.cheapest_plan is None and over_budget:
             diagnosis.cheapest_plan = main
-            diagnosis.smallest_budget = main.evaluation.total_cost
-            diagnosis.budget_shortfall = main.evaluation.total_cost - budget
+            diagnosis.smallest_budget = main.evaluated.total_cost
+            diagnosis.budget_shortfall = main.evaluated.total_cost - budget
 
     status = status_word(main.status, infeasible)
     if main.guard_stopped:
@@ -108,12 +108,12 @@ def optimize(
         steps = step_plan.finish(sols[:len(step_jobs)], runner)
     if frontier_plan is not None:
         points = frontier_plan.finish(sols[len(step_jobs):])
-        if frontier_plan.levels_off_at is not None:
-            notes.append(FrontierLevelsOff(frontier_plan.levels_off_at, frontier_plan.unconstrained.evaluation.total_cost))
+        if frontier_plan.levels_off_at is not None and frontier_plan.unconstrained is not None:  # it levels off at the unconstrained plan
+            notes.append(FrontierLevelsOff(frontier_plan.levels_off_at, frontier_plan.unconstrained.evaluated.total_cost))
 
     negotiated_cost = None
     if mode == PlanningMode.MIN_COST and main.has_plan:
-        negotiated_cost = main.evaluation.total_cost
+        negotiated_cost = main.evaluated.total_cost
     elif points:
         negotiated_cost = _negotiated_cost(data, runner) if sensitivity else None
 
@@ -153,6 +153,6 @@ def optimize(
     )
 
 
-def _negotiated_cost(data, runner: Runner) -> float | None:
+def _negotiated_cost(data: ModelData, runner: Runner) -> float | None:
     sol = solve_plan(data, PlanningMode.MIN_COST, None, runner, purpose="cost of the negotiated plan")
-    return sol.evaluation.total_cost if sol.has_plan else None
+    return sol.evaluated.total_cost if sol.has_plan else None

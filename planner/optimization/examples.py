@@ -8,15 +8,18 @@ seeded model whose every interval combination can be enumerated.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from planner.inputs import SLA, Finance, Interval, PlanInputs, Role, Service, Tier
+from planner.optimization.model import Cell
+from planner.schema import BandBasis, Channel, EngagementModel, PlanningMode, Severity, SolverName, Staffing
 
 
 def accounts_frame(arr_by_tier: dict[str, list[float]]) -> pd.DataFrame:
-    rows = []
+    rows: list[dict[str, object]] = []
     for tier, arrs in arr_by_tier.items():
         for a in arrs:
             i = len(rows)
@@ -40,15 +43,15 @@ def example_inputs(total_accounts: int = 2000, budget: float = 5_000_000.0, *, m
         "Tier 3": rng.lognormal(np.log(9_000), 0.5, n3),
     }
     tiers = (
-        Tier("Tier 1", 0, "High touch", "ARR", 0.10, 0.60, 0.12),
-        Tier("Tier 2", 1, "Mid touch", "ARR", 0.20, 0.50, 0.12),
-        Tier("Tier 3", 2, "Low touch", "ARR", 0.05, 0.40, 0.08),
+        Tier("Tier 1", 0, EngagementModel.HIGH, BandBasis.ARR, 0.10, 0.60, 0.12),
+        Tier("Tier 2", 1, EngagementModel.MID, BandBasis.ARR, 0.20, 0.50, 0.12),
+        Tier("Tier 3", 2, EngagementModel.LOW, BandBasis.ARR, 0.05, 0.40, 0.08),
     )
     roles = (
-        Role("Named CSM", "Named", 185_000, 1_350, 20),
-        Role("Pooled CSM", "Pooled", 150_000, 1_400, 400),
-        Role("Support agent", "Pooled", 75_000, 1_600, None),
-        Role("Digital", "Automated", 0, 0, None),
+        Role("Named CSM", Staffing.NAMED, 185_000, 1_350, 20),
+        Role("Pooled CSM", Staffing.POOLED, 150_000, 1_400, 400),
+        Role("Support agent", Staffing.POOLED, 75_000, 1_600, None),
+        Role("Digital", Staffing.AUTOMATED, 0, 0, None),
     )
     services = (
         Service("Onboarding", "Guided onboarding", "Named CSM", 500, True, 0.020, 0.30, True),
@@ -73,13 +76,13 @@ def example_inputs(total_accounts: int = 2000, budget: float = 5_000_000.0, *, m
         Interval("Digital nudge", "Tier 3", "Digital", 0, 2, 12, 24),
     )
     slas = (
-        SLA("Tier 1", "Urgent", "Phone", 20, 0.05, 6, 0.8, "Support agent"),
-        SLA("Tier 1", "High", "Chat", 60, 0.3, 13, 0.8, "Support agent"),
-        SLA("Tier 2", "High", "Chat", 120, 0.5, 13, 0.8, "Support agent"),
-        SLA("Tier 2", "Normal", "Email/ticket", 8 * 3600, 0.5, 15, 0.9, "Support agent"),
-        SLA("Tier 3", "Normal", "Email/ticket", 24 * 3600, 0.7, 12, 0.9, "Support agent"),
+        SLA("Tier 1", Severity.URGENT, Channel.PHONE, 20, 0.05, 6, 0.8, "Support agent"),
+        SLA("Tier 1", Severity.HIGH, Channel.CHAT, 60, 0.3, 13, 0.8, "Support agent"),
+        SLA("Tier 2", Severity.HIGH, Channel.CHAT, 120, 0.5, 13, 0.8, "Support agent"),
+        SLA("Tier 2", Severity.NORMAL, Channel.EMAIL, 8 * 3600, 0.5, 15, 0.9, "Support agent"),
+        SLA("Tier 3", Severity.NORMAL, Channel.EMAIL, 24 * 3600, 0.7, 12, 0.9, "Support agent"),
     )
-    finance = Finance(budget=budget, margin=0.3, planning_mode=mode, solver=solver, time_limit=60)
+    finance = Finance(budget=budget, margin=0.3, planning_mode=PlanningMode(mode), solver=SolverName(solver), time_limit=60)
     accounts = accounts_frame({t: list(a) for t, a in arr.items()})
     inputs = PlanInputs(tiers, roles, services, intervals, slas, (), finance, accounts, source="example")
     counts = {t: len(a) for t, a in arr.items()}
@@ -96,16 +99,17 @@ def random_instance(seed: int, *, mode: str = "max_value") -> tuple[PlanInputs, 
     """
     rnd = random.Random(seed)
     tiers = (
-        Tier("T1", 0, "High touch", "ARR", 0.1, 0.9, rnd.choice([None, None, 0.6, 0.3])),
-        Tier("T2", 1, "Low touch", "ARR", 0.1, 0.9, rnd.choice([None, None, 0.5])),
+        Tier("T1", 0, EngagementModel.HIGH, BandBasis.ARR, 0.1, 0.9, rnd.choice([None, None, 0.6, 0.3])),
+        Tier("T2", 1, EngagementModel.LOW, BandBasis.ARR, 0.1, 0.9, rnd.choice([None, None, 0.5])),
     )
     roles = (
-        Role("CSM", "Named", float(rnd.choice([90_000, 120_000, 150_000])), float(rnd.choice([800, 1_200, 1_500])), float(rnd.choice([5, 10, 25]))),
-        Role("Pool", "Pooled", float(rnd.choice([60_000, 80_000])), float(rnd.choice([1_000, 1_400])), rnd.choice([None, 60.0])),
-        Role("Bot", "Automated", 0.0, 0.0, None),
+        Role("CSM", Staffing.NAMED, float(rnd.choice([90_000, 120_000, 150_000])), float(rnd.choice([800, 1_200, 1_500])), float(rnd.choice([5, 10, 25]))),
+        Role("Pool", Staffing.POOLED, float(rnd.choice([60_000, 80_000])), float(rnd.choice([1_000, 1_400])), rnd.choice([None, 60.0])),
+        Role("Bot", Staffing.AUTOMATED, 0.0, 0.0, None),
     )
     n_services = rnd.choice([2, 3])
-    services, intervals = [], []
+    services: list[Service] = []
+    intervals: list[Interval] = []
     accounts = {"T1": rnd.randint(3, 30), "T2": rnd.randint(20, 120)}
     arr = {"T1": accounts["T1"] * rnd.uniform(60_000, 150_000), "T2": accounts["T2"] * rnd.uniform(5_000, 30_000)}
     for s in range(n_services):
@@ -130,10 +134,10 @@ def random_instance(seed: int, *, mode: str = "max_value") -> tuple[PlanInputs, 
             hours = float(rnd.choice([0.5, 1, 2, 4]))
             half = 0.5 if rnd.random() < 0.2 else 1.0  # some services run every other year: steps of 0.5
             intervals.append(Interval(name, t, r, hours, lo * half, neg * half, hi * half))
-    slas = ()
+    slas: tuple[SLA, ...] = ()
     if rnd.random() < 0.4:
-        slas = (SLA("T1", "High", "Chat", 60, 0.5, 10, 0.8, "Pool"), SLA("T2", "Normal", "Email/ticket", 86_400, 0.4, 15, 0.9, "Pool"))
-    finance = Finance(budget=1.0, margin=0.25, planning_mode=mode, solver="highs", time_limit=30,
+        slas = (SLA("T1", Severity.HIGH, Channel.CHAT, 60, 0.5, 10, 0.8, "Pool"), SLA("T2", Severity.NORMAL, Channel.EMAIL, 86_400, 0.4, 15, 0.9, "Pool"))
+    finance = Finance(budget=1.0, margin=0.25, planning_mode=PlanningMode(mode), solver=SolverName.HIGHS, time_limit=30,
                       live_hours=160, shrinkage=0.3, occupancy_cap=0.85)
     frame = accounts_frame({t: [arr[t] / accounts[t]] * accounts[t] for t in accounts})
     inputs = PlanInputs(tiers, roles, tuple(services), tuple(intervals), slas, (), finance, frame, source=f"random {seed}")
@@ -144,8 +148,9 @@ def random_instance(seed: int, *, mode: str = "max_value") -> tuple[PlanInputs, 
     from planner.optimization.model import evaluate, min_people, prepare
 
     data = prepare(inputs, stats)
-    ends = []
-    for pick in (lambda c: min(c.floor(mode), c.cap), lambda c: c.cap):
+    ends: list[float] = []
+    picks: tuple[Callable[[Cell], float], ...] = (lambda c: min(c.floor(mode), c.cap), lambda c: c.cap)
+    for pick in picks:
         x = {c.index: pick(c) for c in data.cells}
         ends.append(evaluate(data, x, min_people(data, x)).total_cost)
     budget = round(ends[0] + rnd.uniform(-0.1, 0.7) * (ends[1] - ends[0]), -2)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 
 from planner.optimization.infeasibility import Diagnosis
-from planner.optimization.model import BUDGET, ModelData, unit_id
-from planner.optimization.plan import PlanSolution
+from planner.optimization.model import BUDGET, Cell, ModelData, unit_id
+from planner.optimization.plan import PlanSolution, SolveEntry
 from planner.optimization.result import (
     AtMaximum,
     Binding,
@@ -46,7 +46,7 @@ TRADE_OFFS_SHOWN = 3
 def binding(data: ModelData, mode: str, budget: float, sol: PlanSolution, steps: list[Step]) -> list[Binding]:
     """The limits that hold the plan back, in a fixed order: budget, pools, guardrails, rules, intervals."""
     out: list[Binding] = []
-    ev = sol.evaluation
+    ev = sol.evaluated
     by_key = {s.key: s for s in steps}
     b = by_key.get(BUDGET)
     if b and b.gain:
@@ -58,7 +58,7 @@ def binding(data: ModelData, mode: str, budget: float, sol: PlanSolution, steps:
             continue
         if by_cover > by_hours:
             covered = data.covered_accounts(u, sol.x)
-            out.append(CoverageBinds(u.role, u.label, n, covered, u.max_accounts, data.refs_for(f"coverage:{u.role}")))
+            out.append(CoverageBinds(u.role, u.label, n, covered, u.coverage_limit, data.refs_for(f"coverage:{u.role}")))
         elif ev.load[uid] >= (n - 1) * u.productive_hours:
             out.append(HoursBind(u.role, u.label, ev.load[uid], n, n * u.productive_hours, data.refs.of("Roles", (u.role,), "productive_hours")))
     for t, share in data.guardrails.items():
@@ -89,40 +89,40 @@ def binding(data: ModelData, mode: str, budget: float, sol: PlanSolution, steps:
 def trade_offs(data: ModelData, mode: str, budget: float, main: PlanSolution, steps: list[Step],
                points: list[FrontierPoint], diagnosis: Diagnosis | None) -> list[TradeOff]:
     """The most important trade-offs (at most three, different kinds of question), ranked by the money at stake."""
-    cands: list[tuple[float, tuple, TradeOff]] = []  # (money at stake, identity, fact)
-    if diagnosis is not None and diagnosis.budget_shortfall:
+    cands: list[tuple[float, tuple[str, ...], TradeOff]] = []  # (money at stake, identity, fact)
+    if diagnosis is not None and diagnosis.budget_shortfall and diagnosis.smallest_budget is not None:  # set together
         cands.append((1e30, ("shortfall",), BudgetShortfall(diagnosis.smallest_budget, diagnosis.budget_shortfall,
                                                            diagnosis.extra_headcount_total or None)))
     moves = mode != PlanningMode.MAX_VALUE  # in min_cost the frontier (max_value) lets intervals move
     by_share = {round(p.share, 2): p for p in points}
     here = by_share.get(1.0)
     if here is not None and here.solution.has_plan:
-        v0 = here.solution.evaluation.value
+        v0 = here.solution.evaluated.value
         up, down = by_share.get(1.1), by_share.get(0.9)
         if up and up.solution.has_plan:
-            gain = up.solution.evaluation.value - v0
+            gain = up.solution.evaluated.value - v0
             cands.append((abs(gain), ("more budget",), MoreBudget(0.1 * budget, gain, moves)))
         if down and down.solution.has_plan:
-            loss = v0 - down.solution.evaluation.value
-            worst = None
+            loss = v0 - down.solution.evaluated.value
+            worst: tuple[float, Cell, float] | None = None
             for c in data.cells:
                 d = here.solution.x[c.index] - down.solution.x[c.index]
                 if d > 0:
                     lost = c.value(here.solution.x[c.index]) - c.value(down.solution.x[c.index])
                     if worst is None or lost > worst[0]:
                         worst = (lost, c, d)
-            fact = LessBudget(0.1 * budget, loss, moves, *( (worst[1].service, worst[1].tier, worst[2]) if worst else ()))
+            fact: TradeOff = LessBudget(0.1 * budget, loss, moves, *( (worst[1].service, worst[1].tier, worst[2]) if worst else ()))
             cands.append((abs(loss), ("less budget",), fact))
         elif down is not None:
             cands.append((budget * 0.1, ("less budget",), LessBudgetInfeasible(0.9 * budget, moves)))
-    best_person = None
+    best_person: Step | None = None
+    best_gain = 0.0
     for s in steps:
-        if s.key.startswith("people:") and s.gain:
-            if best_person is None or s.gain > best_person.gain:
-                best_person = s
+        if s.key.startswith("people:") and s.gain and (best_person is None or s.gain > best_gain):
+            best_person, best_gain = s, s.gain
     if best_person is not None:
-        cands.append((best_person.gain, ("person", best_person.key),
-                      OneMorePerson(best_person.role, best_person.pool, best_person.gain, PlanningMode(mode))))
+        cands.append((best_gain, ("person", best_person.key),
+                      OneMorePerson(best_person.role, best_person.pool, best_gain, PlanningMode(mode))))
     for s in steps:
         if s.key.startswith("guardrail:") and s.gain:
             cands.append((s.gain, ("step", s.key), LooserGuardrail(s.tier, s.gain)))
@@ -131,10 +131,10 @@ def trade_offs(data: ModelData, mode: str, budget: float, main: PlanSolution, st
         if s.key.startswith("order:") and s.gain:
             cands.append((s.gain, ("step", s.key), KeepOrderCost(s.service, s.gain)))
     if mode == PlanningMode.MIN_COST and main.has_plan and diagnosis is None:
-        spare = budget - main.evaluation.total_cost
-        cands.append((abs(spare), ("spare",), SpareBudget(main.evaluation.total_cost, budget, spare)))
+        spare = budget - main.evaluated.total_cost
+        cands.append((abs(spare), ("spare",), SpareBudget(main.evaluated.total_cost, budget, spare)))
     if main.has_plan:
-        ev = main.evaluation
+        ev = main.evaluated
         for u in data.units:
             uid = unit_id(data, u)
             n, by_hours, by_cover = people_needed(data, main, u)
@@ -142,9 +142,9 @@ def trade_offs(data: ModelData, mode: str, budget: float, main: PlanSolution, st
                 idle = n * u.productive_hours - ev.load[uid]
                 rate = u.loaded_cost / u.productive_hours if u.productive_hours else 0.0
                 cands.append((idle * rate, ("idle", uid),
-                              CoverageIdle(u.role, u.label, n, u.max_accounts, ev.load[uid] / (n * u.productive_hours), idle * rate)))
+                              CoverageIdle(u.role, u.label, n, u.coverage_limit, ev.load[uid] / (n * u.productive_hours), idle * rate)))
     cands.sort(key=lambda c: -c[0])
-    seen: set[tuple] = set()
+    seen: set[tuple[str, ...]] = set()
     out: list[TradeOff] = []
     for _, identity, fact in cands:
         if identity in seen:
@@ -167,6 +167,6 @@ def rounding_notes(data: ModelData, mode: str) -> list[Note]:
     return notes
 
 
-def failed_solve_notes(log: list[dict]) -> list[Note]:
+def failed_solve_notes(log: list[SolveEntry]) -> list[Note]:
     """One note per failed solve that printed something."""
     return [FailedSolveOutput(e["purpose"], e["status"], e["output"]) for e in log if e.get("output")]

@@ -19,14 +19,19 @@ that one requirement alone would have to move).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
+from typing import TypeVar, cast
 
 from planner.optimization.formulation import build
 from planner.optimization.model import BUDGET, SUPPORT, ModelData, Spec, requirement_groups, unit_id
-from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, solve_plan
-from planner.optimization.solve import INFEASIBLE, guard_seconds, run_parallel
+from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, SolveEntry, solve_plan
+from planner.optimization.solve import INFEASIBLE, SolveOutcome, guard_seconds, run_parallel
 from planner.schema import PlanningMode
+
+T = TypeVar("T")
 
 FEASIBLE_STATES = ("optimal", "feasible")  # internal statuses with a plan
 
@@ -131,7 +136,7 @@ def requirement(data: ModelData, mode: str, group: str) -> Requirement:
     return Requirement(group, kind, refs=refs)
 
 
-def _status(runner: Runner, data: ModelData, spec: Spec, purpose: str):
+def _status(runner: Runner, data: ModelData, spec: Spec, purpose: str) -> SolveOutcome:
     return runner.run(build(data, spec), purpose)
 
 
@@ -177,7 +182,7 @@ def diagnose(data: ModelData, mode: str, budget: float, runner: Runner, known_ch
     diag.conflicts = [requirement(data, mode, g) for g in conflict]
 
     # 2-4 are independent solves: run them side by side
-    jobs: list[tuple[str, object]] = []
+    jobs: list[tuple[str, Callable[[], tuple[object, list[SolveEntry]]]]] = []  # name -> a solve and its log
     if BUDGET in conflict:
         jobs.append(("budget", lambda: _elastic(data, mode, budget, BUDGET, runner)))
         if known_cheapest is None:
@@ -190,9 +195,9 @@ def diagnose(data: ModelData, mode: str, budget: float, runner: Runner, known_ch
         if g == SUPPORT:
             jobs.append((g, lambda: _sub(runner, lambda r: r.run(build(data, Spec(mode=mode, objective="none", budget=budget, drop=frozenset({SUPPORT}))), "without support SLAs"))))
         else:
-            jobs.append((g, (lambda g=g: _elastic(data, mode, budget, g, runner))))
+            jobs.append((g, partial(_elastic, data, mode, budget, g, runner)))
     results = run_parallel([job for _, job in jobs], deadline=3 * guard_seconds(runner.time_limit) + 5)
-    found: dict[str, object] = {}
+    found: dict[str, object] = {}  # job name -> its answer, of the type its job returns
     for (name, _), res in zip(jobs, results):
         if res is None:
             diag.undecided = True
@@ -201,49 +206,51 @@ def diagnose(data: ModelData, mode: str, budget: float, runner: Runner, known_ch
         runner.log.extend(log)
         found[name] = value
 
-    cheapest = known_cheapest if known_cheapest is not None else found.get("cheapest")
+    cheapest = known_cheapest if known_cheapest is not None else cast("PlanSolution | None", found.get("cheapest"))
     if "budget" in found:
-        status, slack = found["budget"]
+        status, slack = cast("tuple[str, float | None]", found["budget"])
         if status in FEASIBLE_STATES:
             if cheapest is not None and cheapest.has_plan:
                 diag.cheapest_plan = cheapest
-                diag.smallest_budget = max(budget, cheapest.evaluation.total_cost)
+                diag.smallest_budget = max(budget, cheapest.evaluated.total_cost)
             else:
+                assert slack is not None  # a plan was found, so its slack was summed
                 diag.smallest_budget = budget + slack
             diag.budget_shortfall = max(0.0, diag.smallest_budget - budget)
             diag.smallest_budget_proven = status == OPTIMAL and (cheapest is None or cheapest.proven_optimal)
         elif status != INFEASIBLE:
             diag.undecided = True
-    if "people" in found and found["people"] is not None:
-        diag.extra_headcount = found["people"]
-        diag.extra_headcount_total = sum(found["people"].values())
+    people = cast("dict[str, int] | None", found.get("people"))
+    if people is not None:
+        diag.extra_headcount = people
+        diag.extra_headcount_total = sum(people.values())
     for g in conflict:
         if g == BUDGET or g not in found:
             continue
         if g == SUPPORT:
-            if found[g].has_plan:
+            if cast(SolveOutcome, found[g]).has_plan:
                 diag.relaxations.append(Relaxation(requirement(data, mode, g), None, ""))
             continue
-        status, amount = found[g]
-        if status in FEASIBLE_STATES:  # else moving this one alone is not enough
+        status, amount = cast("tuple[str, float | None]", found[g])
+        if status in FEASIBLE_STATES and amount is not None:  # else moving this one alone is not enough
             diag.relaxations.append(_relaxation(data, mode, g, amount))
     if diag.only_the_budget and diag.cheapest_plan is not None:
-        ev = diag.cheapest_plan.evaluation
+        ev = diag.cheapest_plan.evaluated
         items = [(f"{u.role} ({u.label})", ev.people_cost[unit_id(data, u)]) for u in data.units]
         items.append(("direct service costs", ev.direct_cost))
         diag.largest_items = sorted((i for i in items if i[1] > 0), key=lambda i: -i[1])[:3]
     return diag
 
 
-def _sub(runner: Runner, fn):
+def _sub(runner: Runner, fn: Callable[[Runner], T]) -> tuple[T, list[SolveEntry]]:
     """Run fn with a fresh runner (in a child process) and hand back its solve log too."""
     sub = Runner(runner.solver, runner.time_limit, runner.guard)
     return fn(sub), sub.log
 
 
-def _elastic(data: ModelData, mode: str, budget: float, group: str, runner: Runner):
-    """Smallest total slack of one requirement group, every other requirement hard."""
-    def fn(r: Runner):
+def _elastic(data: ModelData, mode: str, budget: float, group: str, runner: Runner) -> tuple[tuple[str, float | None], list[SolveEntry]]:
+    """Smallest total slack of one requirement group, every other requirement hard (None without a plan)."""
+    def fn(r: Runner) -> tuple[str, float | None]:
         b = build(data, Spec(mode=mode, objective="slack", budget=budget, elastic=frozenset({group})))
         out = r.run(b, f"elastic {group}")
         amount = sum(out.value(v.name) for v in b.slacks.get(group, [])) if out.has_plan else None
@@ -257,9 +264,9 @@ def _extra_people(data: ModelData, mode: str, budget: float, runner: Runner) -> 
     out = runner.run(b, "smallest extra headcount")
     if not out.has_plan:
         return None
-    extra = {}
+    extra: dict[str, int] = {}
     for u in data.units:
-        n = int(round(out.value(b.extra[unit_id(data, u)].name)))
+        n = round(out.value(b.extra[unit_id(data, u)].name))
         if n > 0:
             extra[f"{u.role} ({u.label})"] = n
     return extra
@@ -273,6 +280,7 @@ def cheapest_plan(data: ModelData, mode: str, runner: Runner) -> PlanSolution:
 def _relaxation(data: ModelData, mode: str, group: str, amount: float) -> Relaxation:
     req = requirement(data, mode, group)
     if req.kind == "guardrail":
+        assert req.tier is not None and req.share is not None  # a guardrail names its tier and share
         arr = data.arr[req.tier]
         new = (req.share * arr + amount) / arr if arr > 0 else None
         return Relaxation(req, amount, "money", new_share=new)

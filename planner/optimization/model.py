@@ -12,6 +12,7 @@ costs) are written once, here, and both the formulation and :func:`evaluate` use
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,11 +29,11 @@ ALL_TIERS = "All tiers"
 
 
 def _ceil(x: float) -> int:
-    return int(math.ceil(x - 1e-9))
+    return math.ceil(x - 1e-9)
 
 
 def _floor(x: float) -> int:
-    return int(math.floor(x + 1e-9))
+    return math.floor(x + 1e-9)
 
 
 # Occurrences per account per year move in whole steps. The step is 1 unless
@@ -87,7 +88,7 @@ class Cell:
     def key(self) -> tuple[str, str]:
         return (self.service, self.tier)
 
-    def floor(self, mode: str) -> int:
+    def floor(self, mode: str) -> float:
         """Lower bound in a mode: min_cost delivers at least the negotiated interval;
         max_value never goes below the minimum, nor below negotiated for a mandatory service."""
         if mode == PlanningMode.MIN_COST or self.mandatory:
@@ -105,7 +106,7 @@ class Cell:
 
     def value(self, x: float) -> float:
         """Expected ARR impact of x occurrences (x integer; fractions interpolate linearly)."""
-        whole = int(math.floor(x + 1e-9))
+        whole = math.floor(x + 1e-9)
         total = sum(self.marginal_value(k) for k in range(1, whole + 1))
         frac = x - whole
         if frac > 1e-9:
@@ -155,6 +156,13 @@ class Unit:
     @property
     def has_coverage(self) -> bool:
         return bool(self.max_accounts) and self.accounts_covered > 0
+
+    @property
+    def coverage_limit(self) -> float:
+        """Accounts one person may cover, for a pool with a limit (``max_accounts`` set); ValueError for one without."""
+        if not self.max_accounts:
+            raise ValueError(f"the {self.role} pool has no coverage limit")
+        return self.max_accounts
 
 
 @dataclass(frozen=True)
@@ -240,12 +248,12 @@ def _int_stats(tier_stats: pd.DataFrame, tiers: tuple[str, ...]) -> tuple[dict[s
         raise ValueError(f"tier_stats lacks columns {missing}")
     accounts = dict.fromkeys(tiers, 0)
     arr = dict.fromkeys(tiers, 0.0)
-    for row in tier_stats.itertuples(index=False):
-        name = str(row.tier)
+    for tier, n, amount in zip(tier_stats["tier"].tolist(), tier_stats["accounts"].tolist(), tier_stats["arr"].tolist()):
+        name = str(tier)
         if name not in accounts:
             raise ValueError(f"tier_stats names tier {name!r}, which the Tiers sheet does not have")
-        accounts[name] += int(row.accounts)
-        arr[name] += float(row.arr)
+        accounts[name] += int(n)
+        arr[name] += float(amount)
     return accounts, arr
 
 
@@ -256,7 +264,7 @@ def prepare(inputs: PlanInputs, tier_stats: pd.DataFrame) -> ModelData:
     accounts, arr = _int_stats(tier_stats, tiers)
     roles = {r.name: r for r in inputs.roles}
     services = {s.name: s for s in inputs.services}
-    cells = []
+    cells: list[Cell] = []
     ordered = sorted(inputs.intervals, key=lambda iv: (list(services).index(iv.service) if iv.service in services else 1 << 30, rank.get(iv.tier, 1 << 30)))
     for iv in ordered:
         s = services[iv.service]
@@ -328,7 +336,7 @@ def prepare(inputs: PlanInputs, tier_stats: pd.DataFrame) -> ModelData:
         if not services[name].keep_order:
             continue
         group = sorted(group, key=lambda c: c.tier_rank)
-        for hi, lo in zip(group, group[1:]):
+        for hi, lo in itertools.pairwise(group):
             pairs.append((name, hi.index, lo.index))
     guardrails = {t.name: float(t.max_cost_share) for t in inputs.tiers if t.max_cost_share is not None}
     return ModelData(
@@ -407,11 +415,11 @@ class Spec:
     relax: bool = False
     value_floor: float | None = None
     cost_ceiling: float | None = None
-    drop: frozenset = frozenset()
-    elastic: frozenset = frozenset()
+    drop: frozenset[str] = frozenset()  # requirement groups switched off
+    elastic: frozenset[str] = frozenset()  # requirement groups made elastic
     extra_people: bool = False
-    floors: tuple = ()  # (cell index, lower bound) overriding the mode's floor
-    shifts: tuple = ()  # (name, amount): ("budget", $), ("hours:<u>", h), ("people:<u>", n), ("guardrail:<tier>", $)
+    floors: tuple[tuple[int, float], ...] = ()  # (cell index, lower bound) overriding the mode's floor
+    shifts: tuple[tuple[str, float], ...] = ()  # (name, amount): ("budget", $), ("hours:<u>", h), ("people:<u>", n), ("guardrail:<tier>", $)
 
     def shift(self, name: str) -> float:
         return sum(v for k, v in self.shifts if k == name)
@@ -482,7 +490,7 @@ def min_people(data: ModelData, x: Mapping[int, float], include_support: bool = 
         if u.has_coverage:
             covered = data.covered_accounts(u, x, include_support)
             if covered > 0:
-                need = max(need, _ceil(covered / u.max_accounts))
+                need = max(need, _ceil(covered / u.coverage_limit))
         out[uid] = need
     return out
 

@@ -14,7 +14,9 @@ constraint satisfied.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any, NotRequired, TypedDict
 
 from planner.optimization.formulation import Built, build
 from planner.optimization.model import Evaluation, ModelData, Spec, evaluate, min_people
@@ -28,6 +30,16 @@ def value_tolerance(value: float) -> float:
     return VALUE_TOLERANCE * max(1.0, abs(value))
 
 
+class SolveEntry(TypedDict):
+    """One solve in a Runner's log."""
+
+    purpose: str
+    status: str
+    gap: float | None
+    guard_stopped: bool
+    output: NotRequired[str]  # only a failed solve keeps what the solver printed
+
+
 @dataclass
 class Runner:
     """Solver name and time limit, and the record of every solve made (no timings: they are not reproducible)."""
@@ -35,11 +47,11 @@ class Runner:
     solver: str
     time_limit: float
     guard: float | None = None
-    log: list[dict] = field(default_factory=list)
+    log: list[SolveEntry] = field(default_factory=list)
 
     def run(self, built: Built, purpose: str) -> SolveOutcome:
         out = solve(built.prob, self.solver, time_limit=self.time_limit, mip=not built.spec.relax, guard=self.guard)
-        entry = {"purpose": purpose, "status": out.status, "gap": out.gap, "guard_stopped": out.guard_stopped}
+        entry: SolveEntry = {"purpose": purpose, "status": out.status, "gap": out.gap, "guard_stopped": out.guard_stopped}
         if out.output:  # only a failed solve keeps what the solver printed
             entry["output"] = out.output
         self.log.append(entry)
@@ -51,7 +63,7 @@ class PlanSolution(StatusFlags):
     status: str  # OPTIMAL | FEASIBLE | INFEASIBLE | NO_SOLUTION | ERROR
     spec: Spec
     x: dict[int, float] = field(default_factory=dict)
-    people: dict[str, int] = field(default_factory=dict)
+    people: dict[str, float] = field(default_factory=dict)  # unit id -> whole people (fractional in an LP relaxation)
     evaluation: Evaluation | None = None
     objective: float | None = None  # phase-1 objective in model units (value incl. constant, or cost)
     gap: float | None = None  # gap of the phase that decides the objective
@@ -63,9 +75,16 @@ class PlanSolution(StatusFlags):
     def guard_stopped(self) -> bool:
         return any(o.guard_stopped for o in self.outcomes)
 
+    @property
+    def evaluated(self) -> Evaluation:
+        """The evaluation of a solution that has a plan (``has_plan``); ValueError for one without."""
+        if self.evaluation is None:
+            raise ValueError(f"a {self.status} solution has no plan to evaluate")
+        return self.evaluation
+
 
 def _extract(data: ModelData, built: Built, out: SolveOutcome) -> dict[int, float]:
-    x = {}
+    x: dict[int, float] = {}
     for c in data.cells:
         var = built.x[c.index]
         v = out.values.get(var.name)
@@ -85,7 +104,7 @@ def solve_plan(
     *,
     lexicographic: bool = True,
     purpose: str = "plan",
-    **spec_extra,
+    **spec_extra: Any,
 ) -> PlanSolution:
     """Best plan in ``mode`` under ``budget`` (None: no budget constraint)."""
     objective = "value" if mode == PlanningMode.MAX_VALUE else "cost"
@@ -125,7 +144,7 @@ def solve_plan(
                 x = _extract(data, second_built, second)
                 if second.status != OPTIMAL and status == OPTIMAL:
                     status = FEASIBLE
-    people = min_people(data, x, include_support="support" not in spec.drop) if not spec.relax else {}
+    people: dict[str, float] = dict(min_people(data, x, include_support="support" not in spec.drop)) if not spec.relax else {}
     if spec.relax:
         people = {uid: first.value(var.name) for uid, var in built.people.items()}
     sol.status = status
@@ -136,7 +155,7 @@ def solve_plan(
     return sol
 
 
-def solve_plans(data: ModelData, jobs: list[dict], runner: Runner) -> list[PlanSolution]:
+def solve_plans(data: ModelData, jobs: list[dict[str, Any]], runner: Runner) -> list[PlanSolution]:
     """Several independent ``solve_plan`` calls side by side (forked children), results in job order.
 
     Each job is the keyword arguments of :func:`solve_plan` (mode, budget, ...).
@@ -144,15 +163,15 @@ def solve_plans(data: ModelData, jobs: list[dict], runner: Runner) -> list[PlanS
     """
     from planner.optimization.solve import guard_seconds, run_parallel
 
-    def task(job):
-        def run():
+    def task(job: dict[str, Any]) -> Callable[[], tuple[PlanSolution, list[SolveEntry]]]:
+        def run() -> tuple[PlanSolution, list[SolveEntry]]:
             sub = Runner(runner.solver, runner.time_limit, runner.guard)
             return solve_plan(data, runner=sub, **job), sub.log
         return run
 
     per_job = 3 * (runner.guard if runner.guard is not None else guard_seconds(runner.time_limit)) + 5
     results = run_parallel([task(j) for j in jobs], deadline=per_job)
-    out = []
+    out: list[PlanSolution] = []
     for job, res in zip(jobs, results):
         if res is None:
             spec = Spec(mode=job["mode"], objective="value" if job["mode"] == PlanningMode.MAX_VALUE else "cost", budget=job.get("budget"))
@@ -165,4 +184,4 @@ def solve_plans(data: ModelData, jobs: list[dict], runner: Runner) -> list[PlanS
     return out
 
 
-__all__ = ["ERROR", "FEASIBLE", "INFEASIBLE", "NO_SOLUTION", "OPTIMAL", "PlanSolution", "Runner", "solve_plan", "solve_plans", "value_tolerance"]
+__all__ = ["ERROR", "FEASIBLE", "INFEASIBLE", "NO_SOLUTION", "OPTIMAL", "PlanSolution", "Runner", "SolveEntry", "solve_plan", "solve_plans", "value_tolerance"]

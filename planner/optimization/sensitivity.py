@@ -41,9 +41,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from planner.optimization.formulation import build
-from planner.optimization.model import BUDGET, ModelData, Spec, guard_group, order_group, unit_id
+from planner.optimization.model import BUDGET, Cell, ModelData, Spec, Unit, guard_group, order_group, unit_id
 from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, solve_plans
 from planner.schema import PlanningMode
 
@@ -74,22 +75,23 @@ class LPRates:
     status: str
     objective: float | None
     budget: float | None  # max_value: value per extra dollar; min_cost: 0 (the plan ignores the budget)
-    hours: dict[str, float] = field(default_factory=dict)  # unit id -> value gained / cost saved per extra hour
+    hours: dict[str, float | None] = field(default_factory=dict)  # unit id -> value gained / cost saved per extra hour (None: no dual)
     order: dict[str, float] = field(default_factory=dict)  # service -> largest |d objective / d rhs| over its keep-order pairs
 
 
-def lp_spec(data: ModelData, mode: str, budget: float, shifts: tuple = ()) -> Spec:
+def lp_spec(data: ModelData, mode: str, budget: float, shifts: tuple[tuple[str, float], ...] = ()) -> Spec:
     if mode == PlanningMode.MAX_VALUE:
         return Spec(mode=mode, objective="value", budget=budget, relax=True, shifts=shifts)
     return Spec(mode=mode, objective="cost", budget=None, relax=True, shifts=shifts)
 
 
-def lp_objective(data: ModelData, mode: str, budget: float, runner: Runner, shifts: tuple = ()) -> float | None:
+def lp_objective(data: ModelData, mode: str, budget: float, runner: Runner, shifts: tuple[tuple[str, float], ...] = ()) -> float | None:
     """Objective of the LP relaxation (value incl. constant, or cost) with right-hand sides shifted."""
     built = build(data, lp_spec(data, mode, budget, shifts))
     out = runner.run(built, "LP relaxation")
     if not out.has_plan:
         return None
+    assert out.objective is not None  # a solve with a plan has its objective
     return out.objective + (built.value_constant if mode == PlanningMode.MAX_VALUE else 0.0)
 
 
@@ -101,11 +103,11 @@ def lp_rates(data: ModelData, mode: str, budget: float, runner: Runner) -> LPRat
         return LPRates(out.status, None, None)
     # d(objective)/d(rhs): for max_value a gain; for min_cost a cost change (negative = saving)
     sign = 1.0 if mode == PlanningMode.MAX_VALUE else -1.0
-    budget_rate = 0.0
+    budget_rate: float | None = 0.0
     if mode == PlanningMode.MAX_VALUE:
         r = out.rate("budget")
         budget_rate = max(0.0, r) if r is not None else None
-    hours = {}
+    hours: dict[str, float | None] = {}
     for u in data.units:
         uid = unit_id(data, u)
         r = out.rate(f"hours_{uid}")
@@ -115,6 +117,7 @@ def lp_rates(data: ModelData, mode: str, budget: float, runner: Runner) -> LPRat
         r = out.rate(f"order_{i:03d}")
         # a missing dual is treated as binding: no shortcut is taken on it
         order[service] = max(order.get(service, 0.0), float("inf") if r is None else abs(r))
+    assert out.objective is not None  # a solve with a plan has its objective
     obj = out.objective + (built.value_constant if mode == PlanningMode.MAX_VALUE else 0.0)
     return LPRates(out.status, obj, budget_rate, hours, order)
 
@@ -156,7 +159,7 @@ def _gain(mode: str, base: float, new: float | None) -> float | None:
     return 0.0 if abs(g) <= 1e-7 * max(1.0, abs(base)) else g
 
 
-def _guardrail_counts(data: ModelData, unit) -> bool:
+def _guardrail_counts(data: ModelData, unit: Unit) -> bool:
     """Whether a tier guardrail counts this pool's people (Named pools in a guardrailed tier)."""
     return bool(unit.tier) and unit.tier in data.guardrails
 
@@ -166,9 +169,10 @@ class _Todo:
     key: str
     size: float
     unit: str
-    extra: dict  # spec extras of its own re-solve
-    how: tuple = ("alone",)  # ("alone",) | ("budget", amount, uid) | ("joint",) | ("known", gain)
-    subject: dict = field(default_factory=dict)  # role, pool, tier, service of the Step
+    extra: dict[str, Any]  # spec extras of its own re-solve
+    # ("alone",) | ("budget", amount, uid) | ("joint",) | ("known", gain); once planned, ("alone", job) and ("budget", job, uid)
+    how: tuple[Any, ...] = ("alone",)
+    subject: dict[str, str] = field(default_factory=dict)  # role, pool, tier, service of the Step
 
     def step(self, gain: float | None, status: str, basis: StepBasis = StepBasis.SOLVED) -> Step:
         return Step(self.key, self.size, self.unit, gain, status, basis, **self.subject)
@@ -186,7 +190,7 @@ class StepPlan:
         self.data, self.mode, self.base = data, mode, base
         self.plan_budget = budget if mode == PlanningMode.MAX_VALUE else None
         self.todo: list[_Todo] = []
-        self.jobs: list[dict] = []
+        self.jobs: list[dict[str, Any]] = []
         self._budget_job: dict[float, int] = {}
         self._joint_job: int | None = None
         if not base.has_plan:
@@ -202,7 +206,7 @@ class StepPlan:
                 shared[u.loaded_cost] = shared.get(u.loaded_cost, 0) + 1
         for u in data.units:
             uid = unit_id(data, u)
-            how: tuple = ("alone",)
+            how: tuple[Any, ...] = ("alone",)
             if not _guardrail_counts(data, u) and u.loaded_cost > 0:
                 if mode == PlanningMode.MIN_COST:
                     if base.people.get(uid, 0) >= 1:
@@ -212,15 +216,15 @@ class StepPlan:
             todo.append(_Todo(f"people:{uid}", 1.0, "person", {"shifts": ((f"people:{uid}", 1.0),)}, how,
                               {"role": u.role, "pool": u.label}))
         if mode == PlanningMode.MAX_VALUE:
-            ev = base.evaluation
-            for t, share in data.guardrails.items():
-                limit = share * data.arr[t]
-                if limit <= 0 or ev.tier_cost[t] < 0.9 * limit:
+            ev = base.evaluated
+            for tier, share in data.guardrails.items():
+                limit = share * data.arr[tier]
+                if limit <= 0 or ev.tier_cost[tier] < 0.9 * limit:
                     continue
-                delta = 0.01 * data.arr[t]
-                todo.append(_Todo(guard_group(t), delta, "money", {"shifts": ((f"guardrail:{t}", delta),)}, subject={"tier": t}))
-            seen = set()
-            order_todo = []
+                delta = 0.01 * data.arr[tier]
+                todo.append(_Todo(guard_group(tier), delta, "money", {"shifts": ((f"guardrail:{tier}", delta),)}, subject={"tier": tier}))
+            seen: set[str] = set()
+            order_todo: list[_Todo] = []
             for service, hi, lo in data.order_pairs:
                 if service in seen:
                     continue
@@ -235,7 +239,7 @@ class StepPlan:
                     for t in quiet:
                         t.how = ("joint",)
             todo.extend(order_todo)
-            mandatory: dict[str, list] = {}
+            mandatory: dict[str, list[Cell]] = {}
             for c in data.cells:
                 if c.mandatory and c.floor(mode) > c.floor_min and base.x[c.index] == c.floor(mode):
                     mandatory.setdefault(c.service, []).append(c)
@@ -256,10 +260,10 @@ class StepPlan:
                     self._budget_job[amount] = self._add(key, {"shifts": ((BUDGET, amount),)})
                 t.how = ("budget", self._budget_job[amount], t.how[2])
             elif kind == "joint" and self._joint_job is None:
-                rules = frozenset(x.extra["drop"] for x in todo if x.how[0] == "joint")
-                self._joint_job = self._add("order: every rule not binding in the LP", {"drop": frozenset().union(*rules)})
+                rules: list[frozenset[str]] = [x.extra["drop"] for x in todo if x.how[0] == "joint"]
+                self._joint_job = self._add("order: every rule not binding in the LP", {"drop": frozenset[str]().union(*rules)})
 
-    def _add(self, key: str, extra: dict) -> int:
+    def _add(self, key: str, extra: dict[str, Any]) -> int:
         self.jobs.append(dict(mode=self.mode, budget=self.plan_budget, lexicographic=False, purpose=f"step {key}", **extra))
         return len(self.jobs) - 1
 
@@ -268,6 +272,7 @@ class StepPlan:
         if not self.base.has_plan:
             return []
         mode, base_obj = self.mode, self.base.objective
+        assert base_obj is not None  # a plan has its objective
         out: list[Step | None] = []
         again: list[int] = []
         joint = sols[self._joint_job] if self._joint_job is not None else None
@@ -283,7 +288,7 @@ class StepPlan:
                 if sol.status == OPTIMAL and sol.people.get(t.how[2], 0) >= 1:
                     step = t.step(_gain(mode, base_obj, _objective(sol, mode)), sol.status, StepBasis.BUDGET)
             elif kind == "joint":
-                if joint_holds:
+                if joint_holds and joint is not None:
                     step = t.step(0.0, joint.status, StepBasis.JOINT)
             elif kind == "known":
                 step = t.step(t.how[1], self.base.status, StepBasis.LOADED_COST)
@@ -339,7 +344,7 @@ class FrontierPlan:
     def fits(self, share: float) -> bool:
         """Whether the plan without a budget limit fits this share of the budget."""
         free = self.unconstrained
-        return free is not None and free.evaluation.total_cost <= self.budget * share * (1 + 1e-9)
+        return free is not None and free.evaluated.total_cost <= self.budget * share * (1 + 1e-9)
 
     @property
     def levels_off_at(self) -> float | None:
@@ -349,13 +354,14 @@ class FrontierPlan:
 
     def finish(self, sols: list[PlanSolution]) -> list[FrontierPoint]:
         solved = dict(zip(self.todo, sols))
-        points = []
+        points: list[FrontierPoint] = []
         for s in self.shares:
             if s in self.known:
                 points.append(FrontierPoint(s, self.budget * s, self.known[s]))
             elif s in solved:
                 points.append(FrontierPoint(s, self.budget * s, solved[s]))
             else:
+                assert self.unconstrained is not None  # a share neither known nor solved is one the unconstrained plan fits
                 points.append(FrontierPoint(s, self.budget * s, self.unconstrained, solved=False))
         return points
 

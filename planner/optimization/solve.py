@@ -44,8 +44,10 @@ import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pulp
 
@@ -94,7 +96,7 @@ class SolveOutcome(StatusFlags):
     status: str
     solver: str
     values: dict[str, float] = field(default_factory=dict)  # variable name -> value (empty without a plan)
-    duals: dict[str, float] = field(default_factory=dict)  # constraint name -> raw dual as the solver gave it
+    duals: dict[str, float | None] = field(default_factory=dict)  # constraint name -> raw dual as the solver gave it (None: none given)
     objective: float | None = None
     bound: float | None = None  # best bound proven by the solver (MIP)
     gap: float | None = None  # relative gap |objective - bound| / |objective|; 0 when proven optimal
@@ -108,9 +110,10 @@ class SolveOutcome(StatusFlags):
 
     def rate(self, constraint: str) -> float | None:
         """d(objective)/d(right-hand side) of a constraint, sign normalised."""
-        if constraint not in self.duals or self.duals[constraint] is None:
+        raw = self.duals.get(constraint)
+        if raw is None:
             return None
-        return objective_rate(self.duals[constraint], self.solver, self.sense)
+        return objective_rate(raw, self.solver, self.sense)
 
 
 def objective_rate(raw_dual: float, solver: str, sense: int) -> float:
@@ -125,7 +128,7 @@ def objective_rate(raw_dual: float, solver: str, sense: int) -> float:
     return raw_dual
 
 
-def _cbc_class():
+def _cbc_class() -> Any:  # a PuLP solver class (PuLP ships no types)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cls = getattr(pulp, "PULP_CBC_CMD", None)
@@ -134,7 +137,7 @@ def _cbc_class():
         return pulp.COIN_CMD
 
 
-def make_solver(name: str, *, time_limit: float, mip: bool, workdir: str | None = None, log_path: str | None = None):
+def make_solver(name: str, *, time_limit: float, mip: bool, workdir: str | None = None, log_path: str | None = None) -> Any:
     """The PuLP solver object for ``name`` with our fixed options."""
     if name == SolverName.HIGHS:
         return pulp.HiGHS(
@@ -214,10 +217,8 @@ def captured_output() -> Iterator[Captured]:
     """
     captured = Captured()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with suppress(AttributeError, ValueError, OSError):
             stream.flush()
-        except (AttributeError, ValueError, OSError):
-            pass
     saved: list[tuple[int, int]] = []
     with tempfile.TemporaryFile() as sink:
         try:
@@ -230,10 +231,8 @@ def captured_output() -> Iterator[Captured]:
             yield captured
         finally:
             for stream in (sys.stdout, sys.stderr):
-                try:
+                with suppress(AttributeError, ValueError, OSError):
                     stream.flush()
-                except (AttributeError, ValueError, OSError):
-                    pass
             for fd, copy in saved:
                 os.dup2(copy, fd)
                 os.close(copy)
@@ -301,7 +300,7 @@ def _has_integers(prob: pulp.LpProblem) -> bool:
     return any(v.cat == pulp.LpInteger for v in prob.variables())
 
 
-def _solve_cbc_without_preprocessing(prob, time_limit, workdir) -> SolveOutcome | None:
+def _solve_cbc_without_preprocessing(prob: pulp.LpProblem, time_limit: float, workdir: str) -> SolveOutcome | None:
     log_path = os.path.join(workdir, "cbc2.log")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -311,7 +310,7 @@ def _solve_cbc_without_preprocessing(prob, time_limit, workdir) -> SolveOutcome 
         )
         engine.tmpDir = workdir
         prob.solve(engine)
-    log = open(log_path, encoding="utf-8", errors="replace").read() if os.path.exists(log_path) else ""
+    log = Path(log_path).read_text(encoding="utf-8", errors="replace") if os.path.exists(log_path) else ""
     return _read_cbc(prob, True, log)
 
 
@@ -359,7 +358,7 @@ def _read_highs(prob: pulp.LpProblem, mip: bool) -> SolveOutcome:
     return out
 
 
-def _finite(x) -> float | None:
+def _finite(x: float | None) -> float | None:
     if x is None:
         return None
     x = float(x)
@@ -432,10 +431,8 @@ def _fork(produce: Callable[[], bytes]) -> tuple[int, int]:
         code = 0
         try:
             os.close(read_fd)
-            try:
+            with suppress(OSError):
                 os.setpgid(0, 0)
-            except OSError:
-                pass
             view = memoryview(produce())
             while view:
                 view = view[os.write(write_fd, view):]
@@ -444,28 +441,22 @@ def _fork(produce: Callable[[], bytes]) -> tuple[int, int]:
         finally:
             os._exit(code)
     os.close(write_fd)
-    try:
+    with suppress(OSError):  # the child already did it (or already left)
         os.setpgid(pid, pid)
-    except OSError:
-        pass  # the child already did it (or already left)
     return pid, read_fd
 
 
 def _reap(pid: int, kill: bool) -> None:
     """Wait for a forked child, killing its whole process group first when asked."""
     if kill:
-        for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-            try:
-                target()
-            except OSError:
-                pass
-    try:
+        for kill_with in (os.killpg, os.kill):
+            with suppress(OSError):
+                kill_with(pid, signal.SIGKILL)
+    with suppress(ChildProcessError):
         os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
 
 
-def _solve_forked(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
+def _solve_forked(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool, deadline: float) -> SolveOutcome:
     def produce() -> bytes:
         try:
             return pickle.dumps(_solve_here(prob, solver, time_limit, mip), protocol=pickle.HIGHEST_PROTOCOL)
@@ -495,12 +486,13 @@ def _solve_forked(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
     if killed:
         return _guard_outcome(prob, solver, deadline)
     try:
-        return pickle.loads(b"".join(chunks))
+        outcome: SolveOutcome = pickle.loads(b"".join(chunks))  # what produce() pickled
+        return outcome
     except Exception:
         return SolveOutcome(ERROR, solver, sense=prob.sense, message="the solver process ended without an answer")
 
 
-def _solve_threaded(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
+def _solve_threaded(prob: pulp.LpProblem, solver: str, time_limit: float, mip: bool, deadline: float) -> SolveOutcome:
     box: list[SolveOutcome] = []
     worker = threading.Thread(target=lambda: box.append(_solve_here(prob, solver, time_limit, mip)), daemon=True)
     worker.start()
@@ -510,7 +502,7 @@ def _solve_threaded(prob, solver, time_limit, mip, deadline) -> SolveOutcome:
     return box[0]
 
 
-def _guard_outcome(prob, solver, deadline) -> SolveOutcome:
+def _guard_outcome(prob: pulp.LpProblem, solver: str, deadline: float) -> SolveOutcome:
     return SolveOutcome(
         NO_SOLUTION,
         solver,
@@ -529,7 +521,10 @@ def workers() -> int:
     return max(1, min(4, n))
 
 
-def run_parallel(tasks: list[Callable[[], object]], deadline: float, max_workers: int | None = None) -> list[object | None]:
+T = TypeVar("T")
+
+
+def run_parallel(tasks: list[Callable[[], T]], deadline: float, max_workers: int | None = None) -> list[T | None]:
     """Run independent tasks (each one or more guarded solves) in forked children, results in task order.
 
     Each task's result must pickle. A task still running after ``deadline``
@@ -541,21 +536,21 @@ def run_parallel(tasks: list[Callable[[], object]], deadline: float, max_workers
         return []
     limit = max_workers or workers()
     if limit <= 1 or len(tasks) == 1 or not (hasattr(os, "fork") and sys.platform.startswith("linux")):
-        out = []
+        out: list[T | None] = []
         for task in tasks:
             try:
                 out.append(task())
             except Exception:
                 out.append(None)
         return out
-    results: list[object | None] = [None] * len(tasks)
+    results: list[T | None] = [None] * len(tasks)
     pending = list(range(len(tasks)))
     running: dict[int, tuple[int, int, float, list[bytes]]] = {}  # fd -> (task index, pid, start, chunks)
     while pending or running:
         while pending and len(running) < limit:
             i = pending.pop(0)
 
-            def produce(task=tasks[i]) -> bytes:
+            def produce(task: Callable[[], T] = tasks[i]) -> bytes:
                 try:
                     return pickle.dumps(("ok", task()), protocol=pickle.HIGHEST_PROTOCOL)
                 except BaseException:

@@ -12,7 +12,7 @@ import math
 import pandas as pd
 
 from planner.inputs import PlanInputs
-from planner.optimization.model import BUDGET, ModelData, unit_id
+from planner.optimization.model import BUDGET, ModelData, Unit, unit_id
 from planner.optimization.plan import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, PlanSolution
 from planner.optimization.result import (
     FRONTIER_COLUMNS,
@@ -42,7 +42,7 @@ def status_word(solve_status: str, infeasible: bool) -> Status:
 
 
 def cost_breakdown(data: ModelData, sol: PlanSolution) -> CostBreakdown:
-    ev = sol.evaluation
+    ev = sol.evaluated
     by_role: dict[str, float] = {}
     support = 0.0
     for u in data.units:
@@ -77,7 +77,7 @@ def assessed_value(inputs: PlanInputs, data: ModelData, sol: PlanSolution) -> fl
     from planner.valuation import service_matrix
 
     matrix = service_matrix(inputs, intervals=chosen_intervals(inputs, data, sol))
-    return float(sum(row.asv_per_account * data.accounts.get(row.tier, 0) for row in matrix.itertuples()))
+    return float(sum(asv * data.accounts.get(tier, 0) for asv, tier in zip(matrix["asv_per_account"].tolist(), matrix["tier"].tolist())))
 
 
 def tier_figures(inputs: PlanInputs, data: ModelData, sol: PlanSolution | None) -> pd.DataFrame:
@@ -93,7 +93,7 @@ def tier_figures(inputs: PlanInputs, data: ModelData, sol: PlanSolution | None) 
     if sol is not None:
         for c in data.cells:
             impact[c.tier] += c.value(sol.x[c.index])
-    rows = []
+    rows: list[dict[str, object]] = []
     for t in data.tiers:
         part = matrix[matrix["tier"] == t]
         n = data.accounts.get(t, 0)
@@ -110,7 +110,7 @@ def tier_figures(inputs: PlanInputs, data: ModelData, sol: PlanSolution | None) 
 
 
 def intervals_table(data: ModelData, sol: PlanSolution | None) -> pd.DataFrame:
-    rows = []
+    rows: list[dict[str, object]] = []
     for c in data.cells:
         x = sol.x[c.index] if sol is not None else None
         rows.append(
@@ -133,22 +133,22 @@ def intervals_table(data: ModelData, sol: PlanSolution | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=INTERVAL_COLUMNS)
 
 
-def people_needed(data: ModelData, sol: PlanSolution, unit) -> tuple[int, int, int]:
+def people_needed(data: ModelData, sol: PlanSolution, unit: Unit) -> tuple[int, int, int]:
     """(people, by hours, by coverage) of one pool in a plan."""
-    ev = sol.evaluation
+    ev = sol.evaluated
     uid = unit_id(data, unit)
     n = int(sol.people.get(uid, 0))
     by_hours = math.ceil(ev.load[uid] / unit.productive_hours - 1e-9) if unit.productive_hours > 0 and ev.load[uid] > 0 else 0
     covered = data.covered_accounts(unit, sol.x) if unit.has_coverage else 0
-    by_cover = math.ceil(covered / unit.max_accounts - 1e-9) if covered else 0
+    by_cover = math.ceil(covered / unit.coverage_limit - 1e-9) if covered else 0
     return n, by_hours, by_cover
 
 
 def headcount_table(data: ModelData, sol: PlanSolution | None) -> pd.DataFrame:
-    rows = []
+    rows: list[dict[str, object]] = []
     if sol is None:
         return pd.DataFrame(rows, columns=HEADCOUNT_COLUMNS)
-    ev = sol.evaluation
+    ev = sol.evaluated
     for u in data.units:
         uid = unit_id(data, u)
         n, by_hours, by_cover = people_needed(data, sol, u)
@@ -173,7 +173,7 @@ def headcount_table(data: ModelData, sol: PlanSolution | None) -> pd.DataFrame:
 
 
 def support_table(data: ModelData) -> pd.DataFrame:
-    rows = []
+    rows: list[dict[str, object]] = []
     for q in data.queues:
         role = data.roles[q.role]
         idx = q.binding_index
@@ -211,10 +211,10 @@ def shadow_table(data: ModelData, rates: LPRates, steps: list[Step]) -> pd.DataF
     ``key`` names the row (``budget``, ``hours:u00``, ``order:Training``, ...) and the subject
     columns (role, pool, tier, service) say what it is about; planner.report.words names it.
     """
-    rows = []
+    rows: list[dict[str, object]] = []
     step_by_key = {s.key: s for s in steps}
 
-    def step_fields(s: Step | None) -> dict:
+    def step_fields(s: Step | None) -> dict[str, object]:
         return {
             "step": s.size if s else None,
             "step_unit": s.unit if s else None,
@@ -239,10 +239,10 @@ def shadow_table(data: ModelData, rates: LPRates, steps: list[Step]) -> pd.DataF
 
 
 def frontier_table(points: list[FrontierPoint], negotiated_cost: float | None) -> pd.DataFrame:
-    rows = []
+    rows: list[dict[str, object]] = []
     for p in points:
         sol = p.solution
-        ev = sol.evaluation if sol.has_plan else None
+        ev = sol.evaluated if sol.has_plan else None
         rows.append(
             {
                 "budget_share": p.share,

@@ -18,18 +18,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import pandas as pd
 
 from planner.errors import Problem, UserInputError
+from planner.pilots.kinds import Sided
 from planner.pilots.rules import AccountRule, parse_rule, select
-from planner.pilots.stats import Sided
 
 MAX_LISTED = 5  # account ids named in one message before "and N more"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     RENEWAL = "renewal"
     CHURN = "churn"
     EXPANSION_ARR = "expansion_arr"
@@ -57,12 +57,12 @@ OUTCOMES: dict[Outcome, OutcomeSpec] = {
 }
 
 
-class Baseline(str, Enum):
+class Baseline(StrEnum):
     REST_OF_TIER = "rest_of_tier"  # every other account of the pilot's tier(s) that is in no pilot
     MATCHED = "matched"  # one account per pilot account: same tier, nearest on ARR and score
 
 
-class ChangeKind(str, Enum):
+class ChangeKind(StrEnum):
     SCENARIO = "scenario"  # a scenario of the Scenarios sheet
     TOUCH_MODEL = "touch_model"
     SLA = "sla"
@@ -72,6 +72,8 @@ class ChangeKind(str, Enum):
 class PilotChange:
     kind: ChangeKind
     description: str  # the scenario's name, or the change in the user's words
+    served_as: str | None = None  # the tier whose negotiated services the pilot accounts got (None: their own)
+    extra_cost: float | None = None  # what the change adds per pilot account and year, beyond ``served_as`''s services
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def read_sided(text: str | Sided, outcome: Outcome) -> Sided:
             "worse": Sided.LESS if better_up else Sided.GREATER}[side]
 
 
-def _date(value) -> dt.date:
+def _date(value: object) -> dt.date:
     if isinstance(value, pd.Timestamp):
         if pd.isna(value):
             raise ValueError(value)
@@ -151,10 +153,10 @@ def split_ids(text: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
 
 
-def make_pilot(name: str, *, start, end, outcome: str | Outcome, change: str, change_kind: str | ChangeKind,
+def make_pilot(name: str, *, start: object, end: object, outcome: str | Outcome, change: str, change_kind: str | ChangeKind,
                account_ids: str | Iterable[str] | None = None, account_rule: str | None = None,
                sided: str | Sided = "two-sided", baseline: str | Baseline = "rest_of_tier",
-               where: str = "") -> Pilot:
+               where: str = "", served_as: str | None = None, extra_cost: float | None = None) -> Pilot:
     """A Pilot from what a user wrote; every problem found raises one UserInputError naming the pilot."""
     name = str(name or "").strip()
     label = name or "(no name)"
@@ -191,7 +193,7 @@ def make_pilot(name: str, *, start, end, outcome: str | Outcome, change: str, ch
         bad(f"the kind of change '{change_kind}' is not known", "scenario, touch_model or sla")
     if not str(change or "").strip():
         bad("does not say what changes for its accounts", "a scenario name, or the touch model or SLA change")
-    dates = []
+    dates: list[dt.date | None] = []
     for label_, value in (("start", start), ("end", end)):
         try:
             dates.append(_date(value))
@@ -208,12 +210,16 @@ def make_pilot(name: str, *, start, end, outcome: str | Outcome, change: str, ch
             accounts = parse_rule(str(account_rule), pilot=label, where=location)
         except UserInputError as error:
             problems.extend(error.problems)
-    elif has_ids:
+    elif has_ids and account_ids is not None:
         accounts = split_ids(account_ids)
     if problems:
         raise UserInputError(problems)
-    return Pilot(name=name, accounts=accounts, change=PilotChange(kind, str(change).strip()), start=dates[0],
-                 end=dates[1], outcome=outcome_, sided=sided_, baseline=baseline_, where=where)
+    start_, end_ = dates
+    assert start_ is not None and end_ is not None and outcome_ is not None  # each None came with a problem
+    change_ = PilotChange(kind, str(change).strip(), served_as=served_as or None,
+                          extra_cost=None if extra_cost is None else float(extra_cost))
+    return Pilot(name=name, accounts=accounts, change=change_, start=start_,
+                 end=end_, outcome=outcome_, sided=sided_, baseline=baseline_, where=where)
 
 
 # ------------------------------------------------------------- accounts

@@ -48,6 +48,15 @@ class DemoPilot:
     effect: float
 
 
+def choose_accounts(frame: pd.DataFrame, rng: np.random.Generator, size: int = DEMO_PILOT_SIZE) -> tuple[str, tuple[str, ...]]:
+    """The largest tier and ``size`` of its accounts drawn at random (at most a third of the tier), ids sorted."""
+    counts = frame["tier"].astype(str).value_counts()
+    tier = sorted(counts.index, key=lambda t: (-counts[t], t))[0]
+    in_tier = np.sort(frame.loc[frame["tier"].astype(str) == tier, "account_id"].astype(str).to_numpy())
+    chosen = rng.choice(len(in_tier), size=min(size, len(in_tier) // 3), replace=False)
+    return tier, tuple(sorted(in_tier[chosen]))
+
+
 def demo_pilot(accounts: pd.DataFrame, *, as_of: dt.date, seed: int = DEMO_PILOT_SEED, effect: float = DEMO_EFFECT,
                size: int = DEMO_PILOT_SIZE) -> DemoPilot:
     """The demo pilot and outcome data for ``accounts`` (account_id, arr, tier, score)."""
@@ -55,11 +64,7 @@ def demo_pilot(accounts: pd.DataFrame, *, as_of: dt.date, seed: int = DEMO_PILOT
     frame["account_id"] = frame["account_id"].astype(str)
     frame = frame.sort_values("account_id", kind="stable").reset_index(drop=True)
     rng = np.random.default_rng(seed)
-    counts = frame["tier"].astype(str).value_counts()
-    tier = sorted(counts.index, key=lambda t: (-counts[t], t))[0]
-    in_tier = frame.loc[frame["tier"].astype(str) == tier, "account_id"].to_numpy()
-    chosen = rng.choice(len(in_tier), size=min(size, len(in_tier) // 3), replace=False)
-    pilot_ids = tuple(sorted(in_tier[chosen]))
+    tier, pilot_ids = choose_accounts(frame, rng, size)
 
     start, end = as_of - dt.timedelta(days=365), as_of - dt.timedelta(days=1)
     pilot = Pilot(name=DEMO_PILOT_NAME, accounts=pilot_ids,
@@ -75,8 +80,8 @@ def demo_pilot(accounts: pd.DataFrame, *, as_of: dt.date, seed: int = DEMO_PILOT
     annual = rng.random(n) < ANNUAL_SHARE
     day_in_year = rng.integers(0, 365, n)
     day_ahead = rng.integers(1, 730, n)
-    renewal_date = np.where(annual, [start + dt.timedelta(days=int(d)) for d in day_in_year],
-                            [as_of + dt.timedelta(days=int(d)) for d in day_ahead])
+    renewal_date = np.where(annual, np.array([start + dt.timedelta(days=int(d)) for d in day_in_year], dtype=object),
+                            np.array([as_of + dt.timedelta(days=int(d)) for d in day_ahead], dtype=object))
     renewed = pd.Series(np.where(annual, renews, None), dtype="object")
     churned = pd.Series(np.where(annual, ~renews, None), dtype="object")
     expands = rng.random(n) < 0.25

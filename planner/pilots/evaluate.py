@@ -67,6 +67,7 @@ from planner.pilots.stats import (
     compare_amounts,
     compare_rates,
 )
+from planner.schema import ACCOUNT_OUTCOMES
 
 OUTCOME_COLUMNS = ("account_id", "renewal_date", "renewed", "churned", "expansion_arr", "usage_now", "usage_prior",
                    "last_active")
@@ -79,6 +80,7 @@ NEEDS: dict[Outcome, tuple[str, ...]] = {
     Outcome.RESOLUTION_TIME: (),
 }
 TICKET_NEEDS = ("account_id", "created_at", "resolved_at")
+_HEADERS = {c.key: c.header for c in ACCOUNT_OUTCOMES}  # outcome column -> its Accounts header
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ def outcome_values(pilot: Pilot, ids: Sequence[str], outcomes: pd.DataFrame,
     wanted = pd.Index(list(ids))
     excluded: dict[str, int] = {}
     if pilot.outcome is Outcome.RESOLUTION_TIME:
+        assert tickets is not None  # _check_data refuses a resolution-time pilot without tickets
         return _resolution_hours(pilot, wanted, tickets, excluded), excluded
     rows = outcomes[outcomes["account_id"].isin(wanted)]
     excluded_missing = len(wanted) - len(rows)
@@ -200,6 +203,7 @@ def outcome_period(outcome: Outcome, outcomes: pd.DataFrame, tickets: pd.DataFra
     if outcome in (Outcome.RENEWAL, Outcome.CHURN):
         dates = _dates(outcomes["renewal_date"]).dropna()
     elif outcome is Outcome.RESOLUTION_TIME:
+        assert tickets is not None  # _check_data refuses a resolution-time pilot without tickets
         dates = _utc(tickets["created_at"]).dropna().dt.tz_localize(None)
     else:
         return Period(None, as_of)
@@ -219,11 +223,11 @@ def _check_data(pilots: Sequence[Pilot], outcomes: pd.DataFrame, tickets: pd.Dat
         problems.append(Problem("outcome data", f"lists {len(repeated)} account(s) more than once: "
                                                 f"{', '.join(repeated[:5])}", "one row per account"))
     for pilot in pilots:
-        missing = [c for c in NEEDS[pilot.outcome] if c not in outcomes.columns]
+        missing = [_HEADERS.get(c, c) for c in NEEDS[pilot.outcome] if c not in outcomes.columns]
         if missing:
             problems.append(Problem(pilot.location, f"pilot '{pilot.name}' is judged on {pilot.outcome.value}, but the "
-                                                    f"outcome data has no {' or '.join(missing)} column",
-                                    "the outcome columns for that outcome, or another outcome"))
+                                                    f"accounts have no {' or '.join(missing)} column",
+                                    "the Accounts columns for that outcome, or another outcome"))
         if pilot.outcome is Outcome.RESOLUTION_TIME:
             if tickets is None:
                 problems.append(Problem(pilot.location, f"pilot '{pilot.name}' is judged on resolution time, but no "
@@ -326,3 +330,39 @@ def evaluate_pilots(pilots: Sequence[Pilot], accounts: pd.DataFrame, tiers_of_ac
                                    notes=tuple(notes)))
     adjusted = adjust_holm([r.comparison for r in results])
     return [replace(r, comparison=c) for r, c in zip(results, adjusted)]
+
+
+# --------------------------------------------------------------- the plan's pilots
+def plan_pilots(pilots: Sequence[Pilot], accounts: pd.DataFrame, tiers: pd.Series, scores: pd.Series,
+                outcomes: pd.DataFrame | None, tickets: pd.DataFrame | None, as_of: dt.date | None
+                ) -> tuple[list[PilotResult], tuple[Problem, ...]]:
+    """The Pilots sheet judged for a plan: (results, problems). A pilot the data cannot judge (its outcome's
+    columns missing, no tickets, no day to judge at) is left out with a problem naming its row; the plan goes on.
+
+    ``tiers``: the tier each account had while the pilots ran (planner.operations.for_plan.period_tiers);
+    ``scores``: the plan's score per account; both aligned with ``accounts``. ``outcomes``:
+    the parsed outcome columns aligned with ``accounts`` (``PlanInputs.outcomes.frame``).
+    """
+    if not pilots:
+        return [], ()
+    if as_of is None:
+        return [], tuple(Problem(p.location, f"pilot '{p.name}' cannot be judged: the workbook gives no day the "
+                                             "figures are taken at and the data holds no dates",
+                                 "Operations!Figures as of, or outcome columns and tickets") for p in pilots)
+    ids = accounts["account_id"].astype(str).to_numpy()
+    frame = pd.DataFrame({"account_id": ids}) if outcomes is None else \
+        outcomes.reset_index(drop=True).assign(account_id=ids)
+    tiers_of = pd.DataFrame({"account_id": ids, "tier": np.asarray(tiers.astype(str)), "score": np.asarray(scores, float)})
+    judgeable, problems = [], []
+    for pilot in pilots:
+        found = _check_data([pilot], frame, tickets)
+        if found:
+            problems.extend(found)
+        else:
+            judgeable.append(pilot)
+    if not judgeable:
+        return [], tuple(problems)
+    try:
+        return evaluate_pilots(judgeable, accounts, tiers_of, frame, tickets, as_of=as_of), tuple(problems)
+    except UserInputError as error:
+        return [], tuple(problems) + tuple(error.problems)

@@ -101,7 +101,7 @@ def match_baseline(pilot_ids: Iterable[str], frame: pd.DataFrame, *, exclude: It
     tiers = data["tier"].astype(str).to_numpy()
     row_of = {a: i for i, a in enumerate(data["account_id"])}
     eligible = (~data["account_id"].isin(banned).to_numpy()) & ~np.isnan(arr) & ~np.isnan(score)
-    pools: dict[str, tuple] = {}  # tier -> candidates, taken, scales, candidates' scaled ARR and score
+    pools: dict[str, tuple[np.ndarray, np.ndarray, float, float, np.ndarray, np.ndarray]] = {}  # tier -> candidates, taken, scales, candidates' scaled ARR and score
     pairs: list[tuple[str, str]] = []
     unmatched: list[str] = []
     for account in order:
@@ -125,7 +125,7 @@ def match_baseline(pilot_ids: Iterable[str], frame: pd.DataFrame, *, exclude: It
         ties = np.flatnonzero(distance == distance.min())
         k = ties[np.argmin(tie_key[candidates[ties]])]
         taken[k] = True
-        pairs.append((account, data.at[candidates[k], "account_id"]))
+        pairs.append((account, str(data.at[candidates[k], "account_id"])))
     pairs.sort()
     matched_pilots = [p for p, _ in pairs]
     return Match(pairs=tuple(pairs), unmatched=tuple(sorted(unmatched)),

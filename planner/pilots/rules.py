@@ -41,11 +41,12 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
 
+from planner.arrays import BoolArray
 from planner.errors import Problem, UserInputError
 
 OPERATORS = ("==", "!=", "<>", "<=", ">=", "=", "<", ">")
@@ -95,7 +96,7 @@ class Any_:
     items: tuple[Expr, ...]
 
 
-Expr = Union[Condition, Not, All, Any_]
+Expr: TypeAlias = Condition | Not | All | Any_
 
 
 @dataclass(frozen=True)
@@ -381,13 +382,14 @@ def _condition_mask(cond: Condition, frame: pd.DataFrame) -> np.ndarray:
     return np.asarray(hit, dtype=bool) & present
 
 
-def _mask(expr: Expr, frame: pd.DataFrame) -> np.ndarray:
+def _mask(expr: Expr, frame: pd.DataFrame) -> BoolArray:
     if isinstance(expr, Condition):
         return _condition_mask(expr, frame)
     if isinstance(expr, Not):
         return ~_mask(expr.item, frame)
     masks = [_mask(item, frame) for item in expr.items]
-    return np.logical_and.reduce(masks) if isinstance(expr, All) else np.logical_or.reduce(masks)
+    combined: BoolArray = np.logical_and.reduce(masks) if isinstance(expr, All) else np.logical_or.reduce(masks)
+    return combined
 
 
 def select(rule: AccountRule, frame: pd.DataFrame, *, pilot: str, where: str = "") -> np.ndarray:

@@ -43,13 +43,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats as sps
 from scipy.optimize import brentq
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+from planner.arrays import FloatArray
+from planner.pilots.kinds import HypothesisTest, Measure, Sided, Unit, Verdict
 
 ALPHA = 0.05
 POWER = 0.80
@@ -67,46 +70,6 @@ BOOTSTRAP_MAX_VALUES = 200_000_000  # resamples x accounts; bounds the time of a
 BOOTSTRAP_BATCH_VALUES = 2_000_000  # values held in memory at once
 
 
-class Sided(str, Enum):
-    """Which differences the test looks for; ``GREATER`` means the pilot's values higher."""
-
-    TWO_SIDED = "two-sided"
-    GREATER = "greater"
-    LESS = "less"
-
-
-class HypothesisTest(str, Enum):
-    FISHER = "fisher_exact"
-    Z = "two_proportion_z"
-    MANN_WHITNEY = "mann_whitney_u"
-    WELCH = "welch_t"
-    NONE = "none"
-
-
-class Measure(str, Enum):
-    """What ``pilot_value``/``baseline_value`` are."""
-
-    RATE = "rate"  # share of accounts with the event (renewed, churned)
-    SHARE_ABOVE_ZERO = "share_above_zero"  # share of accounts whose amount is above zero
-    MEDIAN = "median"
-    MEAN = "mean"
-
-
-class Unit(str, Enum):
-    """What ``detectable_effect`` is measured in."""
-
-    RATE = "rate"  # the pilot rate the groups could tell apart from the baseline's
-    BASELINE_SD = "baseline_sd"  # a shift in standard deviations of the baseline
-
-
-class Verdict(str, Enum):
-    IMPROVED = "improved"
-    WORSE = "worse"
-    NO_DETECTABLE_DIFFERENCE = "no_detectable_difference"
-    INCONCLUSIVE = "inconclusive"
-    NOT_ENOUGH_ACCOUNTS = "not_enough_accounts"
-    NO_OUTCOME_DATA = "no_outcome_data"
-    STILL_RUNNING = "still_running"
 
 
 @dataclass(frozen=True)
@@ -185,7 +148,8 @@ def expected_counts(pilot_count: int, pilot_n: int, baseline_count: int, baselin
     """Expected cell counts of the 2x2 table (rows: pilot, baseline; columns: event, no event) under no difference."""
     table = np.array([[pilot_count, pilot_n - pilot_count], [baseline_count, baseline_n - baseline_count]], float)
     total = table.sum()
-    return np.outer(table.sum(axis=1), table.sum(axis=0)) / total
+    expected: FloatArray = np.outer(table.sum(axis=1), table.sum(axis=0)) / total
+    return expected
 
 
 def fisher_test(pilot_count: int, pilot_n: int, baseline_count: int, baseline_n: int,
@@ -335,8 +299,9 @@ def _toward(sided: Sided, higher_is_better: bool) -> int:
 
 
 # ----------------------------------------------------------------- amounts
-def _median_difference(x, y, axis=-1):
-    return np.median(x, axis=axis) - np.median(y, axis=axis)
+def _median_difference(x: FloatArray, y: FloatArray, axis: int = -1) -> FloatArray:
+    difference: FloatArray = np.median(x, axis=axis) - np.median(y, axis=axis)
+    return difference
 
 
 def median_difference_interval(pilot: np.ndarray, baseline: np.ndarray, *, sided: Sided = Sided.TWO_SIDED,
@@ -360,15 +325,15 @@ def median_difference_interval(pilot: np.ndarray, baseline: np.ndarray, *, sided
     return _one_sided_ends(result.confidence_interval.low, result.confidence_interval.high, sided)
 
 
-def _finite_values(values) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
+def _finite_values(values: ArrayLike) -> FloatArray:
+    array: FloatArray = np.asarray(values, dtype=float)
     array = array[~np.isnan(array)]
     if not np.isfinite(array).all():
         raise ValueError("amounts must be finite numbers (NaN for missing)")
     return array
 
 
-def compare_amounts(pilot, baseline, *, outcome: str = "amount", sided: Sided = Sided.TWO_SIDED,
+def compare_amounts(pilot: ArrayLike, baseline: ArrayLike, *, outcome: str = "amount", sided: Sided = Sided.TWO_SIDED,
                     higher_is_better: bool = True, mean_matters: bool = False, split_zeros: bool = False,
                     alpha: float = ALPHA, seed: int = BOOTSTRAP_SEED,
                     n_resamples: int = BOOTSTRAP_RESAMPLES) -> Comparison:

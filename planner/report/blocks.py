@@ -31,8 +31,10 @@ def make_table(caption: str, columns: Sequence[tuple[str, bool]], rows: list[dic
     }
 
 
-def make_row(*cells, total: bool = False, flags: Sequence[bool] | None = None) -> dict:
-    return {"cells": ["" if c is None else str(c) for c in cells], "total": total, "flags": list(flags) if flags else None}
+def make_row(*cells, total: bool = False, flags: Sequence[bool] | None = None, classes: Sequence[str] | None = None) -> dict:
+    """A table row; ``flags`` mark cells to stand out, ``classes`` give cells a style class (a heat table's colours)."""
+    return {"cells": ["" if c is None else str(c) for c in cells], "total": total, "flags": list(flags) if flags else None,
+            "classes": list(classes) if classes else None}
 
 
 def by_key(records, *keys: str) -> dict:

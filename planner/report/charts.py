@@ -325,3 +325,59 @@ def score_distribution(
     _grid(ax)
     fig.tight_layout()
     return _to_svg(fig, "scores", "Distribution of composite scores with the tier cut-offs")
+
+
+@_styled
+def retention_by_tier(tiers: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]]) -> str:
+    """Grouped horizontal bars per tier, one bar per measure (shares, e.g. logo renewal, GRR, NRR); a gap where unknown."""
+    known = [(label, values) for label, values in series if any(v is not None for v in values)]
+    fig, ax = _figure(1.2 + 0.22 * len(tiers) * max(len(known), 1))
+    if not known or not tiers:
+        return _empty(fig, ax, "Renewal and revenue retention per tier", "no outcome columns to measure", "retention")
+    colours = (TIER_BLUES[0], TIER_BLUES[3], VALUE_GREEN, ACCENT)
+    h = 0.8 / len(known)
+    top = 0.0
+    for j, (label, values) in enumerate(known):
+        ys = [i + (j - (len(known) - 1) / 2) * h for i in range(len(tiers))]
+        shown = [(y, v) for y, v in zip(ys, values) if v is not None]
+        ax.barh([y for y, _ in shown], [v for _, v in shown], height=h * 0.9, color=colours[j % len(colours)], label=label)
+        for y, v in shown:
+            ax.text(v + 0.01, y, f"{v * 100:.0f}%", va="center", ha="left", fontsize=7.5)
+            top = max(top, v)
+    ax.set_yticks(range(len(tiers)), _wrap(tiers))
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(1.0, top) * 1.12)
+    ax.xaxis.set_major_formatter(_percent_axis())
+    ax.set_title("Renewal and revenue retention per tier, over the review period")
+    _grid(ax, "x")
+    _side_legend(ax)
+    fig.tight_layout()
+    return _to_svg(fig, "retention", "Renewal and revenue retention per tier")
+
+
+@_styled
+def pilot_differences(rows: Sequence[tuple[str, float | None, float | None, float | None, str]]) -> str:
+    """One line per pilot: the difference against its baseline with its 95% interval, each on its own scale
+    (``rows``: name, difference, low, high, unit label), a line at no difference."""
+    rows = [r for r in rows if r[1] is not None]
+    fig, axes = plt.subplots(max(len(rows), 1), 1, figsize=(WIDTH_IN, 0.5 + 0.62 * max(len(rows), 1)), squeeze=False)
+    if not rows:
+        return _empty(fig, axes[0][0], "Pilot results", "no pilot has a result yet", "pilots")
+    for ax, (name, diff, lo, hi, unit) in zip(axes[:, 0], rows):
+        lo = diff if lo is None else lo
+        hi = diff if hi is None else hi
+        span = max(abs(lo), abs(hi), abs(diff), 1e-9) * 1.25
+        ax.axvline(0, color=MUTED, linewidth=0.8)
+        colour = VALUE_GREEN if lo > 0 else ACCENT if hi < 0 else TIER_BLUES[2]
+        ax.plot([lo, hi], [0, 0], color=colour, linewidth=2.2, solid_capstyle="butt")
+        ax.plot([diff], [0], "o", color=colour, markersize=6)
+        ax.set_xlim(-span, span)
+        ax.set_yticks([0], [textwrap.shorten(str(name), 28, placeholder="...")])
+        ax.set_ylim(-0.6, 0.6)
+        ax.tick_params(axis="x", labelsize=7.5)
+        ax.set_xlabel(unit, fontsize=7.5, color=MUTED, labelpad=1)
+        ax.spines["left"].set_visible(False)
+        _grid(ax, "x")
+    axes[0][0].set_title("Pilot against baseline: difference and 95% confidence interval (0 = no difference)")
+    fig.tight_layout(h_pad=0.4)
+    return _to_svg(fig, "pilots", "Pilot results: difference against the baseline with 95% confidence intervals")

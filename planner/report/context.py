@@ -24,6 +24,8 @@ from planner.report.sections import (
     headcount,
     method,
     movers,
+    operation,
+    pilots,
     services,
     since,
     summary,
@@ -47,6 +49,8 @@ SECTIONS = {
     "support": "SLAs and support staffing",
     "frontier": "Budget frontier and shadow prices",
     "movers": "Tier movers and drift",
+    "operation": "In operation: what happened in the review period",
+    "pilots": "Pilots",
     "gaps": "Data gaps in the CRM export",
     "assumptions": "Assumptions used",
     "method": "How the plan was computed",
@@ -71,10 +75,12 @@ def build_context(plan: Plan, page_size: str = "A4") -> dict:
         "mode_label": MODE_LABELS.get(p.mode, str(p.mode)),
         "solver_label": solver_label(p.opt.solver),
         "sections": SECTIONS,
-        "toc": [(k, v) for k, v in SECTIONS.items() if k != "summary"],
     }
-    for section in (version, since, summary, tiers, engagement, services, headcount, support, frontier, movers, gaps, assumptions):
+    for section in (version, since, summary, tiers, engagement, services, headcount, support, frontier, movers, operation, pilots,
+                    gaps, assumptions):
         ctx.update(section.build(p))
+    shown = {k for k in SECTIONS if ctx.get(k, True) is not None}  # the operation and pilots sections need their data
+    ctx["toc"] = [(k, v) for k, v in SECTIONS.items() if k != "summary" and k in shown]
     ctx["method"] = method.build(p)
     ctx["footer"] = (
         f"Prepared with {ctx['tool']} from {ctx['source'] or 'the planning workbook'}. Money is in {p.cur} per year unless a column says "

@@ -74,7 +74,7 @@ def count(value) -> str:
     """Whole things (accounts, tickets): 1,234."""
     if _missing(value):
         return DASH
-    return f"{int(round(float(value))):,}"
+    return f"{round(float(value)):,}"
 
 
 def quantity(value, max_decimals: int = 2) -> str:

@@ -11,6 +11,8 @@ import math
 
 import pandas as pd
 
+from planner.schema import ACCOUNT_OUTCOMES
+
 RULE_LABELS = {
     "usage_drop": "Usage drop",
     "seat_use": "Low seat use",
@@ -20,25 +22,7 @@ RULE_LABELS = {
     "sla_breaches": "Repeated SLA breaches",
 }
 
-COLUMN_LABELS = {
-    "renewal_date": "Renewal date",
-    "renewed": "Renewed",
-    "churned": "Churned",
-    "expansion_arr": "Expansion ARR",
-    "contraction_arr": "Contraction ARR",
-    "arr_start": "ARR a period ago",
-    "usage_now": "Usage now",
-    "usage_prior": "Usage a period ago",
-    "last_active": "Last active",
-    "active_seats": "Active seats",
-    "licensed_seats": "Licensed seats",
-    "licensed_seats_prior": "Licensed seats a period ago",
-    "health_score": "Health score",
-    "health_prior": "Health score a period ago",
-    "customer_since": "Customer since",
-    "first_expansion_date": "First expansion date",
-    "tickets": "a ticket export",
-}
+COLUMN_LABELS = {**{c.key: c.header for c in ACCOUNT_OUTCOMES}, "tickets": "a ticket export"}
 
 METRIC_LABELS = {
     "logo_churn": "Logo churn",
@@ -122,3 +106,21 @@ def note_text(note) -> str:
     if note.code == "accounts_without_tier":
         return f"{n:,} account{'s' if n != 1 else ''} have no tier: they count in the totals only."
     return f"{note.code}: {n:,}{ex}"
+
+
+def staffing_text(check) -> str:
+    """Whether the plan's staffing of one queue would have met the volume seen (a
+    :class:`~planner.operations.attainment.StaffingCheck`)."""
+    seen = f"{check.observed_tickets_per_month:,.0f} tickets a month seen against {check.planned_tickets_per_month:,.0f} planned"
+    if not check.planned_tickets_per_month and not check.planned_hours_per_year:
+        return (f"Not in the plan: the SLAs sheet has no {check.tier} {check.channel} queue, yet "
+                f"{check.observed_tickets_per_month:,.0f} tickets a month came in on it.")
+    if not check.achievable:
+        return f"No number of agents meets the targets at the volume seen ({seen}): the targets or the handle time need a look."
+    if check.live:
+        if check.enough:
+            return f"Enough: {check.planned_agents} agent(s) on shift planned, {check.needed_agents} needed ({seen})."
+        return f"Short: {check.needed_agents} agent(s) on shift needed, {check.planned_agents} planned ({seen})."
+    if check.enough:
+        return f"Enough: {check.planned_hours_per_year:,.0f} hours a year planned, {check.needed_hours_per_year:,.0f} needed ({seen})."
+    return f"Short: {check.needed_hours_per_year:,.0f} hours a year needed, {check.planned_hours_per_year:,.0f} planned ({seen})."

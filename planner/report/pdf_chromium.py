@@ -105,10 +105,10 @@ def find_browser(
     if platform == "win32":
         if registry is None:
             try:
-                import winreg as registry  # noqa: PLC0415 (Windows only)
+                import winreg as registry  # Windows only
             except ImportError:
                 registry = None
-        for name, exe, folders in WINDOWS_BROWSERS:
+        for name, exe, _folders in WINDOWS_BROWSERS:
             found = _app_path(registry, exe) if registry is not None else None
             if found:
                 return Browser(name, found)

@@ -23,7 +23,7 @@ from planner.pilots.stats import (
     sample_size_for_shift,
     sample_size_per_arm,
 )
-from planner.report.format import count, money, percent, quantity
+from planner.report.format import count, money, percent, quantity, symbol
 
 VERDICT_LABELS = {
     Verdict.IMPROVED: "Improved",
@@ -222,3 +222,40 @@ def describe_pilot(result: PilotResult, *, currency: str = "USD") -> str:
     if result.running:
         text += f" It ends {pilot.end.isoformat()}."
     return text
+
+
+def describe_cost(cost, result: PilotResult, *, currency: str = "USD") -> str:
+    """The pilot's cost against its baseline's and, for money outcomes with a shown difference, the effect per dollar."""
+    if cost is None or not cost.known:
+        return ("Its cost is not priced: give the Pilots sheet's Served as or Extra cost per account to set the cost of "
+                "its touch model against the baseline's.")
+    per = money(abs(cost.extra_cost_per_account or 0.0), currency)
+    if not cost.extra_cost_per_account:
+        text = "Its touch model cost the same per account as the baseline's."
+    else:
+        more = "more" if cost.extra_cost_per_account > 0 else "less"
+        text = (f"Its touch model cost {per} {more} per account and year than the baseline's: "
+                f"{money(abs(cost.extra_cost or 0.0), currency)} {more} over the pilot's "
+                f"{count(len(result.pilot_accounts))} accounts and {quantity(cost.years * 12, 0)} months.")
+    if cost.effect_value is None:
+        return text
+    worth = (f" The effect was worth about {_signed_money(cost.effect_value, currency)} of ARR "
+             f"(95% interval {_signed_money(cost.effect_low, currency)} to {_signed_money(cost.effect_high, currency)})")
+    if cost.value_per_dollar is not None:
+        return text + worth + f": about {_per_dollar(cost.value_per_dollar, currency)} of ARR for each {_unit(currency)} spent."
+    return text + worth + "; the interval includes no effect, so no return per dollar is claimed."
+
+
+def _per_dollar(value: float, currency: str) -> str:
+    sym = symbol(currency)
+    return f"{sym}{value:,.2f}" if len(sym) == 1 else f"{value:,.2f} {currency}"
+
+
+def _unit(currency: str) -> str:
+    return {"USD": "dollar", "EUR": "euro", "GBP": "pound"}.get(currency.upper(), currency)
+
+
+def _signed_money(value, currency: str) -> str:
+    if value is None:
+        return "?"
+    return ("+" if value >= 0 else "-") + money(abs(value), currency)

@@ -92,6 +92,36 @@ class SolverName(StrEnum):
     SCIPY = "scipy"  # SciPy's HiGHS (scipy.optimize.milp): no native binary or subprocess
 
 
+class Clock(StrEnum):
+    """Which hours a response target counts."""
+
+    CALENDAR = "Calendar hours"  # every hour, nights and weekends included
+    BUSINESS = "Business hours"  # only the Operations sheet's business hours
+
+
+class PilotOutcome(StrEnum):
+    """What a pilot is judged on."""
+
+    RENEWAL = "Renewal"
+    CHURN = "Churn"
+    EXPANSION = "Expansion ARR"
+    RESOLUTION = "Resolution time"
+    USAGE = "Usage change"
+
+
+class PilotBaseline(StrEnum):
+    """Whom a pilot is compared with."""
+
+    REST_OF_TIER = "Rest of the tier"
+    MATCHED = "Matched accounts"
+
+
+class PilotSides(StrEnum):
+    TWO_SIDED = "Two-sided"
+    BETTER = "One-sided: better"
+    WORSE = "One-sided: worse"
+
+
 class YesNo(StrEnum):
     YES = "Yes"
     NO = "No"

@@ -9,6 +9,7 @@ workbook: write-back replaces sheets of these names that TierPlan wrote, and not
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from planner.schema.sheets import BOOL, CURRENCY, FORMULA, INTEGER, NUMBER, PERCENT, TEXT
 
@@ -87,7 +88,7 @@ class ResultSheetSpec:
         return {k: c.number_format for k, c in self.expanded(tier_names, scenario_names) if c.number_format}
 
 
-def _cols(*specs: tuple) -> tuple[ResultColumn, ...]:
+def _cols(*specs: tuple[Any, ...]) -> tuple[ResultColumn, ...]:  # each: ResultColumn's arguments
     return tuple(ResultColumn(*s) for s in specs)
 
 
@@ -162,9 +163,61 @@ BREAKDOWN = ResultSheetSpec("Breakdown", _cols(
     ("{tier} accounts", INTEGER, COUNT_FORMAT), ("{tier} ARR", *_MONEY),
 ), "tiers by industry, company size, region and product")
 
+SEGMENT_METRICS = ResultSheetSpec("Segment metrics", _cols(
+    ("segment", TEXT), ("kind", TEXT), ("accounts", INTEGER, COUNT_FORMAT), ("tickets", INTEGER, COUNT_FORMAT),
+    ("tickets_per_account_month", NUMBER, RATE_FORMAT), ("logos_start", INTEGER, COUNT_FORMAT), ("arr_start", *_MONEY),
+    ("up_for_renewal", INTEGER, COUNT_FORMAT), ("logo_renewal", PERCENT, PERCENT_FORMAT), ("dollar_renewal", PERCENT, PERCENT_FORMAT),
+    ("logo_churn", PERCENT, PERCENT_FORMAT), ("grr", PERCENT, PERCENT_FORMAT), ("nrr", PERCENT, PERCENT_FORMAT),
+    ("expansion_rate", PERCENT, PERCENT_FORMAT), ("days_to_first_expansion", NUMBER, COUNT_FORMAT),
+    ("new_logos", INTEGER, COUNT_FORMAT), ("renewal_unknown", INTEGER, COUNT_FORMAT),
+), "what happened in the review period per tier and engagement model: renewals, churn, revenue retention, expansion, tickets")
+
+RESPONSE_TIMES = ResultSheetSpec("Response times", _cols(
+    ("segment", TEXT), ("kind", TEXT), ("severity", TEXT), ("tickets", INTEGER, COUNT_FORMAT), ("unit", TEXT), ("clock", TEXT),
+    ("first_response_median", NUMBER, TENTHS_FORMAT), ("first_response_p90", NUMBER, TENTHS_FORMAT),
+    ("first_response_missing", INTEGER, COUNT_FORMAT), ("resolution_median", NUMBER, TENTHS_FORMAT),
+    ("resolution_p90", NUMBER, TENTHS_FORMAT), ("unresolved", INTEGER, COUNT_FORMAT),
+), "time to first response and to resolution per tier and severity (median and 90th percentile, in the SLA's unit)")
+
+SLA_ATTAINMENT = ResultSheetSpec("SLA attainment", _cols(
+    ("tier", TEXT), ("severity", TEXT), ("channel", TEXT), ("target", TEXT), ("clock", TEXT),
+    ("target_level", PERCENT, PERCENT_FORMAT), ("attained", PERCENT, PERCENT_FORMAT), ("meets_target", BOOL),
+    ("gap", PERCENT, PERCENT_FORMAT), ("achieved", INTEGER, COUNT_FORMAT), ("breached", INTEGER, COUNT_FORMAT),
+    ("breached_still_open", INTEGER, COUNT_FORMAT), ("not_yet_due", INTEGER, COUNT_FORMAT),
+    ("no_first_response_recorded", INTEGER, COUNT_FORMAT),
+), "the share of tickets that met each SLA row's first-response target, against its target level")
+
+STAFFING_CHECK = ResultSheetSpec("Staffing check", _cols(
+    ("tier", TEXT), ("channel", TEXT), ("role", TEXT), ("observed_tickets_per_month", NUMBER, TENTHS_FORMAT),
+    ("planned_tickets_per_month", NUMBER, TENTHS_FORMAT), ("planned_agents", INTEGER, WHOLE_FORMAT),
+    ("needed_agents", INTEGER, WHOLE_FORMAT), ("planned_hours_per_year", NUMBER, COUNT_FORMAT),
+    ("needed_hours_per_year", NUMBER, COUNT_FORMAT), ("enough", BOOL), ("verdict", TEXT),
+), "whether the plan's support staffing would have met the ticket volume the helpdesk saw")
+
+OUTREACH = ResultSheetSpec("Outreach", _cols(
+    ("account_id", TEXT), ("name", TEXT), ("tier", TEXT), ("play", TEXT), ("rule", TEXT), ("reason", TEXT),
+    ("observed", NUMBER, NUMBER_FORMAT), ("threshold", NUMBER, NUMBER_FORMAT), ("unit", TEXT), ("due_date", TEXT),
+), "accounts the Operations sheet's rules flag for proactive outreach, with their tier's play and the reason")
+
+PILOT_RESULTS = ResultSheetSpec("Pilot results", _cols(
+    ("pilot", TEXT), ("outcome", TEXT), ("compared_with", TEXT), ("tiers", TEXT), ("pilot_accounts", INTEGER, COUNT_FORMAT),
+    ("baseline_accounts", INTEGER, COUNT_FORMAT), ("pilot_with_outcome", INTEGER, COUNT_FORMAT),
+    ("baseline_with_outcome", INTEGER, COUNT_FORMAT), ("pilot_value", NUMBER, NUMBER_FORMAT),
+    ("baseline_value", NUMBER, NUMBER_FORMAT), ("difference", NUMBER, NUMBER_FORMAT), ("ci_low", NUMBER, NUMBER_FORMAT),
+    ("ci_high", NUMBER, NUMBER_FORMAT), ("test", TEXT), ("sided", TEXT), ("p_value", NUMBER, MARGINAL_FORMAT),
+    ("p_adjusted", NUMBER, MARGINAL_FORMAT), ("detectable_difference", NUMBER, NUMBER_FORMAT), ("verdict", TEXT),
+    ("extra_cost_per_account", *_MONEY), ("extra_cost", *_MONEY), ("effect_arr", *_MONEY), ("effect_arr_low", *_MONEY),
+    ("effect_arr_high", *_MONEY), ("arr_per_dollar", NUMBER, RATE_FORMAT), ("in_words", TEXT),
+), "each pilot against its baseline: sizes, outcomes, the difference with its 95% interval, the test, and the verdict")
+
+#: The sheets of what happened (tickets, outcome columns, pilots); written empty, with a note, when the data is absent.
+OPERATIONS_SHEETS: tuple[ResultSheetSpec, ...] = (SEGMENT_METRICS, RESPONSE_TIMES, SLA_ATTAINMENT, STAFFING_CHECK, OUTREACH,
+                                                  PILOT_RESULTS)
+
 #: Every result sheet, in the order they are written.
 RESULT_SHEET_SPECS: tuple[ResultSheetSpec, ...] = (
     PLAN, HEADCOUNT, SUPPORT, TIER_SUMMARY, ACCOUNT_TIERS, SENSITIVITY, FRONTIER, TIER_RULES, MOVERS, DATA_GAPS, BREAKDOWN,
+    *OPERATIONS_SHEETS,
 )
 RESULT_SHEETS: tuple[str, ...] = tuple(s.name for s in RESULT_SHEET_SPECS)
 #: The sheets `tierplan segment` writes (no plan, no optimisation).

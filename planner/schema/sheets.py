@@ -20,9 +20,13 @@ from enum import StrEnum
 from planner.schema.choices import (
     BandBasis,
     Channel,
+    Clock,
     Direction,
     EngagementModel,
     Pillar,
+    PilotBaseline,
+    PilotOutcome,
+    PilotSides,
     PlanningMode,
     Severity,
     SolverName,
@@ -59,6 +63,7 @@ TARGET_UNITS = values(TargetUnit)
 DIRECTIONS = values(Direction)
 PLANNING_MODES = values(PlanningMode)
 SOLVERS = values(SolverName)
+CLOCKS = values(Clock)
 
 MIN_TIERS = 2
 MAX_TIERS = 6
@@ -166,6 +171,7 @@ TIERS = Sheet(
         Column("band_max", "Band max", PERCENT, "Largest share this tier should hold.", unit="%", minimum=0, maximum=1, width=11),
         Column("max_cost_share", "Max CS cost % of ARR", PERCENT, "Guardrail for the optimizer: customer success cost of the tier may not exceed this share of the tier's ARR. Leave blank for no guardrail.", unit="%", required=False, minimum=0, maximum=1, width=14),
         Column("description", "Description", TEXT, "Who belongs here, in your words.", required=False, width=48),
+        Column("play", "Play", TEXT, "What an account of this tier gets when the Operations sheet's rules flag it (a CSM call, a health check, an automated email). Blank: by engagement model.", required=False, width=22),
     ),
 )
 
@@ -236,6 +242,7 @@ SLAS = Sheet(
         Column("handle_minutes", "Handle time", NUMBER, "Average handling time of one request.", unit="minutes", minimum=0, maximum=10_000, width=10),
         Column("service_level", "Service-level target", PERCENT, "Share of requests answered within the target.", unit="%", minimum=0, maximum=1, width=11),
         Column("role", "Handled by", TEXT, "Role that staffs the queue.", ref="Roles", width=14),
+        Column("clock", "Clock", CHOICE, "Whether the target counts calendar hours (nights and weekends too) or only the business hours on the Operations sheet; blank: calendar hours.", choices=CLOCKS, enum=Clock, required=False, width=14),
     ),
 )
 
@@ -273,6 +280,69 @@ ACCOUNTS = Sheet(
         Column("lock_reason", "Lock reason", TEXT, "Why the tier is locked (required when Locked tier is set).", required=False, width=24),
         Column("strategic", "Strategic flag", BOOL, "Yes lifts the account to at least the tier named in Finance (Strategic accounts at least).", choices=YES_NO, required=False, width=10),
         Column("churn_risk", "Churn risk flag", BOOL, "Yes marks the account for temporary higher touch (one tier up) until the flag is cleared.", choices=YES_NO, required=False, width=10),
+    ),
+)
+
+#: Optional columns of the Accounts sheet (or the CRM export) that say what happened: the figures "In operation" and
+#: pilots are judged on. A missing column switches the figures that need it off, with a note; it is never an error.
+ACCOUNT_OUTCOMES: tuple[Column, ...] = (
+    Column("renewal_date", "Renewal date", DATE, "Date the contract came (or comes) up for renewal.", required=False, width=12),
+    Column("renewed", "Renewed", BOOL, "Yes if the account renewed at that date, No if it did not; blank while it is not known.", choices=YES_NO, required=False, width=10),
+    Column("churned", "Churned", BOOL, "Yes if the account left in the period.", choices=YES_NO, required=False, width=10),
+    Column("expansion_arr", "Expansion ARR", CURRENCY, "ARR added in the period (negative: contraction).", unit="in the period", required=False, width=13),
+    Column("contraction_arr", "Contraction ARR", CURRENCY, "ARR lost in the period without the account leaving (downsell).", unit="in the period", required=False, minimum=0, width=13),
+    Column("arr_start", "ARR a period ago", CURRENCY, "The account's ARR at the start of the period (for revenue retention).", required=False, minimum=0, width=13),
+    Column("customer_since", "Customer since", DATE, "Date the account became a customer.", required=False, width=12),
+    Column("first_expansion_date", "First expansion date", DATE, "Date of the account's first expansion.", required=False, width=12),
+    Column("usage_now", "Usage now", NUMBER, "The usage signal over the latest period (logins, events, active days).", required=False, minimum=0, width=11),
+    Column("usage_prior", "Usage a period ago", NUMBER, "The same signal over the period before.", required=False, minimum=0, width=11),
+    Column("last_active", "Last active", DATE, "Last day the account's champion used the product.", required=False, width=12),
+    Column("active_seats", "Active seats", NUMBER, "Users active in the latest period.", required=False, minimum=0, width=10),
+    Column("licensed_seats", "Licensed seats", NUMBER, "Seats the contract pays for.", required=False, minimum=0, width=10),
+    Column("licensed_seats_prior", "Licensed seats a period ago", NUMBER, "Seats the contract paid for a period ago.", required=False, minimum=0, width=12),
+    Column("health_score", "Health score", NUMBER, "Today's health score (0-100); the demo's scoring uses the same column.", required=False, minimum=0, maximum=100, width=10),
+    Column("health_prior", "Health score a period ago", NUMBER, "The health score a period ago (the Health score column is today's).", required=False, minimum=0, maximum=100, width=12),
+)
+
+OPERATIONS = SettingsSheet(
+    name="Operations",
+    table="OperationsTable",
+    title="Operations: business hours and proactive outreach",
+    purpose="When the support day runs, and which signals flag an account for proactive outreach (each flagged account gets its tier's play).",
+    settings=(
+        Setting("figures_as_of", "Figures as of", DATE, "The day the operating figures are taken at (renewals, tickets and usage up to its end). Blank: the latest date in the data.", "FiguresAsOf", required=False),
+        Setting("ticket_export", "Ticket export", TEXT, "The helpdesk's ticket export (CSV or Parquet): a file name beside this workbook, or a full path. Blank: no tickets unless the command line names one (--tickets).", "TicketExport", required=False),
+        Setting("review_days", "Review period", NUMBER, "How far back the operating figures look.", "ReviewDays", unit="days", minimum=7, maximum=3_660),
+        Setting("business_days", "Business days", TEXT, "Days the business-hours clock runs, e.g. Mon-Fri.", "BusinessDays"),
+        Setting("business_start", "Business hours start", NUMBER, "Hour of the day the business-hours clock starts.", "BusinessStart", unit="hour (0-23)", minimum=0, maximum=23),
+        Setting("business_end", "Business hours end", NUMBER, "Hour of the day it stops.", "BusinessEnd", unit="hour (1-24)", minimum=1, maximum=24),
+        Setting("time_zone", "Time zone", TEXT, "The helpdesk's time zone (an IANA name such as America/New_York); naive times in a ticket export are read in it.", "TimeZone"),
+        Setting("usage_drop", "Flag a usage drop of", PERCENT, "Usage this much below the period before flags the account.", "UsageDrop", unit="%", minimum=0, maximum=1),
+        Setting("seat_use_below", "Flag seat use below", PERCENT, "Active seats under this share of licensed seats flags the account.", "SeatUseBelow", unit="%", minimum=0, maximum=1),
+        Setting("seats_shrinking", "Flag shrinking seats", BOOL, "Yes: fewer licensed seats than a period ago flags the account.", "SeatsShrinking", choices=YES_NO),
+        Setting("inactive_days", "Flag no activity for", NUMBER, "No activity for this many days flags the account.", "InactiveDays", unit="days", minimum=1, maximum=3_660),
+        Setting("health_drop", "Flag a health-score fall of", NUMBER, "A health score this many points below a period ago flags the account.", "HealthDrop", unit="points", minimum=0, maximum=100),
+        Setting("sla_breaches", "Flag SLA breaches from", NUMBER, "This many missed first-response targets in the period flags the account.", "SlaBreaches", unit="tickets", minimum=1, maximum=10_000),
+    ),
+)
+
+PILOTS = Sheet(
+    name="Pilots",
+    table="PilotsTable",
+    title="Pilots",
+    purpose="Trials of a different touch model, response window or cadence for some accounts, judged against a baseline. One row per pilot.",
+    min_rows=0,
+    columns=(
+        Column("name", "Pilot", TEXT, "Name of the pilot.", unique=True, width=22),
+        Column("accounts", "Accounts", TEXT, "Which accounts: account IDs separated by commas, or a rule on account columns such as Industry = \"Retail\" and ARR >= 50000.", width=40),
+        Column("change", "What changes", TEXT, "A scenario name from the Scenarios sheet, or the touch model or SLA change in words.", width=36),
+        Column("served_as", "Served as", TEXT, "The tier whose negotiated services the pilot accounts got instead of their own, if any: its cost per account prices the pilot.", ref="Tiers", required=False, width=12),
+        Column("extra_cost", "Extra cost per account", CURRENCY, "What the change adds per pilot account and year beyond that (negative when it saves); with Served as, it gives the pilot's cost against the baseline's.", unit="per year", required=False, width=13),
+        Column("start", "Start", DATE, "First day of the pilot.", width=11),
+        Column("end", "End", DATE, "Last day of the pilot.", width=11),
+        Column("outcome", "Judged on", CHOICE, "The outcome the pilot is judged on.", choices=values(PilotOutcome), enum=PilotOutcome, width=16),
+        Column("sides", "Test", CHOICE, "Two-sided unless the pilot was set up to show only an improvement (or only that it does no harm).", choices=values(PilotSides), enum=PilotSides, required=False, width=18),
+        Column("baseline", "Compared with", CHOICE, "The rest of the same tier, or a matched group TierPlan builds (same tier, nearest on ARR and score).", choices=values(PilotBaseline), enum=PilotBaseline, width=18),
     ),
 )
 
@@ -342,15 +412,17 @@ SCENARIO_KEY_COLUMNS = ("tier", "service", "role", "severity", "channel", "pilla
 #: The text columns of the Accounts sheet (ids, names, labels, tiers)
 ACCOUNT_TEXT_KEYS = tuple(c.key for c in ACCOUNTS.columns if c.kind == TEXT)
 
-INPUT_SHEETS: tuple[Sheet, ...] = (TIERS, ROLES, SERVICES, INTERVALS, SLAS, SCORING, ACCOUNTS, SCENARIOS)
+INPUT_SHEETS: tuple[Sheet, ...] = (TIERS, ROLES, SERVICES, INTERVALS, SLAS, SCORING, ACCOUNTS, PILOTS, SCENARIOS)
+#: The sheets of single settings (Setting / Value / Unit / What it means)
+SETTINGS_SHEETS: tuple[SettingsSheet, ...] = (FINANCE, OPERATIONS)
 GUIDE_SHEET = "Guide"
 SUMMARY_SHEET = "Summary"
 SHEET_ORDER = (GUIDE_SHEET, FINANCE.name, TIERS.name, SERVICES.name, ROLES.name, INTERVALS.name, SUMMARY_SHEET, SCENARIOS.name, SLAS.name,
-               SCORING.name, ACCOUNTS.name)
+               SCORING.name, ACCOUNTS.name, OPERATIONS.name, PILOTS.name)
+#: Sheets a workbook may leave out (an older workbook, one without operating data or without scenarios): their defaults apply.
+OPTIONAL_SHEETS = (OPERATIONS.name, PILOTS.name, SCENARIOS.name)
 #: The sheets the reader reads, in workbook order (Guide and Summary are for people, not read).
 READ_SHEETS = tuple(n for n in SHEET_ORDER if n not in (GUIDE_SHEET, SUMMARY_SHEET))
-#: Read when present: a workbook without them plans as before (one made before scenarios existed).
-OPTIONAL_SHEETS = (SCENARIOS.name,)
 #: Sheets protected without a password so formulas are not overwritten by accident; inputs on them stay editable.
 PROTECTED_SHEETS = (GUIDE_SHEET, FINANCE.name, ROLES.name, INTERVALS.name, SUMMARY_SHEET)
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.arrays import FloatArray, IntArray
 from planner.segmentation.scoring import SCALE_BINS
 
 TRUST_SHARE = 0.01  # at most this share of the considered accounts may contradict the inferred cut-off
@@ -70,8 +71,9 @@ def infer_previous_cutoffs(
     cand = np.arange(B + 1)  # candidate cut-offs 0 .. 100.01
     seen = np.concatenate([hist.sum(axis=0) > 0, [False]])  # a previous score sits on this bin
 
-    def count_below(table: np.ndarray, x: np.ndarray) -> np.ndarray:
-        return table[np.clip(x, 0, B)]
+    def count_below(table: FloatArray, x: IntArray) -> FloatArray:
+        counted: FloatArray = table[np.clip(x, 0, B)]
+        return counted
 
     out = np.zeros(K, dtype=np.int64)
     contradicting = np.zeros(K - 1, dtype=np.int64)

@@ -74,20 +74,20 @@ def breakdown(dims: dict[str, tuple[np.ndarray, list[str]]], tier_idx: np.ndarra
         value_col += rows_labels
         count_blocks.append(block_counts)
         money_blocks.append(np.vstack(rows_money))
-    counts = np.vstack(count_blocks) if count_blocks else np.zeros((0, K), dtype=np.int64)
-    money = np.vstack(money_blocks) / 100.0 if money_blocks else np.zeros((0, K))
-    table = {"dimension": dim_col, "value": value_col, "accounts": counts.sum(axis=1).astype(np.int64), "arr": money.sum(axis=1)}
+    all_counts = np.vstack(count_blocks) if count_blocks else np.zeros((0, K), dtype=np.int64)
+    all_money = np.vstack(money_blocks) / 100.0 if money_blocks else np.zeros((0, K))
+    table = {"dimension": dim_col, "value": value_col, "accounts": all_counts.sum(axis=1).astype(np.int64), "arr": all_money.sum(axis=1)}
     for k, name in enumerate(tier_names):
-        table[f"{name} accounts"] = counts[:, k].astype(np.int64)
-        table[f"{name} ARR"] = money[:, k]
+        table[f"{name} accounts"] = all_counts[:, k].astype(np.int64)
+        table[f"{name} ARR"] = all_money[:, k]
     return pd.DataFrame(table)
 
 
-def drift_flags(change: np.ndarray, arr_rank: np.ndarray, threshold: float) -> np.ndarray:
+def drift_flags(change: np.ndarray, arr_rank: np.ndarray, threshold: float) -> pd.Categorical[str]:
     """'High-value account losing ground' / 'Small account expanding fast' / ''."""
     change = np.nan_to_num(change, nan=0.0)
     rank = np.nan_to_num(arr_rank, nan=0.0)
     code = np.zeros(change.shape, dtype=np.int64)
     code[(rank >= 80.0) & (change <= -threshold)] = 1
     code[(rank < 50.0) & (change >= threshold)] = 2
-    return pd.Categorical.from_codes(code, categories=DRIFT_FLAGS)
+    return pd.Categorical.from_codes(code, categories=pd.Index(DRIFT_FLAGS))

@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from planner.arrays import BoolArray, FloatArray
+
 _TRUE = ["yes", "y", "true", "t", "1", "x"]
 
 
@@ -41,8 +43,9 @@ def text_array(series: pd.Series | None, n: int) -> pa.Array:
     return pc.if_else(pc.fill_null(blank, True), pa.scalar(None, pa.string()), arr)
 
 
-def present(arr: pa.Array) -> np.ndarray:
-    return pc.is_valid(arr).to_numpy(zero_copy_only=False)
+def present(arr: pa.Array) -> BoolArray:
+    valid: BoolArray = pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    return valid
 
 
 def filled(arr: pa.Array, value: str = "") -> pa.Array:
@@ -51,20 +54,24 @@ def filled(arr: pa.Array, value: str = "") -> pa.Array:
 
 def as_pandas(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
     """Arrow strings -> pandas 'str' array (no copy); nulls become NaN."""
-    return pd.array(arr, dtype="str")
+    strings: pd.api.extensions.ExtensionArray = pd.array(arr, dtype="str")
+    return strings
 
 
-def flags(series: pd.Series | None, n: int) -> np.ndarray:
+def flags(series: pd.Series | None, n: int) -> BoolArray:
     """Yes/No, True/False, 1/0, x -> bool; blanks and anything else -> False."""
     if series is None:
         return np.zeros(n, dtype=bool)
     if pd.api.types.is_bool_dtype(series.dtype):
-        return series.fillna(False).to_numpy(dtype=bool)
+        as_bool: BoolArray = series.fillna(False).to_numpy(dtype=bool)
+        return as_bool
     if pd.api.types.is_numeric_dtype(series.dtype):
-        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        return np.nan_to_num(values, nan=0.0) != 0
+        values: FloatArray = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        nonzero: BoolArray = np.nan_to_num(values, nan=0.0) != 0
+        return nonzero
     text = pc.utf8_lower(text_array(series, n))
-    return pc.fill_null(pc.is_in(text, value_set=pa.array(_TRUE)), False).to_numpy(zero_copy_only=False)
+    out: BoolArray = pc.fill_null(pc.is_in(text, value_set=pa.array(_TRUE)), False).to_numpy(zero_copy_only=False)
+    return out
 
 
 def tier_codes(text: pa.Array, tier_names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

@@ -6,11 +6,15 @@ so a million accounts cost seconds.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from planner.arrays import BoolArray
 from planner.inputs import Tier
 from planner.schema import PILLARS
 from planner.segmentation import breakdown as bd
@@ -44,7 +48,7 @@ def cutoff_changes(previous: np.ndarray | None, cut: Cutoffs, bins: np.ndarray, 
         return pd.DataFrame(columns=CHANGE_COLUMNS), [""] * max(K - 1, 0)
     before = band_report(tier_of(bins, previous), arr, tiers, cut.bases).to_dict("records")
 
-    def miss(r: dict) -> str:
+    def miss(r: dict[Hashable, Any]) -> str:
         basis = "ARR" if r["band_basis"] == "ARR" else "accounts"
         if r["shortfall"] > 0:
             return f"{r['tier']} would hold {r['share']:.1%} of {basis}, below its minimum of {r['band_min']:.0%}"
@@ -130,7 +134,8 @@ def _sorted(ids: pa.Array, rows: np.ndarray, keys: list[tuple[np.ndarray, str]])
     columns["id"] = ids.take(pa.array(rows))
     table = pa.table(columns)
     order = pc.sort_indices(table, sort_keys=[(f"k{i}", how) for i, (_, how) in enumerate(keys)] + [("id", "ascending")])
-    return rows[order.to_numpy(zero_copy_only=False)]
+    ordered: np.ndarray = rows[order.to_numpy(zero_copy_only=False)]
+    return ordered
 
 
 MOVER_COLUMNS = ["account_id", "name", "arr", "previous_tier", "tier", "score", "previous_score", "score_change", "rule", "reason"]
@@ -202,12 +207,12 @@ def band_message(bands: pd.DataFrame, cut: Cutoffs, moves: list[str] | None = No
     return text
 
 
-def gap_table(**k) -> pd.DataFrame:
+def gap_table(**k: Any) -> pd.DataFrame:
     n = k["n"]
     ids = k["ids"]
-    rows = []
+    rows: list[dict[str, object]] = []
 
-    def add(item, pillar, count, assumed, mask=None):
+    def add(item: str, pillar: str, count: float, assumed: str, mask: BoolArray | None = None) -> None:
         if count <= 0:
             return
         rows.append(

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from planner.arrays import ObjectArray
 from planner.inputs import PlanInputs, Tier
 from planner.schema import PILLARS
 from planner.segmentation import breakdown as bd
@@ -78,10 +79,10 @@ def _column(accounts: pd.DataFrame, name: str) -> pd.Series | None:
     return accounts[name] if name in accounts.columns else None
 
 
-def _categorical(codes: np.ndarray, names: tuple[str, ...]):
+def _categorical(codes: np.ndarray, names: tuple[str, ...]) -> pd.Categorical[str] | ObjectArray:
     """Tier indexes -> categorical of tier names (-1 -> missing); object array if names repeat."""
     if len(set(names)) == len(names):
-        return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(names))
+        return pd.Categorical.from_codes(codes.astype(np.int64), categories=pd.Index(list(names)))
     table = np.array(list(names) + [None], dtype=object)
     return table[np.where(codes < 0, len(names), codes)]
 
@@ -126,7 +127,7 @@ def segment(inputs: PlanInputs) -> Segmentation:
     churn = cols.flags(_column(acc, "churn_risk"), n)
 
     margin = float(fin.retier_margin) if fin.retier_margin is not None and np.isfinite(fin.retier_margin) else 0.0
-    margin_bins = int(round(max(margin, 0.0) * 100))
+    margin_bins = round(max(margin, 0.0) * 100)
     strategic_idx = None
     strategic_name = fin.strategic_tier.strip() if isinstance(fin.strategic_tier, str) and fin.strategic_tier.strip() else None
     if strategic_name is not None:
@@ -173,7 +174,7 @@ def segment(inputs: PlanInputs) -> Segmentation:
         missing_text=missing_text,
         no_signal=scores.no_signal,
     )
-    if cut.method == "previous-moved":
+    if cut.method == "previous-moved" and anchor.bins is not None:  # moved from the previous cut-offs, so they are known
         # accounts whose tier differs from what the unmoved cut-offs would give: say which cut-off moved and why
         pl_prev = place(bins, anchor.bins, previous, margin_bins, strategic, strategic_idx, churn, locked)
         reason = join_text(reason, moved_suffix(pl_prev.final, pl.final, change_text, K))

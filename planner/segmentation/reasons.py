@@ -129,7 +129,7 @@ def build_reasons(
 
     margin_clause_up = f", at least the {m}-point re-tiering margin." if margin_bins > 0 else "."
     margin_clause_down = f", more than the {m}-point re-tiering margin." if margin_bins > 0 else "."
-    reason_of_lock = lambda idx: lock_reason.take(pa.array(idx))
+    reason_of_lock: Callable[[np.ndarray], pa.Array] = lambda idx: lock_reason.take(pa.array(idx))
     templates: dict[int, Sequence[Part]] = {
         1: ("Score ", s, " is at or above the ", tier(final), " cut-off of ", cut_of(final), "."),
         2: ("Score ", s, " is between the ", tier(final), " cut-off of ", cut_of(final), " and the ", tier(up1), " cut-off of ", cut_of(up1), "."),

@@ -76,12 +76,11 @@ def resolve_column(accounts: pd.DataFrame, name: str) -> str | None:
         return name
     wanted = str(name).strip().lower()
     for col in ACCOUNTS.columns:
-        if col.header.lower() == wanted or col.key == wanted:
-            if col.key in accounts.columns:
-                return col.key
-    for col in accounts.columns:
-        if str(col).strip().lower() == wanted:
-            return col
+        if (col.header.lower() == wanted or col.key == wanted) and col.key in accounts.columns:
+            return col.key
+    for name_ in accounts.columns:
+        if str(name_).strip().lower() == wanted:
+            return name_
     return None
 
 

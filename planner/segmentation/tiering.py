@@ -27,10 +27,12 @@ Adjusted rule
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import pandas as pd
 
+from planner.arrays import BoolArray, FloatArray, IndexArray, IntArray
 from planner.inputs import Tier
 from planner.segmentation.scoring import SCALE_BINS
 
@@ -63,7 +65,8 @@ class Cutoffs:
 def arr_cents(arr: np.ndarray) -> np.ndarray:
     """ARR in whole cents as float (exact integer sums, so the result never depends on row order)."""
     clean = np.nan_to_num(np.asarray(arr, dtype="float64"), nan=0.0, posinf=0.0, neginf=0.0)
-    return np.rint(np.clip(clean, 0.0, None) * 100.0)
+    cents: FloatArray = np.rint(np.clip(clean, 0.0, None) * 100.0)
+    return cents
 
 
 def band_limits(tiers: tuple[Tier, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +87,7 @@ def target_shares(mins: np.ndarray, maxs: np.ndarray) -> tuple[np.ndarray, float
     return mins + lam * (maxs - mins), lam
 
 
-def _shares(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, ...]):
+def _shares(bins: IntArray, arr: FloatArray, tiers: tuple[Tier, ...]) -> tuple[list[FloatArray], list[str], FloatArray, FloatArray, FloatArray, float, FloatArray]:
     """Cumulative shares per tier basis over score groups, bases, band limits, targets."""
     group = SCALE_BINS - bins
     counts = np.bincount(group, minlength=G).astype("float64")
@@ -93,7 +96,7 @@ def _shares(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, ...]):
     cum_n = np.concatenate([[0.0], np.cumsum(counts)]) / (n if n > 0 else 1.0)
     cum_a = np.concatenate([[0.0], np.cumsum(cents)]) / total if total > 0 else None
     bases = ["ARR" if t.band_basis == "ARR" and cum_a is not None else "Accounts" for t in tiers]
-    cums = [cum_a if b == "ARR" else cum_n for b in bases]
+    cums = [cum_a if b == "ARR" and cum_a is not None else cum_n for b in bases]
     mins, maxs = band_limits(tiers)
     targets, lam = target_shares(mins, maxs)
     return cums, bases, mins, maxs, targets, lam, counts
@@ -134,7 +137,7 @@ def keep_previous_cutoffs(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, 
     the previous ones are kept and the misses reported.
     """
     K = len(tiers)
-    cums, bases, mins, maxs, targets, lam, counts = _shares(bins, arr, tiers)
+    cums, bases, mins, maxs, _targets, lam, counts = _shares(bins, arr, tiers)
     anchor = np.zeros(K + 1, dtype=np.int64)
     anchor[K] = G
     for k in range(K - 1):
@@ -173,15 +176,15 @@ def _range_min(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.nd
     return out
 
 
-def _smallest_move(cums, mins, maxs, anchor: np.ndarray) -> np.ndarray:
+def _smallest_move(cums: list[FloatArray], mins: FloatArray, maxs: FloatArray, anchor: IntArray) -> IntArray:
     """Boundaries meeting every band with the least total distance from ``anchor`` (assumes feasible)."""
     K = len(cums)
     positions = np.arange(G + 1)
     starts = positions
     last_ok = _in_band(cums[K - 1][G] - cums[K - 1][starts], mins[K - 1], maxs[K - 1])
-    cost_from = [None] * K  # cost_from[k][b]: least move of boundaries k+1.. when tier k starts at b
+    cost_from: list[FloatArray] = [np.empty(0)] * K  # cost_from[k][b]: least move of boundaries k+1.. when tier k starts at b
     cost_from[K - 1] = np.where(last_ok, 0.0, np.inf)
-    step = [None] * K
+    step: list[FloatArray] = [np.empty(0)] * K
     for k in range(K - 2, -1, -1):
         step[k] = np.abs(positions - anchor[k + 1]).astype("float64") + cost_from[k + 1]
         first, last = _window(cums[k], starts, mins[k], maxs[k])
@@ -195,7 +198,7 @@ def _smallest_move(cums, mins, maxs, anchor: np.ndarray) -> np.ndarray:
     return b
 
 
-def _standard_boundaries(cums, bases, targets) -> np.ndarray:
+def _standard_boundaries(cums: list[FloatArray], bases: list[str], targets: FloatArray) -> IntArray:
     K = len(cums)
     b = np.zeros(K + 1, dtype=np.int64)
     b[K] = G
@@ -211,15 +214,19 @@ def _standard_boundaries(cums, bases, targets) -> np.ndarray:
     return b
 
 
-def _in_band(share, lo, hi):
+@overload
+def _in_band(share: FloatArray, lo: float, hi: float) -> BoolArray: ...
+@overload
+def _in_band(share: float, lo: float, hi: float) -> bool | np.bool_: ...
+def _in_band(share: FloatArray | float, lo: float, hi: float) -> BoolArray | bool | np.bool_:
     return (share >= lo - EPS) & (share <= hi + EPS)
 
 
-def _meets(b, cums, mins, maxs) -> bool:
+def _meets(b: IntArray, cums: list[FloatArray], mins: FloatArray, maxs: FloatArray) -> bool:
     return all(bool(_in_band(cums[k][b[k + 1]] - cums[k][b[k]], mins[k], maxs[k])) for k in range(len(cums)))
 
 
-def _window(cum, start, lo, hi):
+def _window(cum: FloatArray, start: IndexArray | IntArray, lo: float, hi: float) -> tuple[IndexArray, IndexArray]:
     """For each start boundary: the range of end boundaries giving a share within [lo, hi]."""
     first = np.searchsorted(cum, cum[start] + lo - EPS, side="left")
     last = np.searchsorted(cum, cum[start] + hi + EPS, side="right") - 1
@@ -227,23 +234,23 @@ def _window(cum, start, lo, hi):
     return first, np.minimum(last, G)
 
 
-def _feasibility(cums, mins, maxs) -> list[np.ndarray]:
+def _feasibility(cums: list[FloatArray], mins: FloatArray, maxs: FloatArray) -> list[BoolArray]:
     """ok[k][b]: starting tier k at boundary b, tiers k.. can all meet their bands."""
     K = len(cums)
     starts = np.arange(G + 1)
-    ok = [None] * K
+    ok: list[BoolArray] = [np.empty(0, dtype=bool)] * K
     ok[K - 1] = _in_band(cums[K - 1][G] - cums[K - 1][starts], mins[K - 1], maxs[K - 1])
     for k in range(K - 2, -1, -1):
         first, last = _window(cums[k], starts, mins[k], maxs[k])
         prefix = np.concatenate([[0], np.cumsum(ok[k + 1])])
         valid = last >= first
-        f = np.clip(first, 0, G)
-        l = np.clip(last, 0, G)
-        ok[k] = valid & ((prefix[l + 1] - prefix[f]) > 0)
+        lo = np.clip(first, 0, G)
+        hi = np.clip(last, 0, G)
+        ok[k] = valid & ((prefix[hi + 1] - prefix[lo]) > 0)
     return ok
 
 
-def _adjusted_boundaries(cums, bases, targets, mins, maxs, ok) -> np.ndarray:
+def _adjusted_boundaries(cums: list[FloatArray], bases: list[str], targets: FloatArray, mins: FloatArray, maxs: FloatArray, ok: list[BoolArray]) -> IntArray:
     K = len(cums)
     b = np.zeros(K + 1, dtype=np.int64)
     b[K] = G

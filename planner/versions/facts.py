@@ -71,7 +71,7 @@ def _people(rows: list[Mapping[str, Any]], has_plan: bool) -> dict[tuple[str, st
     out: dict[tuple[str, str], int] = {}
     for r in rows:
         n = _num(r.get("people"))
-        out[(str(r["role"]), str(r["tier"]))] = int(round(n)) if n is not None else 0
+        out[(str(r["role"]), str(r["tier"]))] = round(n) if n is not None else 0
     return out
 
 

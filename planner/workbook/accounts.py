@@ -416,8 +416,7 @@ def _match_tiers(texts: Texts, lookup: dict[str, str], where: Locator, h: str, s
         report_rows_capped(sink, where, h, uidx, lambda i: f'{label} "{vals.iat[i]}" is not a tier', f"one of {tier_list}")
         return out
     groups = pd.Series(uidx).groupby(vals.iloc[uidx].to_numpy(), sort=False)
-    shown = 0
-    for value, members in groups:
+    for shown, (value, members) in enumerate(groups):
         if shown == MAX_ROW_PROBLEMS:
             rest = len(uidx) - sum(len(m) for _, m in list(groups)[:MAX_ROW_PROBLEMS])
             sink.append(Problem(where.column(h), f"... and {rest:,} more rows with other unknown previous tiers", "treated as new accounts"))
@@ -425,5 +424,4 @@ def _match_tiers(texts: Texts, lookup: dict[str, str], where: Locator, h: str, s
         idx = members.to_numpy()
         sink.append(Problem(where.cells(idx, h), f'{label} "{value}" on {plural(len(idx), "account")} is not a tier now',
                             f"treated as new accounts; tiers are {tier_list}"))
-        shown += 1
     return out

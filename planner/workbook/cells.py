@@ -9,7 +9,6 @@ instead of piling on.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -191,10 +190,10 @@ def noun(spec: schema.Column | schema.Setting) -> str:
         return "a percentage" + (unit[1:] if unit.startswith("% ") else "")
     if kind == schema.CHOICE:
         return "one of " + ", ".join(spec.choices)
+    if kind == schema.DATE:
+        return "a date"
     if kind == schema.BOOL:
         return "Yes or No"
-    if kind == schema.DATE:
-        return "a date such as 2026-03-31"
     if spec.ref:
         return f"a {ENTITY.get(spec.ref, spec.ref.lower())} from the {spec.ref} sheet"
     if getattr(spec, "key", "") == "name":
@@ -285,26 +284,12 @@ def parse_cells(sheet: str, values: list, spec: schema.Column | schema.Setting, 
                 if problem:
                     sink.add(sheet, where, *problem)
                 else:
-                    out.append(int(round(v)) if kind == schema.INTEGER else v)
+                    out.append(round(v) if kind == schema.INTEGER else v)
                     continue
             out.append(INVALID)
         return out
     if kind == schema.DATE:
-        for i, raw in enumerate(values):
-            if blank(raw):
-                if spec.required:
-                    sink.add(sheet, locs[i], f"{label} is blank", f"{what} is required")
-                    out.append(INVALID)
-                else:
-                    out.append(None)
-                continue
-            day = parse_date(raw)
-            if day is None:
-                sink.add(sheet, locs[i], f"{show_value(raw)} is not a date", expected)
-                out.append(INVALID)
-            else:
-                out.append(day)
-        return out
+        return _parse_dates(sheet, values, spec, locs, sink, label, what, expected)
     if kind == schema.BOOL:
         fl = parse_flags(s)
         for i, raw in enumerate(values):
@@ -351,25 +336,31 @@ def parse_cells(sheet: str, values: list, spec: schema.Column | schema.Setting, 
     return out
 
 
-_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?)?\s*$")
+def _parse_dates(sheet: str, values: list, spec: schema.Column | schema.Setting, locs: Sequence[str], sink: Sink,
+                 label: str, what: str, expected: str) -> list:
+    """Date cells: real dates, ISO text (2026-06-30) and the other forms planner.workbook.timeparse reads; a date, not a time."""
+    from planner.workbook.timeparse import parse_instants
 
-
-def parse_date(raw: object) -> _dt.date | None:
-    """A date cell (datetime or date, midnight) or ISO text "2026-03-31"; None for anything else (a number is not a date)."""
-    if isinstance(raw, _dt.datetime):
-        return raw.date() if raw.time() == _dt.time() else None
-    if isinstance(raw, _dt.date):
-        return raw
-    if isinstance(raw, pd.Timestamp):
-        return raw.date() if raw == raw.normalize() else None
-    if isinstance(raw, str):
-        m = _ISO_DATE.match(raw)
-        if m:
-            try:
-                return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                return None
-    return None
+    out: list = []
+    texts = parse_texts(pd.Series([v if isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v)) else "x"
+                                   for v in values], dtype=object))
+    inst = parse_instants(pd.Series(values, dtype=object), timezone="UTC")
+    for i, raw in enumerate(values):
+        if texts.error[i]:
+            sink.add(sheet, locs[i], f"shows the error {error_text(raw)}", expected)
+            out.append(INVALID)
+        elif blank(raw) or (isinstance(raw, str) and raw.strip() == ""):
+            if spec.required:
+                sink.add(sheet, locs[i], f"{label} is blank", f"{what} is required")
+                out.append(INVALID)
+            else:
+                out.append(None)
+        elif inst.bad[i] or inst.blank[i] or np.isnat(inst.values[i]):
+            sink.add(sheet, locs[i], f"{show_value(raw)} is not a date", f"{label} expects a date such as 2026-06-30")
+            out.append(INVALID)
+        else:
+            out.append(pd.Timestamp(inst.values[i]).date())
+    return out
 
 
 def parse_column(t: Table, key: str, sink: Sink) -> list:

@@ -71,6 +71,8 @@ class WorkbookContent:
     scoring: list[dict]
     finance: dict[str, object]
     accounts: pd.DataFrame
+    operations: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_OPERATIONS))
+    pilots: list[dict] = field(default_factory=list)
     title: str = "TierPlan planning workbook"
     drop_sheets: tuple[str, ...] = ()
     drop_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -96,6 +98,8 @@ class WorkbookContent:
             scoring=copy.deepcopy(self.scoring),
             finance=dict(self.finance),
             accounts=self.accounts.copy(deep=True),
+            operations=dict(self.operations),
+            pilots=copy.deepcopy(self.pilots),
             title=self.title,
             drop_sheets=tuple(self.drop_sheets),
             drop_columns={k: tuple(v) for k, v in self.drop_columns.items()},
@@ -111,6 +115,7 @@ _ROW_ATTRS = {
     schema.INTERVALS.name: "intervals",
     schema.SLAS.name: "slas",
     schema.SCORING.name: "scoring",
+    schema.PILOTS.name: "pilots",
     schema.SCENARIOS.name: "scenarios",
 }
 
@@ -136,11 +141,14 @@ TAM_COST_FACTOR = 1.2
 
 _TIERS = (
     ("Tier 1", "High touch", "ARR", 0.10, 0.20, 0.30,
-     "Large enterprise and strategic accounts: a named CSM, a technical resource and an executive sponsor."),
+     "Large enterprise and strategic accounts: a named CSM, a technical resource and an executive sponsor.",
+     "CSM call within two business days"),
     ("Tier 2", "Mid touch", "ARR", 0.30, 0.50, 0.12,
-     "Mid-market accounts: CSMs with larger books, tailored digital content, reactive support."),
+     "Mid-market accounts: CSMs with larger books, tailored digital content, reactive support.",
+     "Health check by the pooled CSM team"),
     ("Tier 3", "Low touch", "ARR", 0.30, 0.60, 0.10,
-     "Small accounts, the balance of ARR: served by digital programmes and the support queue."),
+     "Small accounts, the balance of ARR: served by digital programmes and the support queue.",
+     "Automated email with an in-app guide"),
 )
 
 _ROLES = (
@@ -267,6 +275,23 @@ _SCORING = (
     ("Health and maturity", "Tenure months", 10, "Lower raises tier", "Young accounts still need onboarding and adoption help."),
 )
 
+# Operations: business hours and the outreach rules' thresholds (reference: support-ops.md section E)
+DEFAULT_OPERATIONS: dict[str, object] = {
+    "figures_as_of": None,  # the latest date in the data
+    "ticket_export": None,  # no ticket export named
+    "review_days": 365,
+    "business_days": "Mon-Fri",
+    "business_start": 9,
+    "business_end": 17,
+    "time_zone": "UTC",
+    "usage_drop": 0.25,
+    "seat_use_below": 0.50,
+    "seats_shrinking": "Yes",
+    "inactive_days": 14,
+    "health_drop": 10,
+    "sla_breaches": 3,
+}
+
 DEFAULT_FINANCE: dict[str, object] = {
     "budget": None,  # the CFO types it; the demo sets one
     "margin": 0.30,
@@ -286,8 +311,9 @@ DEFAULT_FINANCE: dict[str, object] = {
 
 def tier_rows() -> list[dict]:
     return [
-        {"name": n, "engagement": e, "band_basis": b, "band_min": lo, "band_max": hi, "max_cost_share": cap, "description": d}
-        for n, e, b, lo, hi, cap, d in _TIERS
+        {"name": n, "engagement": e, "band_basis": b, "band_min": lo, "band_max": hi, "max_cost_share": cap, "description": d,
+         "play": play}
+        for n, e, b, lo, hi, cap, d, play in _TIERS
     ]
 
 
@@ -323,6 +349,8 @@ def sla_rows() -> list[dict]:
                 {
                     "tier": tier, "severity": severity, "channel": channel, "target": target, "target_unit": unit,
                     "tickets": tickets, "handle_minutes": handle, "service_level": level, "role": SUPPORT,
+                    # the source's example: Tier 1 urgent around the clock, everything else in business hours
+                    "clock": "Calendar hours" if (tier, severity) == ("Tier 1", "Urgent") else "Business hours",
                 }
             )
     return rows

@@ -14,6 +14,11 @@ Shape of the data (2,000 accounts, seed 20261122):
 - Previous tier follows ARR with some noise (accounts that drifted); about 5%
   of accounts are new and have no previous tier or score.
 - A handful of locked tiers with reasons, a few strategic and churn-risk flags.
+- Outcome columns (renewals, churn, expansion, usage, seats, health a period ago) and a helpdesk ticket
+  export (:mod:`planner.workbook.demo_operations`), as of :data:`DEMO_AS_OF`, with realistic rates.
+- One pilot: pooled-CSM check-ins for 250 randomly chosen accounts of the largest previous tier over the
+  year to DEMO_AS_OF; they prevented most of the churn they met (:data:`DEMO_PILOT_EFFECT`), so the
+  report's Pilots section has a real result to show.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.workbook.defaults import TIER_NAMES, WorkbookContent, account_columns, default_content
+from planner.workbook.defaults import DEFAULT_OPERATIONS, TIER_NAMES, WorkbookContent, account_columns, default_content
 
 DEMO_SEED = 20261122
 DEMO_ACCOUNTS = 2_000
@@ -181,9 +186,6 @@ def demo_accounts(n: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED, tiers: tuple[st
     return frame[account_columns()]
 
 
-#: The day the demo's CRM export is as of (the Finance sheet's As of): printed on the report and in plan.json.
-DEMO_AS_OF = dt.date(2026, 11, 22)
-
 #: The CFO's counter-offer in the demo's negotiation (scenario "CFO budget").
 CFO_BUDGET = 5_000_000
 
@@ -221,23 +223,105 @@ def demo_scenarios() -> list[dict]:
     ]
 
 
-def demo_content(n_accounts: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED) -> WorkbookContent:
-    """The demo workbook's content: the defaults, made-up accounts, DEMO_BUDGET, its as-of date and three scenarios."""
+#: Share of the churn the demo pilot's accounts would have had that the check-ins prevented.
+DEMO_PILOT_EFFECT = 0.65
+#: The check-ins: four of 45 minutes a year of a Scaled CSM per pilot account.
+DEMO_PILOT_CHECKIN_HOURS = 4 * 0.75
+
+
+def demo_pilot_extra_cost() -> float:
+    """What the check-ins cost per account and year: their hours at the Scaled CSM's loaded cost per productive hour."""
+    from planner.workbook.defaults import SCALED_CSM
+
+    role = next(r for r in default_content().roles if r["name"] == SCALED_CSM)
+    return round(DEMO_PILOT_CHECKIN_HOURS * role["loaded_cost"] / role["productive_hours"])
+
+
+def demo_content(n_accounts: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED, ticket_export: str | None = None) -> WorkbookContent:
+    """The demo workbook's content: the defaults, made-up accounts with their outcomes, a pilot, DEMO_BUDGET, three scenarios
+    and the as-of date (the Finance sheet's As of, the day the operating figures are taken at too).
+
+    ``ticket_export``: the file name the Operations sheet gives for the ticket export (None: none).
+    """
+    from planner.workbook.demo_operations import DEMO_AS_OF, DEMO_TIMEZONE, demo_outcomes
+
     base = default_content()
     finance = dict(base.finance)
     finance["budget"] = DEMO_BUDGET
     finance["as_of"] = DEMO_AS_OF
+    accounts = demo_accounts(n_accounts, seed)
+    outcomes = demo_outcomes(accounts)
+    pilot, outcomes = demo_pilot_row(accounts, outcomes)
+    operations = dict(DEFAULT_OPERATIONS, figures_as_of=DEMO_AS_OF, time_zone=DEMO_TIMEZONE, ticket_export=ticket_export)
     return dataclasses.replace(
         base,
         finance=finance,
-        accounts=demo_accounts(n_accounts, seed),
+        accounts=pd.concat([accounts.reset_index(drop=True), outcomes], axis=1),
+        operations=operations,
+        pilots=[pilot] if pilot else [],
         title="TierPlan demo workbook",
         scenarios=demo_scenarios(),
     )
 
 
+def demo_pilot_row(accounts: pd.DataFrame, outcomes: pd.DataFrame) -> tuple[dict | None, pd.DataFrame]:
+    """The demo's Pilots row and the outcome columns with the pilot's effect in them (a copy).
+
+    The pilot's accounts are drawn at random from the largest previous tier (planner.pilots.demo);
+    of those that churned in the pilot year, DEMO_PILOT_EFFECT renewed instead (fixed seed).
+    """
+
+    from planner.pilots.demo import DEMO_PILOT_NAME, DEMO_PILOT_SEED, DEMO_PILOT_SIZE, choose_accounts
+    from planner.workbook.demo_operations import DEMO_AS_OF
+
+    tiered = accounts["previous_tier"].notna().to_numpy()  # the pilot ran last year: new accounts were not there
+    frame = pd.DataFrame({
+        "account_id": accounts["account_id"].astype(str).to_numpy()[tiered],
+        "tier": accounts["previous_tier"].astype(str).to_numpy()[tiered],
+    })
+    if len(frame) < 9:
+        return None, outcomes
+    rng = np.random.default_rng(DEMO_PILOT_SEED)
+    tier, ids = choose_accounts(frame, rng, DEMO_PILOT_SIZE)
+    out = outcomes.copy()
+    in_pilot = accounts["account_id"].astype(str).isin(ids).to_numpy()
+    churned = (out["Churned"] == "Yes").to_numpy()
+    saved = in_pilot & churned & (rng.random(len(out)) < DEMO_PILOT_EFFECT)
+    out.loc[saved, "Churned"] = "No"
+    out.loc[saved & out["Renewed"].notna().to_numpy(), "Renewed"] = "Yes"
+    start = DEMO_AS_OF - dt.timedelta(days=364)
+    row = {
+        "name": DEMO_PILOT_NAME,
+        "accounts": ", ".join(ids),
+        "change": f"{tier} accounts get a quarterly check-in from a pooled CSM",
+        "served_as": None,
+        "extra_cost": demo_pilot_extra_cost(),
+        "start": start,
+        "end": DEMO_AS_OF,
+        "outcome": "Renewal",
+        "sides": "Two-sided",
+        "baseline": "Matched accounts",
+    }
+    return row, out
+
+
 def write_demo(path: str | Path) -> Path:
-    """Write the demo workbook (2,000 accounts, fixed seed) to ``path``."""
+    """Write the demo workbook (2,000 accounts, fixed seed) to ``path``, and its helpdesk ticket export beside it."""
     from planner.workbook.template import write_workbook
 
-    return write_workbook(path, demo_content())
+    path = Path(path)
+    write_workbook(path, demo_content(ticket_export=demo_tickets_path(path).name))
+    write_demo_tickets_beside(path)
+    return path
+
+
+def demo_tickets_path(book: str | Path) -> Path:
+    """Where the demo's ticket export sits beside a demo workbook: ``<stem>_tickets.csv``."""
+    book = Path(book)
+    return book.with_name(f"{book.stem}_tickets.csv")
+
+
+def write_demo_tickets_beside(book: str | Path) -> Path:
+    from planner.workbook.demo_operations import write_demo_tickets
+
+    return write_demo_tickets(demo_tickets_path(book), demo_accounts())

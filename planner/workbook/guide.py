@@ -116,7 +116,7 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
         B,
         H("What the colours mean"),
     ]
-    for key, (fill, meaning) in schema.COLOURS.items():
+    for key, (_fill, meaning) in schema.COLOURS.items():
         out.append(Line("colour", key.capitalize(), meaning, colour=key))
     out += [
         B,
@@ -176,7 +176,8 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
         H("Sheets"),
     ]
     purposes = {s.name: s.purpose for s in schema.INPUT_SHEETS}
-    purposes[schema.FINANCE.name] = schema.FINANCE.purpose
+    for settings in schema.SETTINGS_SHEETS:
+        purposes[settings.name] = settings.purpose
     purposes[schema.GUIDE_SHEET] = PURPOSE
     purposes[schema.SUMMARY_SHEET] = ("The negotiated package priced as the plan prices it: total cost against the budget, people "
                                       "per role, support, each tier's CS cost against its guardrail and what fails; per tier, "
@@ -195,9 +196,15 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
         out.append(T(f"{sheet.name} ({sheet.table})", sheet.purpose))
         for c in sheet.columns:
             out.append(S(c.header, _describe_column(c)))
-    out.append(T(f"{schema.FINANCE.name} ({schema.FINANCE.table})", schema.FINANCE.purpose))
-    for s in schema.FINANCE.settings:
-        out.append(S(s.label, _describe_setting(s)))
+        if sheet is schema.ACCOUNTS:
+            out.append(S("Outcome columns", "Optional: what happened to each account, for the operating figures and pilots. "
+                                            "A column left out switches off the figures that need it."))
+            for c in schema.ACCOUNT_OUTCOMES:
+                out.append(S(c.header, _describe_column(c)))
+    for settings in schema.SETTINGS_SHEETS:
+        out.append(T(f"{settings.name} ({settings.table})", settings.purpose))
+        for s in settings.settings:
+            out.append(S(s.label, _describe_setting(s)))
     return out
 
 

@@ -39,13 +39,15 @@ from planner.inputs import CellRefs, PlanInputs
 from planner.scenarios.apply import scenario_problems
 from planner.workbook.cells import Sink, Table, find_header, find_table, rectangular
 from planner.workbook.export import read_accounts_file
+from planner.workbook.outcomes import find_outcomes
 from planner.workbook.sheets.accounts_sheet import accounts_name, read_accounts
-from planner.workbook.sheets.finance import finance_refs, finish_finance, read_finance
 from planner.workbook.sheets.intervals import read_intervals
+from planner.workbook.sheets.pilots import finish_pilots, read_pilots
 from planner.workbook.sheets.roles import read_roles
 from planner.workbook.sheets.scenarios import ScenarioContext, read_scenarios
 from planner.workbook.sheets.scoring import finish_scoring, read_scoring_rows
 from planner.workbook.sheets.services import read_services
+from planner.workbook.sheets.settings import finish_finance, finish_operations, read_settings, settings_refs
 from planner.workbook.sheets.slas import read_slas
 from planner.workbook.sheets.tiers import read_tiers
 from planner.workbook.sniff import load_grids
@@ -55,9 +57,10 @@ INPUT_SHEET_ORDER = schema.READ_SHEETS
 __all__ = ["INPUT_SHEET_ORDER", "inputs_from_grids", "load_grids", "read_inputs"]
 
 
-def read_inputs(book: Path | str, accounts: Path | str | None = None) -> PlanInputs:
-    """Read and validate a workbook (and optionally a CSV/Parquet accounts file).
+def read_inputs(book: Path | str, accounts: Path | str | None = None, tickets: Path | str | None = None) -> PlanInputs:
+    """Read and validate a workbook (and optionally a CSV/Parquet accounts file and a helpdesk ticket export).
 
+    The tickets are read after the workbook: their naive times are in the Operations sheet's time zone.
     Raises UserInputError carrying every problem found.
     """
     book = Path(book)
@@ -75,7 +78,38 @@ def read_inputs(book: Path | str, accounts: Path | str | None = None) -> PlanInp
             problems.extend(exc.problems)
     if problems:
         raise UserInputError(problems)
-    return inputs_from_grids(grids, source=str(book), accounts=raw_accounts)
+    inputs = inputs_from_grids(grids, source=str(book), accounts=raw_accounts)
+    if tickets is None and inputs.operations.ticket_export:
+        tickets, note = named_ticket_export(inputs, book)
+        if note is not None:
+            from dataclasses import replace
+
+            return replace(inputs, notes=(*inputs.notes, note))
+    return with_tickets(inputs, tickets) if tickets is not None else inputs
+
+
+def named_ticket_export(inputs: PlanInputs, book: Path) -> tuple[Path | None, Problem | None]:
+    """The file the Operations sheet's Ticket export names (a name is looked for in the workbook's folder).
+
+    (path, None) when it is there; (None, a note naming the cell) when it is not: the plan goes on without tickets.
+    """
+    named = Path(inputs.operations.ticket_export.strip())
+    path = named if named.is_absolute() else book.parent / named
+    if path.is_file():
+        return path, None
+    where = inputs.refs.get(schema.OPERATIONS.name, (), "ticket_export") or f"{schema.OPERATIONS.name}!Ticket export"
+    return None, Problem(where, f"the ticket export {named} is not in {path.parent}; the operating figures are made "
+                                "without tickets", "the file beside the workbook, a full path, or --tickets FILE")
+
+
+def with_tickets(inputs: PlanInputs, path: Path | str) -> PlanInputs:
+    """The inputs with a helpdesk ticket export read (CSV or Parquet; naive times in the Operations time zone)."""
+    from dataclasses import replace
+
+    from planner.workbook.tickets import read_tickets
+
+    export = read_tickets(path, timezone=inputs.operations.time_zone)
+    return replace(inputs, tickets=export.frame, notes=tuple(inputs.notes) + tuple(export.notes))
 
 
 def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd.DataFrame | None = None) -> PlanInputs:
@@ -104,7 +138,11 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
     def table(sheet: schema.Sheet):
         return find_table(found.get(sheet.name), names.get(sheet.name, sheet.name), sheet, sink)
 
-    finance_read = read_finance(found.get(schema.FINANCE.name), names.get(schema.FINANCE.name, schema.FINANCE.name), sink)
+    def settings(sheet: schema.SettingsSheet):
+        return read_settings(found.get(sheet.name), names.get(sheet.name, sheet.name), sheet, sink)
+
+    finance_read = settings(schema.FINANCE)
+    operations_read = settings(schema.OPERATIONS)
     tiers = read_tiers(table(schema.TIERS), sink)
     roles = read_roles(table(schema.ROLES), sink)
     services = read_services(table(schema.SERVICES), roles.roles, roles.names, sink)
@@ -124,12 +162,19 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
                                    slas=slas.slas, scoring=[(str(r.pillar), r.header) for r in scoring],
                                    clean=frozenset(n for n, p in sink.by_sheet.items() if not p)),
                                sink)
+    operations = finish_operations(operations_read, sink)
+    # a pilot's Change may name a scenario of the Scenarios sheet (then it is judged as that scenario's change)
+    pilots = finish_pilots(read_pilots(table(schema.PILOTS), tuple(s.name for s in scenarios), sink, tiers.names), frame, sink)
+    outcomes = None
+    if frame is not None:
+        outcomes = find_outcomes(frame)
+        sink.notes.extend(outcomes.problems)
 
     problems = sink.in_order()
     if problems:
         raise UserInputError(problems)
-    refs = {**finance_refs(finance_read), **tiers.refs, **roles.refs, **services.refs, **intervals.refs, **slas.refs,
-            **_scoring_refs(scoring_table, scoring_rows)}
+    refs = {**settings_refs(finance_read), **settings_refs(operations_read), **tiers.refs, **roles.refs, **services.refs,
+            **intervals.refs, **slas.refs, **_scoring_refs(scoring_table, scoring_rows)}
     inputs = PlanInputs(
         tiers=tuple(tiers.tiers),
         roles=tuple(roles.roles.values()),
@@ -142,6 +187,9 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
         source=source,
         notes=tuple(sink.notes),
         refs=CellRefs(refs),
+        operations=operations,
+        outcomes=outcomes,
+        pilots=pilots,
         scenarios=scenarios,
     )
     problems = [p for s in scenarios for p in scenario_problems(inputs, s)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from contextlib import suppress
 from pathlib import Path, PurePosixPath
 
 from planner import schema
@@ -70,10 +71,8 @@ def load_grids(book: Path, *, skip_accounts: bool = False) -> dict[str, list[lis
         raise UserInputError(Problem(where, "cannot be read as a workbook: a sheet is damaged",
                                      "open it in Excel and save it again as .xlsx")) from None
     finally:
-        try:
+        with suppress(Exception):
             wb.close()
-        except Exception:
-            pass
     if suffix in (".xlsx", ".xlsm") or head[:4] == b"PK\x03\x04":
         _restore_error_cells(book, grids)
     return grids

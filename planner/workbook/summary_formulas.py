@@ -130,7 +130,7 @@ class Sizes:
     slas: int
 
     @staticmethod
-    def of(content) -> "Sizes":
+    def of(content) -> Sizes:
         n = len(content.accounts)
         return Sizes(
             accounts=max(n + ACCOUNT_HEADROOM, MIN_ACCOUNT_ROWS),
@@ -343,7 +343,7 @@ class Writer:
         keys = [str(c) for c in self.content.accounts.columns if str(c) not in self.content.drop_columns.get(A.name, ())]
         fixed = {c.key for c in A.columns}
         names = [self.h(A, k) if k in fixed else k for k in keys]
-        esc = lambda t: t.replace("'", "''").replace("[", "'[").replace("]", "']").replace("#", "'#")  # noqa: E731
+        esc = lambda t: t.replace("'", "''").replace("[", "'[").replace("]", "']").replace("#", "'#")
         first, last = esc(names[0]), esc(names[-1])
         return f"{A.table}[[#Headers],[{first}]:[{last}]]" if headers else f"{A.table}[[{first}]:[{last}]]"
 
@@ -408,7 +408,7 @@ class Writer:
         label = self.f("label", bold=True)
         fnum = self.f("formula", "#,##0.###")
         tier_col = self.col(T, "name")
-        tb = lambda key, k: _ref(PL_TIER_FIRST + k - 1, TB[key])  # noqa: E731
+        tb = lambda key, k: _ref(PL_TIER_FIRST + k - 1, TB[key])
         lo_all = f"{_abs(PL_TIER_FIRST, TB['lo'])}:{_abs(PL_TIER_FIRST + K - 1, TB['lo'])}"
         hi_all = f"{_abs(PL_TIER_FIRST, TB['hi'])}:{_abs(PL_TIER_FIRST + K - 1, TB['hi'])}"
         met_all = f"{_abs(PL_TIER_FIRST, TB['met'])}:{_abs(PL_TIER_FIRST + K - 1, TB['met'])}"
@@ -538,7 +538,7 @@ class Writer:
                          ("strat", "strategic"), ("churn", "churn_risk"), ("ps", "previous_score")):
             self.name(f"a_{key}", self.col(A, col))
         self.name("pl_acc", self.accounts_range())
-        meta_row = lambda key, c0, c1: f"{name}!{_abs(PL_META_FIRST + PL_META[key], c0)}:{_abs(PL_META_FIRST + PL_META[key], c1)}"  # noqa: E731
+        meta_row = lambda key, c0, c1: f"{name}!{_abs(PL_META_FIRST + PL_META[key], c0)}:{_abs(PL_META_FIRST + PL_META[key], c1)}"
         self.name("pl_rp", meta_row("pillar", ac.rank0, ac.rank_last))
         self.name("pl_rw", meta_row("weight", ac.rank0, ac.rank_last))
         self.name("pl_rd", meta_row("direction", ac.rank0, ac.rank_last))
@@ -550,7 +550,7 @@ class Writer:
         texts += [ACCOUNT_HEADERS[k] for k in AccountColumns.NAMES]
         texts += [f"Contradictions, cut-off below tier {k}" for k in range(1, ac.anchors + 1)]
         self.headers(ws, PL_HEADER, texts)
-        meta = lambda key, c: _ref(PL_META_FIRST + PL_META[key], c, True)  # noqa: E731
+        meta = lambda key, c: _ref(PL_META_FIRST + PL_META[key], c, True)
         fmt_num = self.f("formula", "0")
         fmt_money = self.f("formula", schema.MONEY_FORMAT)
         fmt_rank = self.f("formula", '0.00;"-"')
@@ -569,7 +569,7 @@ class Writer:
             R = r + 1  # Excel row number
             a, b = f"$A{R}", f"$B{R}"
             c = {key: f"${col}{R}" for key, col in L.items()}
-            put = lambda col, text, fmt: put_formula(ws, r, col, text, fmt)  # noqa: E731
+            put = lambda col, text, fmt: put_formula(ws, r, col, text, fmt)
             ws.write_number(r, ac.num, i + 1, fmt_num)
             put(ac.id, f'=IF({a}>ROWS(a_id),"",TRIM(INDEX(a_id,{a})&""))', fmt_text)
             put(ac.arr, f'=IF({b}="",0,N(INDEX(a_arr,{a})))', fmt_money)
@@ -668,7 +668,7 @@ class Writer:
         for k in range(1, K + 1):
             r = pk.tier_first + k - 1
             R_ = r + 1
-            cell = lambda key: f"{xl_col_to_name(tc[key])}{R_}"  # noqa: E731
+            cell = lambda key: f"{xl_col_to_name(tc[key])}{R_}"
             t = cell("tier")
             ws.write_number(r, tc["k"], k, self.f("formula", "0"))
             f = {
@@ -704,10 +704,10 @@ class Writer:
             for k in range(1, K + 1):
                 r = c_first + (s - 1) * K + k - 1
                 R_ = r + 1
-                cell = lambda key: f"{xl_col_to_name(cc[key])}{R_}"  # noqa: E731
-                nxt = lambda key: f"{xl_col_to_name(cc[key])}{R_ + 1}"  # noqa: E731
+                cell = lambda key: f"{xl_col_to_name(cc[key])}{R_}"
+                nxt = lambda key: f"{xl_col_to_name(cc[key])}{R_ + 1}"
                 row = cell("row")
-                iv = lambda key: f"INDEX({self.col(I, key)},{row})"  # noqa: E731
+                iv = lambda key: f"INDEX({self.col(I, key)},{row})"
                 mn, ng, mx, stp = cell("minimum"), cell("negotiated"), cell("maximum"), cell("step")
                 checks = []
                 for d in STEPS:
@@ -717,7 +717,7 @@ class Writer:
                     step_f = f"IF({chk},{d},{step_f})"
                 carry_next = nxt("carry") if k < K else "0"
                 rate = f"INDEX({self.col(R, 'hourly_rate')},{cell('role_n')})"
-                up = lambda v: f"ROUND({_ceil(f'({v})/{stp}')}*{stp},10)"  # noqa: E731
+                up = lambda v: f"ROUND({_ceil(f'({v})/{stp}')}*{stp},10)"
                 f = {
                     "service": f'=IF({s}>ROWS({svc_col}),"",INDEX({svc_col},{s})&"")',
                     "tier": f'=IF(OR({cell("service")}="",{k}>ROWS(TierList)),"",INDEX(TierList,{k})&"")',
@@ -768,8 +768,8 @@ class Writer:
             for k in range(1, K + 1):
                 r = u_first + (i - 1) * K + k - 1
                 R_ = r + 1
-                cell = lambda key: f"{xl_col_to_name(uc[key])}{R_}"  # noqa: E731
-                role_cell = lambda key: f"${xl_col_to_name(rc[key])}${rr}"  # noqa: E731
+                cell = lambda key: f"{xl_col_to_name(uc[key])}{R_}"
+                role_cell = lambda key: f"${xl_col_to_name(rc[key])}${rr}"
                 hours = f'({cell("service_hours")}+{cell("support_hours")})'
                 named = f'AND({cell("staffing")}="Named",{cell("may")}=1)'
                 f = {
@@ -806,9 +806,9 @@ class Writer:
         for i in range(1, self.sizes.roles + 1):
             r = pk.role_first + i - 1
             R_ = r + 1
-            cell = lambda key: f"{xl_col_to_name(rc[key])}{R_}"  # noqa: E731
+            cell = lambda key: f"{xl_col_to_name(rc[key])}{R_}"
             role = cell("role")
-            rv = lambda key: f"INDEX({self.col(R, key)},{i})"  # noqa: E731
+            rv = lambda key: f"INDEX({self.col(R, key)},{i})"
             pooled = f'{cell("staffing")}="Pooled"'
             f = {
                 "role": f'=IF({i}>ROWS({role_list}),"",INDEX({role_list},{i})&"")',
@@ -845,13 +845,13 @@ class Writer:
             "Tickets per month (row)", "Tickets per month (queue)", "Handle minutes (queue)", "Arrivals per open hour", "Traffic (Erlangs)",
             "Live (1/0)", "A 100% target (1/0)", "Fewest agents allowed by occupancy", "Agents on shift", "Hours per year",
             "Cost at the hourly rate", "Cost counted in the tier", "Automated cost", "Unreachable (1/0)", "Fails"])
-        sla = lambda key, j: f"INDEX({self.col(Q, key)},{j})"  # noqa: E731
+        sla = lambda key, j: f"INDEX({self.col(Q, key)},{j})"
         oc, lh = fin["occupancy_cap"], fin["live_hours"]
         er_ok_first = ER_FIRST + 1
         for j in range(1, self.sizes.slas + 1):
             r = q_first + j - 1
             R_ = r + 1
-            cell = lambda key: f"{xl_col_to_name(qc[key])}{R_}"  # noqa: E731
+            cell = lambda key: f"{xl_col_to_name(qc[key])}{R_}"
             t = cell("tier")
             unit = sla("target_unit", j)
             key_col = xl_col_to_name(qc["key"])
@@ -999,7 +999,7 @@ class Writer:
         meta_row = {key: ER_META_FIRST + i for i, key in enumerate(ER_META)}
         for j in range(1, q + 1):
             qr = pk.queue_first + j  # Excel row of SLA slot j on Package
-            pcell = lambda key: f"{PACKAGE_SHEET}!${xl_col_to_name(qc[key])}${qr}"  # noqa: E731
+            pcell = lambda key: f"{PACKAGE_SHEET}!${xl_col_to_name(qc[key])}${qr}"
             for block in ("b", "met", "ok"):
                 c = self._erlang_col(block, j)
                 ws.write_string(ER_HEADER, c, {"b": "Erlang B", "met": "Targets met", "ok": "Queue staffed"}[block] + f", SLA row {j}", hf)
@@ -1029,7 +1029,7 @@ class Writer:
             met_row = f"${xl_col_to_name(met0)}{R_}:${xl_col_to_name(met_last)}{R_}"
             for j in range(1, q + 1):
                 cb, cm, co = (self._erlang_col(b, j) for b in ("b", "met", "ok"))
-                mc = lambda key: f"{xl_col_to_name(cm)}${meta_row[key] + 1}"  # noqa: E731
+                mc = lambda key: f"{xl_col_to_name(cm)}${meta_row[key] + 1}"
                 A = mc("traffic")
                 bcell = f"{xl_col_to_name(cb)}{R_}"
                 if n == 0:
@@ -1071,7 +1071,7 @@ class Writer:
         # ---- headline
         ws.write_string(lay["headline_heading"], 0, "The negotiated package, priced as the plan prices it", heading)
         hl = lay["headline"]
-        cell = lambda key: _ref(hl[key], 3)  # noqa: E731
+        cell = lambda key: _ref(hl[key], 3)
         cost_cell = cell("cost")
         headline = {
             "budget": f'=IF(ISNUMBER({budget}),{budget},"")',
@@ -1113,7 +1113,7 @@ class Writer:
         ws.write_string(lay["tier_header"] - 1, 0, "Tiers at the negotiated intervals: accounts as the plan places them", heading)
         self.headers(ws, lay["tier_header"], [h for _, h, _ in TIER_COLUMNS])
         cols = {key: j for j, (key, _, _) in enumerate(TIER_COLUMNS)}
-        c = lambda key, r: _ref(r, cols[key])  # noqa: E731
+        c = lambda key, r: _ref(r, cols[key])
         tier_col = self.col(T, "name")
         it_tier = self.col(I, "tier")
         for k in range(1, K + 1):
@@ -1224,7 +1224,7 @@ class Writer:
         for q in range(1, lay["queue_rows"] + 1):
             r = lay["queue_first"] + q - 1
             at = f"MATCH({q},pk_q_number,0)"
-            val = lambda key: f'=IFERROR(INDEX(pk_q_{key},{at}),"")'  # noqa: E731
+            val = lambda key: f'=IFERROR(INDEX(pk_q_{key},{at}),"")'
             put_formula(ws, r, 0, val("tier"), text)
             put_formula(ws, r, 1, val("channel"), text)
             put_formula(ws, r, 2, val("role"), text)

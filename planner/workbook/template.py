@@ -286,7 +286,9 @@ class _Writer:
             if name == schema.GUIDE_SHEET:
                 self.write_guide(ws)
             elif name == schema.FINANCE.name:
-                self.write_finance(ws)
+                self.write_settings(ws, schema.FINANCE, self.content.finance)
+            elif name == schema.OPERATIONS.name:
+                self.write_settings(ws, schema.OPERATIONS, self.content.operations)
             elif name == schema.SUMMARY_SHEET:
                 self.write_summary(ws)
             elif name == schema.ACCOUNTS.name:
@@ -330,9 +332,9 @@ class _Writer:
                 ws.write_number(row, col, v, fmt)
         elif isinstance(value, str):
             ws.write_string(row, col, value, fmt)
-        elif isinstance(value, _dt.date):
-            day = value if isinstance(value, _dt.datetime) else _dt.datetime(value.year, value.month, value.day)
-            ws.write_datetime(row, col, day, fmt)  # the cell's format is a date format (DEFAULT_NUMBER_FORMATS)
+        elif isinstance(value, (_dt.date, _dt.datetime, pd.Timestamp)):
+            stamp = pd.Timestamp(value)
+            ws.write_datetime(row, col, stamp.to_pydatetime().replace(tzinfo=None), fmt)
         elif hasattr(value, "item"):  # numpy scalar
             self.put(ws, row, col, value.item(), fmt)
         else:
@@ -365,6 +367,14 @@ class _Writer:
                 "source": list(column.choices),
                 "error_title": _clip(f"Not a valid {header.lower()}", 32),
                 "error_message": "Choose one of: " + ", ".join(column.choices) + ".",
+                **base,
+            }
+        if column.kind == schema.DATE:
+            return {
+                "validate": "date", "criteria": "between",
+                "minimum": _dt.datetime(2000, 1, 1), "maximum": _dt.datetime(2100, 12, 31),
+                "error_title": _clip(f"Not a date: {header.lower()}", 32),
+                "error_message": "Type a date, e.g. 2026-06-30.",
                 **base,
             }
         if column.kind in (schema.NUMBER, schema.CURRENCY, schema.PERCENT, schema.INTEGER):
@@ -408,6 +418,7 @@ class _Writer:
         frame = self.content.accounts
         dropped = set(self.content.drop_columns.get(sheet.name, ()))
         fixed = {c.key: c for c in sheet.columns}
+        outcomes = {c.header: c for c in schema.ACCOUNT_OUTCOMES}
         specs = []
         for name in frame.columns:
             name = str(name)
@@ -416,6 +427,9 @@ class _Writer:
             if name in fixed:
                 c = fixed[name]
                 specs.append(("input", name, self.header(sheet, name), number_format(c), c))
+            elif name in outcomes:
+                c = outcomes[name]
+                specs.append(("input", name, name, number_format(c), c))
             else:
                 specs.append(("input", name, name, signal_number_format(name), None))
         self._table(ws, sheet.name, sheet.table, sheet.title, sheet.purpose, specs, _FrameSource(frame))
@@ -428,7 +442,7 @@ class _Writer:
         header_fmt = self.fmt("header")
         sheet = schema.sheet_by_name(name)
         columns_opt = []
-        for role, key, header, numfmt, column in specs:
+        for role, key, header, _numfmt, _column in specs:
             opt = {"header": header, "header_format": header_fmt}
             if role == "formula":
                 formula = COLUMN_FORMULAS[(name, key)](self.header)
@@ -486,9 +500,8 @@ class _Writer:
         ws.freeze_panes(_HEADER_IDX + 1, FROZEN_COLUMNS.get(name, 0))
         self._page_setup(ws)
 
-    # ---- Finance
-    def write_finance(self, ws) -> None:
-        F = schema.FINANCE
+    # ---- Finance and Operations
+    def write_settings(self, ws, F: schema.SettingsSheet, values: dict) -> None:
         self._sheet_header(ws, F.title, F.purpose)
         n = len(F.settings)
         first = _HEADER_IDX + 1
@@ -505,7 +518,7 @@ class _Writer:
             numfmt = DEFAULT_NUMBER_FORMATS.get(s.kind, "General")
             if s.kind == schema.NUMBER:
                 numfmt = "#,##0"
-            self.put(ws, r, 1, self.content.finance.get(s.key), self.fmt("input", numfmt))
+            self.put(ws, r, 1, values.get(s.key), self.fmt("input", numfmt))
             ws.write_string(r, 2, s.unit, label_fmt) if s.unit else ws.write_blank(r, 2, None, label_fmt)
             ws.write_string(r, 3, s.help, label_fmt)
             lines = guide.estimated_lines(s.help, _FINANCE_WIDTHS[3])

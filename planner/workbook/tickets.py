@@ -681,7 +681,7 @@ def _distinct(col) -> tuple[list, np.ndarray, np.ndarray]:
 
 def _priorities(col) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Priority codes (index into PRIORITIES), blank mask, unknown mask."""
-    values, idx, null = _distinct(col)
+    values, idx, _null = _distinct(col)
     words = {w: p for p, ws in _PRIORITY_WORDS.items() for w in ws}
     codes = np.empty(len(values) + 1, np.int8)
     status = np.zeros(len(values) + 1, np.int8)  # 0 ok, 1 blank, 2 unknown
@@ -714,7 +714,7 @@ def _priority_of(v, words: dict) -> str | None:
 
 def _channels(col, helpdesk: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Channel codes (index into CHANNELS), blank mask, mask of numeric codes not known as chat or phone."""
-    values, idx, null = _distinct(col)
+    values, idx, _null = _distinct(col)
     table = _CHANNEL_IDS.get(helpdesk or "", {})
     codes = np.empty(len(values) + 1, np.int8)
     status = np.zeros(len(values) + 1, np.int8)  # 0 ok, 1 blank, 2 unknown id

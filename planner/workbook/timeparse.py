@@ -303,7 +303,7 @@ def parse_instants(values, *, timezone: str = "UTC", dayfirst: bool | None = Non
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
         t = values.type
         if pa.types.is_timestamp(t) or pa.types.is_date(t):
-            s = pd.Series(values.to_pandas() if isinstance(values, pa.Array) else values.to_pandas())
+            s = pd.Series(values.to_pandas())
             if pa.types.is_date(t):
                 s = pd.to_datetime(s)
             return _from_datetimes(s, timezone, aware=pa.types.is_timestamp(t) and t.tz is not None)
@@ -347,7 +347,7 @@ def _mixed_objects(s: pd.Series, timezone: str, dayfirst: bool | None) -> Instan
     n = len(s)
     types = s.map(type)
     is_str = (types == str).to_numpy()
-    blank = s.isna().to_numpy()
+    blank = s.isna().to_numpy().copy()  # a fresh array: pandas may hand back a read-only view
     is_dt = s.map(lambda v: hasattr(v, "year") and hasattr(v, "month")).to_numpy() & ~blank & ~is_str
     values = np.full(n, NAT, np.int64)
     bad = ~(blank | is_str | is_dt)

@@ -71,6 +71,10 @@ def plan_to_dict(plan: Plan) -> dict:
             "segmentation": segmentation_json(plan.segmentation),
             "account_tiers": account_tiers_json(plan.segmentation),
             "optimization": optimization_json(opt),
+            "operations": None if plan.operations is None else operations_json(plan.operations),
+            "pilots": [pilot_json(r, currency=fin.currency, cost=c)
+                       for r, c in zip(plan.pilots, plan.pilot_costs or [None] * len(plan.pilots))],
+            "pilot_problems": [str(p) for p in plan.pilot_problems],
             "notes": [str(p) for p in inputs.notes],
         }
     )
@@ -243,46 +247,48 @@ def diagnosis_json(diag, currency: str) -> dict:
 
 
 def operations_json(report: OperationsReport) -> dict:
-        """The ``operations`` object of plan.json: plain JSON types, NaN as null, sentences beside the facts."""
-        sm = report.segment_metrics
-        att = report.sla_attainment
-        out = report.outreach
-        flags = out.flags.copy()
-        flags["reason"] = operations_words.reason_texts(flags) if len(flags) else []
-        flags["rule_label"] = flags["rule"].map(operations_words.rule_label) if len(flags) else []
-        return jsonable({
-            "as_of": report.as_of.isoformat(),
-            "as_of_date": report.as_of_date.isoformat(),
-            "tier_column": report.tier_column,
-            "period": {"start": sm.period.start.isoformat(), "end": sm.period.end.isoformat(), "days": sm.period.days},
-            "segment_metrics": {
-                "tiers": [dataclasses.asdict(s) for s in sm.tiers],
-                "engagement": [dataclasses.asdict(s) for s in sm.engagement],
-                "total": dataclasses.asdict(sm.total),
-                "off": [_ops_off(m) for m in sm.off],
-            },
-            "sla_attainment": None if att is None else {
-                "window_days": att.window_days,
-                "cells": [dataclasses.asdict(c) for c in att.cells],
-                "worst_breaches": [dataclasses.asdict(b) for b in att.worst_breaches],
-                "staffing": [dataclasses.asdict(c) for c in att.staffing],
-                "tickets_without_sla": [{"tier": t, "severity": s, "tickets": n} for t, s, n in att.tickets_without_sla],
-            },
-            "outreach": {
-                "rules": dataclasses.asdict(out.rules),
-                "plays": dict(out.plays),
-                "accounts_checked": out.accounts_checked,
-                "flagged_accounts": out.flagged_accounts,
-                "flagged_by_tier": dict(out.flagged_by_tier),
-                "zero_usage_baseline": out.zero_usage_baseline,
-                "zero_licensed_seats": out.zero_licensed_seats,
-                "churned_not_flagged": out.churned_not_flagged,
-                "off": [_ops_off(m) for m in out.off],
-                "flags": flags.to_dict(orient="records"),
-            },
-            "notes": [{**dataclasses.asdict(n), "text": operations_words.note_text(n)} for n in report.notes],
-            "outcome_problems": [str(p) for p in report.outcome_problems],
-        })
+    """The ``operations`` object of plan.json: plain JSON types, NaN as null, sentences beside the facts."""
+    sm = report.segment_metrics
+    att = report.sla_attainment
+    out = report.outreach
+    flags = out.flags.head(TOP_LIST).copy()
+    flags["reason"] = operations_words.reason_texts(flags) if len(flags) else []
+    flags["rule_label"] = flags["rule"].map(operations_words.rule_label) if len(flags) else []
+    return jsonable({
+        "as_of": report.as_of.isoformat(),
+        "as_of_date": report.as_of_date.isoformat(),
+        "tier_column": report.tier_column,
+        "period": {"start": sm.period.start.isoformat(), "end": sm.period.end.isoformat(), "days": sm.period.days},
+        "segment_metrics": {
+            "tiers": [dataclasses.asdict(s) for s in sm.tiers],
+            "engagement": [dataclasses.asdict(s) for s in sm.engagement],
+            "total": dataclasses.asdict(sm.total),
+            "off": [_ops_off(m) for m in sm.off],
+        },
+        "sla_attainment": None if att is None else {
+            "window_days": att.window_days,
+            "cells": [dataclasses.asdict(c) for c in att.cells],
+            "worst_breaches": [dataclasses.asdict(b) for b in att.worst_breaches],
+            "staffing": [dataclasses.asdict(c) for c in att.staffing],
+            "tickets_without_sla": [{"tier": t, "severity": s, "tickets": n} for t, s, n in att.tickets_without_sla],
+        },
+        "outreach": {
+            "rules": dataclasses.asdict(out.rules),
+            "plays": dict(out.plays),
+            "accounts_checked": out.accounts_checked,
+            "flagged_accounts": out.flagged_accounts,
+            "flagged_by_tier": dict(out.flagged_by_tier),
+            "zero_usage_baseline": out.zero_usage_baseline,
+            "zero_licensed_seats": out.zero_licensed_seats,
+            "churned_not_flagged": out.churned_not_flagged,
+            "off": [_ops_off(m) for m in out.off],
+            "flags_total": len(out.flags),
+            "flags_listed": len(flags),  # the first TOP_LIST; outreach.csv has every flag
+            "flags": flags.to_dict(orient="records"),
+        },
+        "notes": [{**dataclasses.asdict(n), "text": operations_words.note_text(n)} for n in report.notes],
+        "outcome_problems": [str(p) for p in report.outcome_problems],
+    })
 
 
 def _ops_off(m) -> dict:
@@ -292,8 +298,10 @@ def _ops_off(m) -> dict:
 # ------------------------------------------------------------------ pilots
 
 
-def pilot_json(result: PilotResult) -> dict[str, Any]:
-    """The pilot as plan.json carries it under ``pilots`` (keys in docs/pilots.md)."""
+def pilot_json(result: PilotResult, currency: str = "USD", cost=None) -> dict[str, Any]:
+    """The pilot as plan.json carries it under ``pilots`` (keys in docs/pilots.md); ``cost``: a planner.pilots.costing.PilotCost."""
+    from planner.report.pilot_words import describe_cost, describe_pilot
+
     c = result.comparison
     out: dict[str, Any] = {
         "name": result.pilot.name,
@@ -312,6 +320,8 @@ def pilot_json(result: PilotResult) -> dict[str, Any]:
     out["balance"] = None if result.balance is None else asdict(result.balance)
     out["excluded"] = {group: dict(sorted(reasons.items())) for group, reasons in sorted(result.excluded.items())}
     out["notes"] = [str(n) for n in result.notes]
+    out["cost"] = None if cost is None else {**asdict(cost), "text": describe_cost(cost, result, currency=currency)}
+    out["text"] = describe_pilot(result, currency=currency)
     return out
 
 

@@ -14,8 +14,8 @@ import pandas as pd
 
 import planner
 from planner.report import scenario_words as w
-from planner.schema import SCENARIO_COMPARISON
 from planner.scenarios.compare import Comparison, ScenarioColumn
+from planner.schema import SCENARIO_COMPARISON
 from planner.versions.facts import PlanFacts
 from planner.versions.normalise import plain
 from planner.writers.layout import ResultSheet

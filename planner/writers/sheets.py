@@ -17,6 +17,7 @@ from planner.report import words
 from planner.schema import PlanningMode
 from planner.valuation import Valuation
 from planner.writers.layout import ResultSheet
+from planner.writers.operations_sheets import operations_sheets
 from planner.writers.segmentation_sheets import segmentation_sheets
 
 if TYPE_CHECKING:
@@ -89,5 +90,6 @@ def plan_sheets(plan: Plan) -> dict[str, ResultSheet]:
         **optimization_sheets(plan.optimization),
         schema.TIER_SUMMARY.name: tier_summary_sheet(plan.valuation),
         **segmentation_sheets(plan.segmentation),
+        **operations_sheets(plan.operations, plan.pilots, plan.pilot_problems, plan.inputs.finance.currency, plan.pilot_costs),
     }
     return {name: sheets[name] for name in schema.RESULT_SHEETS}

@@ -51,6 +51,7 @@ import tempfile
 import warnings
 import zipfile
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -586,10 +587,8 @@ class _StylePicker:
         ns = {"m": MAIN_NS}
         codes = dict(_BUILTIN_FORMATS)
         for nf in root.findall("m:numFmts/m:numFmt", ns):
-            try:
+            with suppress(ValueError):
                 codes[int(nf.get("numFmtId", "-1"))] = nf.get("formatCode", "")
-            except ValueError:
-                pass
         fonts = []
         for font in root.findall("m:fonts/m:font", ns):
             b = font.find("m:b", ns)
@@ -665,10 +664,7 @@ class _SharedStrings:
 
 
 def _inside_phonetic(si, t) -> bool:
-    for rph in si.findall(f"{{{MAIN_NS}}}rPh"):
-        if t in list(rph.iter()):
-            return True
-    return False
+    return any(t in list(rph.iter()) for rph in si.findall(f"{{{MAIN_NS}}}rPh"))
 
 
 def _has_stamp(sheet_xml: bytes, shared: _SharedStrings) -> bool:

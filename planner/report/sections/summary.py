@@ -87,7 +87,7 @@ def build(p: PlanView) -> dict:
         text += (
             f"{'Serving them as planned' if p.feasible else 'The cheapest plan that meets every requirement'} costs {fmt.money(p.total_cost, cur)} a year, "
             f"{fmt.of_budget(p.budget_used)} and {fmt.percent(ratio(p.total_cost, totals.arr))} of ARR, with "
-            f"{plural(int(round(people)), 'person', 'people')}. The services are expected to protect or add {fmt.money(p.value, cur)} of ARR."
+            f"{plural(round(people), 'person', 'people')}. The services are expected to protect or add {fmt.money(p.value, cur)} of ARR."
         )
         if p.asv is not None:
             own = p.asv / (1 + p.margin) if p.margin > -1 else None
@@ -122,7 +122,7 @@ def _cost_parts(p: PlanView, people: float) -> str:
     b = p.opt.cost_breakdown
     parts = []
     if b is not None and b.people:
-        part = f"{plural(int(round(people)), 'person', 'people')} at {fmt.money(b.people, cur)}"
+        part = f"{plural(round(people), 'person', 'people')} at {fmt.money(b.people, cur)}"
         if b.support:
             part += f" (support queues take {fmt.money(b.support, cur)} of that)"
         parts.append(part)

@@ -11,7 +11,7 @@ from planner.report.view import PlanView, records
 
 
 def build(p: PlanView) -> dict:
-    cur, seg = p.cur, p.seg
+    seg = p.seg
     bands = by_key(records(seg.bands), "tier")
     cut = {str(k): float(v) for k, v in seg.cutoffs.items()}
     changes = by_key(records(seg.cutoff_changes), "tier")

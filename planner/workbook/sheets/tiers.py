@@ -46,7 +46,7 @@ def read_tiers(t: Table | None, sink: Sink) -> TiersRead:
             continue
         out.append(Tier(name=row["name"], rank=len(out), engagement=row["engagement"], band_basis=row["band_basis"],
                         band_min=row["band_min"], band_max=row["band_max"], max_cost_share=row.get("max_cost_share"),
-                        description=row.get("description") or ""))
+                        description=row.get("description") or "", play=row.get("play") or ""))
         refs.update(t.refs(r, (row["name"],)))
     if valid and ok_count and out:
         _check_bands(t, out, sink)

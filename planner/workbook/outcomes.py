@@ -36,35 +36,24 @@ Nothing here reads files or knows the clock.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
+from planner import schema
 from planner.errors import Problem
-from planner.workbook.accounts import FileLocator, Locator, parse_flags, parse_numbers, report_rows_capped, show_value
+from planner.inputs import Outcomes
+from planner.workbook.locators import FileLocator, Locator, report_rows_capped
+from planner.workbook.text import show_value
 from planner.workbook.timeparse import parse_instants
+from planner.workbook.values import parse_flags, parse_numbers
 
 DATE, FLAG, MONEY, NUMBER = "date", "flag", "money", "number"
 
-OUTCOME_KINDS: dict[str, str] = {
-    "renewal_date": DATE,
-    "renewed": FLAG,
-    "churned": FLAG,
-    "expansion_arr": MONEY,
-    "contraction_arr": MONEY,
-    "arr_start": MONEY,
-    "usage_now": NUMBER,
-    "usage_prior": NUMBER,
-    "last_active": DATE,
-    "active_seats": NUMBER,
-    "licensed_seats": NUMBER,
-    "licensed_seats_prior": NUMBER,
-    "health_score": NUMBER,
-    "health_prior": NUMBER,
-    "customer_since": DATE,
-    "first_expansion_date": DATE,
-}
+_KIND_OF = {schema.DATE: DATE, schema.BOOL: FLAG, schema.CURRENCY: MONEY, schema.NUMBER: NUMBER}
+#: canonical outcome column -> kind, from the declaration (planner.schema.ACCOUNT_OUTCOMES)
+OUTCOME_KINDS: dict[str, str] = {c.key: _KIND_OF[c.kind] for c in schema.ACCOUNT_OUTCOMES}
 OUTCOME_COLUMNS = tuple(OUTCOME_KINDS)
 
 #: the label a message uses when the header is not known (never: messages use the header as written)
@@ -97,7 +86,12 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "first_expansion_date": ("firstexpansiondate", "firstexpansion", "firstupselldate", "firstexpansionat"),
 }
 
-_MAY_BE_NEGATIVE = {"expansion_arr"}
+# the declared header first (rank 0), then the common CRM spellings
+for _c in schema.ACCOUNT_OUTCOMES:
+    _declared = re.sub(r"[^a-z0-9]", "", _c.header.lower())
+    _ALIASES[_c.key] = (_declared, *(a for a in _ALIASES.get(_c.key, ()) if a != _declared))
+
+_MAY_BE_NEGATIVE = {c.key for c in schema.ACCOUNT_OUTCOMES if c.kind == schema.CURRENCY and c.minimum is None}
 _SERIAL_EPOCH = np.datetime64("1899-12-30")  # spreadsheet day 0 (1900 date system, after Lotus's leap-year bug)
 
 
@@ -109,28 +103,7 @@ def _key_without_unit(text: object) -> str:
     return _key(re.sub(r"\([^)]*\)\s*$", "", str(text)))
 
 
-@dataclass(frozen=True)
-class Outcomes:
-    """The outcome columns found, parsed; ``frame`` is aligned with the accounts (same length and order).
-
-    Dates are ``datetime64[ns]`` (midnight, NaT when missing), flags pandas
-    ``boolean`` (<NA> when blank and blank means "not known"), amounts and
-    counts float (NaN when missing).
-    """
-
-    frame: pd.DataFrame = field(repr=False)
-    columns: dict  # canonical column -> header as found in the accounts
-    problems: tuple[Problem, ...]  # row messages (the run goes on; the cells became missing)
-
-    def has(self, *names: str) -> bool:
-        return all(n in self.columns for n in names)
-
-    @property
-    def missing(self) -> tuple[str, ...]:
-        return tuple(c for c in OUTCOME_COLUMNS if c not in self.columns)
-
-
-def match_outcome_columns(headers) -> dict[str, str]:
+def match_outcome_columns(headers: Iterable[str]) -> dict[str, str]:
     """{canonical outcome column: header} for the headers that name one (first alias in order wins)."""
     best: dict[str, tuple[int, str]] = {}
     for h in headers:
@@ -144,7 +117,7 @@ def match_outcome_columns(headers) -> dict[str, str]:
                         best[canon] = (rank, h)
     # a header is one column only: the best-ranked claim keeps it
     used: dict[str, str] = {}
-    for canon, (rank, h) in sorted(best.items(), key=lambda kv: kv[1][0]):
+    for canon, (_rank, h) in sorted(best.items(), key=lambda kv: kv[1][0]):
         if h not in used.values():
             used[canon] = h
     return {c: used[c] for c in OUTCOME_COLUMNS if c in used}
@@ -170,7 +143,7 @@ def find_outcomes(accounts: pd.DataFrame, where: Locator | None = None) -> Outco
         elif kind == FLAG:
             fl = parse_flags(series)
             bad = np.flatnonzero(fl.bad | fl.error)
-            report_rows_capped(problems, where, header, bad, lambda i, fl=fl, label=label: f"{label} {show_value(fl.raw.iat[i])} is not yes or no",
+            report_rows_capped(problems, where, header, bad, lambda i: f"{label} {show_value(fl.raw.iat[i])} is not yes or no",
                                f"{label} expects Yes or No; treated as blank")
             values = pd.array(fl.values, dtype="boolean")
             if canon == "renewed":
@@ -182,7 +155,7 @@ def find_outcomes(accounts: pd.DataFrame, where: Locator | None = None) -> Outco
             nums = parse_numbers(series, money=(kind == MONEY))
             bad = np.flatnonzero(nums.bad | nums.error | nums.ambiguous)
             report_rows_capped(problems, where, header, bad,
-                               lambda i, nums=nums, label=label: (f"{label} {nums.shown(i)} is ambiguous: is the point a decimal point or a thousands separator?"
+                               lambda i: (f"{label} {nums.shown(i)} is ambiguous: is the point a decimal point or a thousands separator?"
                                                                    if nums.ambiguous[i] else f"{label} {nums.shown(i)} is not a number"),
                                "treated as missing")
             v = nums.values.copy()
@@ -190,7 +163,7 @@ def find_outcomes(accounts: pd.DataFrame, where: Locator | None = None) -> Outco
             if canon not in _MAY_BE_NEGATIVE:
                 with np.errstate(invalid="ignore"):
                     neg = np.flatnonzero(v < 0)
-                report_rows_capped(problems, where, header, neg, lambda i, v=v, label=label: f"{label} {v[i]:g} is negative",
+                report_rows_capped(problems, where, header, neg, lambda i: f"{label} {v[i]:g} is negative",
                                    "treated as missing")
                 v[neg] = np.nan
             out[canon] = v
