@@ -98,7 +98,7 @@ def _new_row(row: T, sheet: str, changes: list[Change], services: dict[str, Serv
         if any(c.key in ("target", "target_unit") for c in changes):
             values["target_seconds"] = number * unit.seconds
             values["target_unit"] = unit
-        return replace(row, **values)  # type: ignore[type-var]
+        return replace(row, **values)
     for c in changes:
         value = c.value
         if isinstance(row, ScoringRule) and c.key == "direction" and isinstance(value, Direction):
@@ -145,7 +145,8 @@ def apply_scenario(inputs: PlanInputs, scenario: Scenario) -> PlanInputs:
     fin_changes = by_sheet.get("Finance", [])
     if fin_changes:
         overrides.extend(Override("Finance", c.key, c.label, getattr(finance, c.key), c.value, source, (), c.where) for c in fin_changes)
-        finance = replace(finance, **{c.key: c.value for c in fin_changes})
+        fin_values: dict[str, Any] = {c.key: c.value for c in fin_changes}
+        finance = replace(finance, **fin_values)
     tiers = _apply_rows(inputs.tiers, "Tiers", by_sheet.get("Tiers", []), services, overrides, source)
     roles = _apply_rows(inputs.roles, "Roles", by_sheet.get("Roles", []), services, overrides, source)
     new_services = _apply_rows(inputs.services, "Services", by_sheet.get("Services", []), services, overrides, source)

@@ -31,7 +31,7 @@ from planner.scenarios.apply import FIELDS, SEGMENTATION_SETTINGS, SEGMENTATION_
 from planner.schema import Direction, TargetUnit
 from planner.segmentation import Segmentation
 from planner.versions.facts import PlanFacts, facts_from_plan_json, facts_of, tier_stats_from_plan_json
-from planner.versions.normalise import SHEETS
+from planner.versions.normalise import SETTINGS_SHEETS, SHEETS
 
 MAX_RESOLVES = 24  # single changes re-solved alone at most (each is one plan without sensitivity)
 MONEY_TOLERANCE = 0.5  # currency units: figures closer than this are the same
@@ -134,6 +134,8 @@ def _label(sheet: str, key: str) -> str:
     try:
         if sheet == schema.FINANCE.name:
             return schema.FINANCE.setting(key).label
+        if sheet == schema.OPERATIONS.name:
+            return schema.OPERATIONS.setting(key).label
         return schema.sheet_by_name(sheet).column(key).header
     except KeyError:
         return key
@@ -149,9 +151,9 @@ def _same(a: Any, b: Any) -> bool:
 
 def _compared_keys(sheet: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     keys = list(dict.fromkeys([*old, *new]))
-    if sheet == schema.FINANCE.name:
+    if sheet in SETTINGS_SHEETS or sheet not in FIELDS:  # settings, and the sheets a scenario does not change (Pilots)
         return keys
-    return [k for k in keys if k in FIELDS.get(sheet, {})]
+    return [k for k in keys if k in FIELDS[sheet]]
 
 
 def _sheet_rows(doc: Mapping[str, Any]) -> Mapping[str, list[Mapping[str, Any]]]:
@@ -380,7 +382,8 @@ def attribute(changes: Sequence[InputChange], accounts: AccountChanges, old: Pla
         return [None] * len(found), (), (), ""
     if n_units == 1:  # one change explains everything (index len(changes) stands for the accounts)
         return [(0,)] * len(found), (), (), ""
-    appliable = [i for i, c in enumerate(changes) if c.kind == "changed"]
+    # what the optimisation reads: Operations settings and Pilots rows change the operating figures, never the plan
+    appliable = [i for i, c in enumerate(changes) if c.kind == "changed" and (c.sheet == schema.FINANCE.name or c.sheet in FIELDS)]
     if len(appliable) > max_resolves:
         return [()] * len(found), (), tuple(range(len(changes))), (
             f"{len(changes)} inputs changed: more than the {max_resolves} TierPlan re-solves one at a time, so no plan change is put down to one of them")
@@ -390,7 +393,7 @@ def attribute(changes: Sequence[InputChange], accounts: AccountChanges, old: Pla
     new_stats = new.segmentation.tier_stats() if new.segmentation is not None else tier_stats_from_plan_json(new.document)
     variants: list[Variant] = []
     resolved: list[int] = []
-    not_resolved = [i for i, c in enumerate(changes) if c.kind != "changed"]
+    not_resolved = [i for i, c in enumerate(changes) if i not in appliable]
     for i in appliable:
         c = changes[i]
         change = Change(c.sheet, c.row, c.key, c.label, _typed(c.sheet, c.key, c.new), c.new_cell or c.old_cell or "")

@@ -4,7 +4,9 @@
 column keys of planner.schema, with the cell each value sits in (``PlanInputs.refs``) and where an override came from
 (a scenario, the command line). plan.json carries it as ``inputs``, so two plan.json files can be compared cell by cell
 and a change re-solved alone (:func:`inputs_from_normalised` rebuilds the typed inputs, accounts aside). The accounts
-are not copied into it: they are summarised by their count and a digest of every value (:func:`accounts_fingerprint`).
+are not copied into it: they are summarised by their count and a digest of every value (:func:`accounts_fingerprint`),
+and so is the helpdesk ticket export when the plan read one. The Operations settings and the Pilots rows are in it too:
+the operating figures and the pilots' verdicts are part of every plan.
 
 :func:`fingerprint` is a SHA-256 over a canonical serialisation of those values (JSON with sorted keys, no spaces,
 numbers as Python writes the shortest exact decimal of the binary value, so the same value gives the same text on
@@ -28,19 +30,21 @@ import numpy as np
 import pandas as pd
 
 from planner.inputs import SLA, CellRefs, Finance, Interval, PlanInputs, Role, ScoringRule, Service, Tier
-from planner.schema import FINANCE, Direction, TargetUnit
+from planner.schema import FINANCE, OPERATIONS, Channel, Clock, Direction, Pillar, Severity, TargetUnit
 
 #: Finance settings a plan is dated by, not computed from: left out of the fingerprint.
 NOT_FINGERPRINTED = frozenset({"as_of"})
 #: Sheets in the order the normalised inputs list them (workbook order).
-SHEETS = ("Finance", "Tiers", "Services", "Roles", "Intervals", "SLAs", "Scoring")
+SHEETS = ("Finance", "Tiers", "Services", "Roles", "Intervals", "SLAs", "Scoring", "Operations", "Pilots")
+#: Sheets of single settings (one row, keyed by nothing): every setting is compared.
+SETTINGS_SHEETS = ("Finance", "Operations")
 
 Json = Any  # plain JSON data: dict, list, str, float, int, bool, None
 
 
 def plain(value: object) -> Json:
     """A typed input value as plain JSON: enum members as their text, dates as ISO text, NaN as None."""
-    if value is None or isinstance(value, (bool, str)) and not isinstance(value, Enum):
+    if value is None or (isinstance(value, (bool, str)) and not isinstance(value, Enum)):
         return value
     if isinstance(value, Enum):
         return str(value.value)
@@ -53,6 +57,8 @@ def plain(value: object) -> Json:
         return None if math.isnan(v) or math.isinf(v) else (0.0 if v == 0 else v)
     if isinstance(value, _dt.date):
         return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
     return str(value)
 
 
@@ -65,7 +71,7 @@ def _rows(inputs: PlanInputs) -> dict[str, list[tuple[tuple[str, ...], dict[str,
     """Every row as (key, column key -> value), under the column keys of the sheets (what a cell holds)."""
     def tier(t: Tier) -> dict[str, object]:
         return {"engagement": t.engagement, "band_basis": t.band_basis, "band_min": t.band_min, "band_max": t.band_max,
-                "max_cost_share": t.max_cost_share, "description": t.description}
+                "max_cost_share": t.max_cost_share, "description": t.description, "play": t.play}
 
     def role(r: Role) -> dict[str, object]:
         return {"staffing": r.staffing, "loaded_cost": r.loaded_cost, "productive_hours": r.productive_hours,
@@ -81,12 +87,19 @@ def _rows(inputs: PlanInputs) -> dict[str, list[tuple[tuple[str, ...], dict[str,
     def sla(s: SLA) -> dict[str, object]:
         number, unit = _target(s)
         return {"target": number, "target_unit": unit, "tickets": s.tickets_per_account_month, "handle_minutes": s.handle_minutes,
-                "service_level": s.service_level, "role": s.role}
+                "service_level": s.service_level, "role": s.role, "clock": s.clock}
 
     def rule(r: ScoringRule) -> dict[str, object]:
         return {"weight": r.weight, "direction": Direction.HIGHER if r.direction > 0 else Direction.LOWER, "account_column": r.column}
 
+    def pilot(p: Any) -> dict[str, object]:
+        accounts = p.accounts.text if hasattr(p.accounts, "text") else list(p.accounts)
+        return {"accounts": accounts, "change": p.change.kind, "description": p.change.description,
+                "served_as": p.change.served_as, "extra_cost": p.change.extra_cost, "start": p.start, "end": p.end,
+                "outcome": p.outcome, "sides": p.sided, "baseline": p.baseline}
+
     f = inputs.finance
+    ops = inputs.operations
     return {
         "Finance": [((), {s.key: getattr(f, s.key) for s in FINANCE.settings})],
         "Tiers": [((t.name,), tier(t)) for t in inputs.tiers],
@@ -95,6 +108,8 @@ def _rows(inputs: PlanInputs) -> dict[str, list[tuple[tuple[str, ...], dict[str,
         "Intervals": [((i.service, i.tier), interval(i)) for i in inputs.intervals],
         "SLAs": [((s.tier, str(s.severity), str(s.channel)), sla(s)) for s in inputs.slas],
         "Scoring": [((str(r.pillar), r.header or r.column), rule(r)) for r in inputs.scoring],
+        "Operations": [((), {s.key: getattr(ops, s.key) for s in OPERATIONS.settings})],
+        "Pilots": [((p.name,), pilot(p)) for p in inputs.pilots],
     }
 
 
@@ -116,10 +131,13 @@ def normalised_inputs(inputs: PlanInputs) -> dict[str, Json]:
                 row["sources"] = mine
             out.append(row)
         sheets[sheet] = out
-    return {
+    result: dict[str, Json] = {
         "sheets": sheets,
         "accounts": {"count": len(inputs.accounts), "fingerprint": accounts_fingerprint(inputs.accounts)},
     }
+    if inputs.tickets is not None:  # the helpdesk export the operating figures read (rows as read, in their order)
+        result["tickets"] = {"count": len(inputs.tickets), "fingerprint": accounts_fingerprint(inputs.tickets, keyed=False)}
+    return result
 
 
 def canonical(value: Json) -> str:
@@ -135,7 +153,9 @@ def fingerprint_of(normalised: Mapping[str, Json]) -> str:
                 for row in sheets[sheet]]
         for sheet in SHEETS if sheet in sheets
     }
-    payload = {"sheets": values, "accounts": normalised["accounts"]["fingerprint"]}
+    payload: dict[str, Json] = {"sheets": values, "accounts": normalised["accounts"]["fingerprint"]}
+    if normalised.get("tickets"):
+        payload["tickets"] = normalised["tickets"]["fingerprint"]
     return hashlib.sha256(canonical(payload).encode("utf-8")).hexdigest()
 
 
@@ -174,17 +194,17 @@ def _column_bytes(series: pd.Series) -> bytes:
     return b"t" + "\x1e".join(_token(v) for v in series.tolist()).encode("utf-8")
 
 
-def accounts_fingerprint(frame: pd.DataFrame) -> str:
-    """SHA-256 (hex) of the accounts table: every column (names sorted) and every value, rows ordered by account id."""
+def accounts_fingerprint(frame: pd.DataFrame, keyed: bool = True) -> str:
+    """SHA-256 (hex) of a table: every column (names sorted) and every value, rows ordered by account id (``keyed``) or as given."""
     h = hashlib.sha256()
     n = len(frame)
     h.update(f"rows {n}\n".encode())
-    if "account_id" in frame.columns and n:
+    if keyed and "account_id" in frame.columns and n:
         order = np.asarray(frame["account_id"].astype(str).argsort(kind="stable"))
     else:
         order = np.arange(n)
     for name in sorted(str(c) for c in frame.columns):
-        column = frame[name] if name in frame.columns else frame[[c for c in frame.columns if str(c) == name][0]]
+        column = frame[name] if name in frame.columns else frame[next(c for c in frame.columns if str(c) == name)]
         data = _column_bytes(column.iloc[order].reset_index(drop=True))
         h.update(f"column {len(name)}:{name} {len(data)}\n".encode())
         h.update(data)
@@ -218,10 +238,11 @@ def inputs_from_normalised(normalised: Mapping[str, Json], source: str = "") -> 
     as_of = fin_values.get("as_of")
     fin_values["as_of"] = _dt.date.fromisoformat(as_of) if isinstance(as_of, str) else None
     finance = Finance(**{k: v for k, v in fin_values.items() if v is not None or k in ("strategic_tier", "as_of")})
-    tiers = []
+    tiers: list[Tier] = []
     for key, v, cells in rows("Tiers"):
         tiers.append(Tier(name=key[0], rank=len(tiers), engagement=v["engagement"], band_basis=v["band_basis"], band_min=v["band_min"],
-                          band_max=v["band_max"], max_cost_share=_get(v, "max_cost_share"), description=_get(v, "description", "") or ""))
+                          band_max=v["band_max"], max_cost_share=_get(v, "max_cost_share"), description=_get(v, "description", "") or "",
+                          play=_get(v, "play", "") or ""))
         keep("Tiers", key, cells)
     roles = []
     for key, v, cells in rows("Roles"):
@@ -241,18 +262,18 @@ def inputs_from_normalised(normalised: Mapping[str, Json], source: str = "") -> 
     slas = []
     for key, v, cells in rows("SLAs"):
         unit = TargetUnit(v["target_unit"])
-        slas.append(SLA(tier=key[0], severity=key[1], channel=key[2], target_seconds=float(v["target"]) * unit.seconds,
+        slas.append(SLA(tier=key[0], severity=Severity(key[1]), channel=Channel(key[2]), target_seconds=float(v["target"]) * unit.seconds,
                         tickets_per_account_month=v["tickets"], handle_minutes=v["handle_minutes"], service_level=v["service_level"],
-                        role=v["role"], target_unit=unit))
+                        role=v["role"], target_unit=unit, clock=Clock(_get(v, "clock") or Clock.CALENDAR)))
         keep("SLAs", key, cells)
     scoring = []
     for key, v, cells in rows("Scoring"):
-        scoring.append(ScoringRule(pillar=key[0], column=v.get("account_column") or key[1], weight=v["weight"],
+        scoring.append(ScoringRule(pillar=Pillar(key[0]), column=v.get("account_column") or key[1], weight=v["weight"],
                                    direction=Direction(v["direction"]).sign, header=key[1]))
         keep("Scoring", key, cells)
     return PlanInputs(tiers=tuple(tiers), roles=tuple(roles), services=tuple(services), intervals=tuple(intervals), slas=tuple(slas),
                       scoring=tuple(scoring), finance=finance, accounts=pd.DataFrame(), source=source, refs=CellRefs(refs))
 
 
-__all__ = ["NOT_FINGERPRINTED", "SHEETS", "accounts_fingerprint", "canonical", "fingerprint", "fingerprint_of", "inputs_from_normalised",
+__all__ = ["NOT_FINGERPRINTED", "SETTINGS_SHEETS", "SHEETS", "accounts_fingerprint", "canonical", "fingerprint", "fingerprint_of", "inputs_from_normalised",
            "normalised_inputs", "plain"]
