@@ -123,6 +123,16 @@ def test_every_wrong_scenario_row_is_named_by_its_cell(tmp_path):
     assert len(problems) == sum(1 for _, h, _ in WRONG_ROWS if h is not None)
 
 
+def test_a_mistake_elsewhere_does_not_make_the_demo_scenarios_wrong(tmp_path):
+    # Executive's cost unreadable: the Intervals rows it delivers are not kept, yet the scenarios' rows are on the sheet
+    content = demo_content()
+    roles = [dict(r, loaded_cost="a lot") if r["name"] == "Executive" else r for r in content.roles]
+    book = write_workbook(tmp_path / "roles.xlsx", dataclasses.replace(content, roles=roles))
+    with pytest.raises(UserInputError) as info:
+        read_inputs(book)
+    assert [p.where for p in info.value.problems] == [_cell(book, "Roles", "Loaded annual cost", "Executive")]
+
+
 def test_a_change_that_breaks_a_rule_of_its_row_is_named_on_the_scenarios_sheet(tmp_path):
     # Health check in Tier 2 negotiates 1 a year; a maximum of 0.5 puts the negotiated interval above the maximum
     book = write_workbook(tmp_path / "rule.xlsx", _content(scenarios=[

@@ -101,17 +101,8 @@ def compare_scenarios(book, *, now: _dt.datetime | None = None):
         step("Writing the comparison sheet")
         written_sheets = write_result_sheets(book, sheets, now, mark_stale=False)
         files = write_comparison(result, folder, COMPARE_FORMATS, warn=warnings.append, progress=step)
-    except UserInputError as exc:
-        n = len(exc.problems)
-        set_status(book, f"Stopped {now:%Y-%m-%d %H:%M}: {n} problem{'s' if n != 1 else ''} to fix; nothing was changed.")
-        _status_bar(book, False)
-        book.app.alert(problems_text(exc.problems), title=f"{ALERT_TITLE}: please fix the workbook")
-        return None
-    except Exception as exc:  # an error of ours: a short message, the details in a log file beside the book
-        log = write_error_log(book, exc, now)
-        set_status(book, f"Failed {now:%Y-%m-%d %H:%M}: {type(exc).__name__}. Details in {log.name}; this is a TierPlan bug, please report it.")
-        _status_bar(book, False)
-        book.app.alert(error_text(exc, log), title=f"{ALERT_TITLE}: something went wrong")
+    except Exception as exc:  # a mistake in the workbook, or an error of ours (logged beside the book)
+        _stopped(book, exc, now)
         return None
     set_status(book, f"Done {now:%Y-%m-%d %H:%M}: {len(result.columns) - 1} scenarios compared on the {written_sheets[0]} sheet; files in {folder}")
     _status_bar(book, False)
@@ -150,17 +141,8 @@ def _run(book, formats: Iterable[str], label: str, now: _dt.datetime | None) -> 
         written_sheets = write_result_sheets(book, sheets, now)
         keep_previous_plan(folder)
         files = write_outputs(plan, folder, formats, progress=step, warn=warnings.append)
-    except UserInputError as exc:
-        n = len(exc.problems)
-        set_status(book, f"Stopped {now:%Y-%m-%d %H:%M}: {n} problem{'s' if n != 1 else ''} to fix; nothing was changed.")
-        _status_bar(book, False)
-        book.app.alert(problems_text(exc.problems), title=f"{ALERT_TITLE}: please fix the workbook")
-        return None
-    except Exception as exc:  # an error of ours: a short message, the details in a log file beside the book
-        log = write_error_log(book, exc, now)
-        set_status(book, f"Failed {now:%Y-%m-%d %H:%M}: {type(exc).__name__}. Details in {log.name}; this is a TierPlan bug, please report it.")
-        _status_bar(book, False)
-        book.app.alert(error_text(exc, log), title=f"{ALERT_TITLE}: something went wrong")
+    except Exception as exc:  # a mistake in the workbook, or an error of ours (logged beside the book)
+        _stopped(book, exc, now)
         return None
     summary = f"Done {now:%Y-%m-%d %H:%M}: {len(written_sheets)} result sheets updated; files in {folder}"
     set_status(book, summary)
@@ -173,6 +155,20 @@ def _run(book, formats: Iterable[str], label: str, now: _dt.datetime | None) -> 
     lines += ["", *warnings] if warnings else []
     book.app.alert("\n".join(lines), title=ALERT_TITLE)
     return plan
+
+
+def _stopped(book, exc: Exception, now: _dt.datetime) -> None:
+    """A run that stopped: a user's mistakes listed cell by cell, or an error of ours as a short message with its log."""
+    if isinstance(exc, UserInputError):
+        n = len(exc.problems)
+        set_status(book, f"Stopped {now:%Y-%m-%d %H:%M}: {n} problem{'s' if n != 1 else ''} to fix; nothing was changed.")
+        _status_bar(book, False)
+        book.app.alert(problems_text(exc.problems), title=f"{ALERT_TITLE}: please fix the workbook")
+        return
+    log = write_error_log(book, exc, now)
+    set_status(book, f"Failed {now:%Y-%m-%d %H:%M}: {type(exc).__name__}. Details in {log.name}; this is a TierPlan bug, please report it.")
+    _status_bar(book, False)
+    book.app.alert(error_text(exc, log), title=f"{ALERT_TITLE}: something went wrong")
 
 
 def since_last_plan(plan: Plan, folder: Path, progress=None) -> Plan:

@@ -195,7 +195,7 @@ def _row_key(t: Table, r: int, i: int, sheet_name: str, keys: dict[str, list[obj
     if not ok:
         return None
     key = tuple(values)
-    if sheet_name in base.clean and sheet_name != schema.FINANCE.name and not _row_exists(sheet_name, key, base):
+    if sheet_name != schema.FINANCE.name and _rows_complete(sheet_name, base) and not _row_exists(sheet_name, key, base):
         where = t.cell(r, wanted[0][0])
         sink.add(SHEET.name, where, f"{sheet_name} has no row {' / '.join(key)}", _rows_hint(sheet_name, base))
         return None
@@ -216,6 +216,22 @@ def _canonical(k: str, text: str, base: ScenarioContext) -> str | None:
         return text  # that sheet is missing or unreadable: reported there
     lookup = {n.casefold(): n for n in names.typed}
     return lookup.get(text.casefold())
+
+
+#: The sheets whose rows a sheet's rows need: a problem on one of them leaves rows out of the sheet (an Intervals row
+#: whose role is unreadable is not kept), so a row is looked up only when all of them were read without a problem.
+ROWS_NEED = {
+    "Tiers": ("Tiers",),
+    "Roles": ("Roles",),
+    "Services": ("Services", "Roles"),
+    "Intervals": ("Intervals", "Tiers", "Roles", "Services"),
+    "SLAs": ("SLAs", "Tiers", "Roles"),
+    "Scoring": ("Scoring", "Accounts"),
+}
+
+
+def _rows_complete(sheet_name: str, base: ScenarioContext) -> bool:
+    return all(n in base.clean for n in ROWS_NEED.get(sheet_name, (sheet_name,)))
 
 
 def _row_exists(sheet_name: str, key: tuple[str, ...], base: ScenarioContext) -> bool:
