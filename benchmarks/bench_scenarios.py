@@ -5,8 +5,8 @@
 On the demo workbook with five scenarios (its own three and two more: a raised Tier 1 guardrail, which also tiers the
 accounts again, and cheaper Scaled CSMs), times in the same run:
 
-* one plan: ``build_plan`` on the workbook as read (segment, value, optimise with the whole sensitivity and the
-  frontier), what `tierplan plan` computes;
+* one plan: read the workbook and ``build_plan`` (segment, value, optimise with the whole sensitivity and the
+  frontier, operating figures and pilots), what `tierplan plan` computes;
 * the comparison: what `tierplan compare` computes, reading included: read the workbook once, segment the baseline once
   (and again for the one scenario that changes the tiers), plan the baseline and the five scenarios side by side
   (planner.scenarios.run) and build the comparison.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 
 import pandas as pd
 
@@ -84,7 +85,7 @@ def plan_variants(variants: Sequence[Variant], *, sensitivity: bool = True, budg
     for v, res in zip(variants, results):
         if res is None:  # the child died or overran: plan it here, so an error of ours shows its traceback
             res = _plan_one(v, sensitivity, budget_only)
-        seg, value, opt = res  # type: ignore[misc]
+        seg, value, opt = cast(tuple[Segmentation | None, Valuation | None, OptimizationResult], res)
         segmentation = v.segmentation if v.segmentation is not None else seg
         out.append(VariantPlan(v.name, v.inputs, segmentation, value, opt, resegmented=v.segmentation is None and v.tier_stats is None))
     return out

@@ -61,7 +61,7 @@ def _num(v: object) -> float | None:
 
 def _records(table: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     if isinstance(table, pd.DataFrame):
-        return [dict(r) for r in table.to_dict(orient="records")]
+        return [{str(k): v for k, v in r.items()} for r in table.to_dict(orient="records")]
     return list(table)
 
 
@@ -97,11 +97,11 @@ def facts_of(opt: OptimizationResult, segmentation: Segmentation | None = None,
     has_plan = opt.has_plan
     budget = _budget_row(_records(opt.shadow_prices))
     if segmentation is not None:
-        accounts = {str(r.tier): int(r.accounts) for r in segmentation.bands.itertuples()}
+        accounts = {str(t): int(n) for t, n in zip(segmentation.bands["tier"], segmentation.bands["accounts"])}
         cutoffs = {str(k): float(v) for k, v in segmentation.cutoffs.items()}
     else:
         stats = tier_stats if tier_stats is not None else pd.DataFrame(columns=["tier", "accounts"])
-        accounts = {str(r.tier): int(r.accounts) for r in stats.itertuples()}
+        accounts = {str(t): int(n) for t, n in zip(stats["tier"], stats["accounts"])}
         cutoffs = {}
     return PlanFacts(
         status=str(opt.status), fits=opt.fits, has_plan=has_plan, mode=str(opt.mode), currency=opt.currency, budget=float(opt.budget),
