@@ -186,11 +186,40 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
     return written
 
 
+PACK_FORMATS = ("json", "html", "pdf")
+
+
+def write_pack_outputs(plan: Plan, out_dir: Path, stem: str, review_of=None, pdf_engine: str | None = None,
+                       warn: Callable[[str], None] | None = None) -> list[Path]:
+    """`tierplan pilots` (``stem`` "pilots") and `tierplan review` (``stem`` "review", ``review_of`` the Review):
+    ``<stem>.json``, ``<stem>.html`` and ``<stem>.pdf`` in out_dir."""
+    from planner.report.pack import pack_as_of, write_pack
+    from planner.writers.plan_json import pilots_document, review_document
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    as_of = pack_as_of(plan)
+    if review_of is None:
+        document = pilots_document(plan, as_of)
+    else:
+        from planner.report.review_words import proposal_text
+
+        cur = plan.inputs.finance.currency
+        document = review_document(plan, review_of, as_of, lambda p: proposal_text(p, cur))
+    path = out_dir / f"{stem}.json"
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return [path, *write_pack(plan, out_dir, stem, review_of, ("html", "pdf"), plan.options.page_size, pdf_engine, warn)]
+
+
 # ------------------------------------------------------------------ command-level helpers (I/O)
 
 
-def guard_outputs(out_dir: Path, protected: Iterable[Path | None], formats: Iterable[str]) -> None:
-    """Refuse an output folder that is a file, and output files that would land on one of the user's inputs."""
+def guard_outputs(out_dir: Path, protected: Iterable[Path | None], formats: Iterable[str], names: Iterable[str] = ()) -> None:
+    """Refuse an output folder that is a file, and output files that would land on one of the user's inputs.
+
+    ``names``: further files the command writes in out_dir (the pilots and review packs)."""
     out_dir = Path(out_dir)
     for folder in (out_dir, *out_dir.parents):
         if folder.exists() and not folder.is_dir():
@@ -200,8 +229,9 @@ def guard_outputs(out_dir: Path, protected: Iterable[Path | None], formats: Iter
         if folder.exists():
             break
     protected_paths = {Path(p).resolve() for p in protected if p is not None}
-    names = [FILE_NAMES[fmt] for fmt in formats] + ([OUTREACH_FILE] if "csv" in formats else [])
-    for name in names:
+    formats = tuple(formats)
+    targets = [FILE_NAMES[fmt] for fmt in formats] + ([OUTREACH_FILE] if "csv" in formats else []) + list(names)
+    for name in targets:
         target = (out_dir / name).resolve()
         if target in protected_paths:
             raise UserInputError(

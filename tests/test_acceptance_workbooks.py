@@ -153,7 +153,7 @@ def renamed_everywhere(tmp_path_factory):
 def test_tier_renamed_everywhere_validates_and_the_plan_uses_the_new_name(renamed_everywhere):
     book, r, out = renamed_everywhere
     v = tierplan("validate", book)
-    assert v.returncode == 0 and _lines(v.stdout) == [f"{book}: OK (3 tiers, 15 services, {ROLES}, 2,000 accounts)"]
+    assert v.returncode == 0 and _lines(v.stdout) == [f"{book}: OK (3 tiers, 15 services, {ROLES}, 2,000 accounts, 1 pilot)"]
     assert r.returncode == 0, r.stderr
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert plan["segmentation"]["tiers"] == ["Tier 1", "Silver", "Tier 3"]
@@ -178,7 +178,7 @@ def test_previous_tiers_still_named_the_old_way_are_a_note_not_a_refusal(tmp_pat
     where = [_account_cell("previous_tier", i).split("!")[1] for i in old.index[old == "Tier 2"]]
     n = len(where)
     assert _lines(r.stdout) == [
-        f"{book}: OK (3 tiers, 15 services, {ROLES}, 2,000 accounts)",
+        f"{book}: OK (3 tiers, 15 services, {ROLES}, 2,000 accounts, 1 pilot)",
         "1 note(s) on the data; the run goes on with the assumption stated:",
         f"  note: Accounts!{', '.join(where[:5])} and {n - 5} more: Previous tier \"Tier 2\" on {n} accounts is not a tier now "
         "(treated as new accounts; tiers are Tier 1, Silver, Tier 3)",
@@ -218,7 +218,7 @@ def four_tiers(tmp_path_factory):
 def test_fourth_tier_is_valued_like_the_rows_it_was_given(four_tiers):
     content, book, _, _ = four_tiers
     v = tierplan("validate", book)
-    assert v.returncode == 0 and _lines(v.stdout)[0] == f"{book}: OK (4 tiers, 15 services, {ROLES}, 2,000 accounts)"
+    assert v.returncode == 0 and _lines(v.stdout)[0] == f"{book}: OK (4 tiers, 15 services, {ROLES}, 2,000 accounts, 1 pilot)"
     r = tierplan("value", book, "--json")
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)

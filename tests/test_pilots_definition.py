@@ -15,6 +15,7 @@ from planner.pilots.definition import (
     Period,
     check_coverage,
     check_pilots,
+    keep_known_accounts,
     make_pilot,
     read_sided,
     resolve_accounts,
@@ -140,3 +141,17 @@ def test_pilot_dates_against_the_outcome_data(period, overlaps):
     if not overlaps:
         assert problem.message.startswith("pilot 'Window' runs 2025-01-01 to 2025-06-30, but the renewal data covers ")
         assert problem.message.endswith(": no outcome falls in the pilot's dates")
+
+
+def test_ids_another_export_does_not_hold_are_a_note_and_the_pilot_is_judged_on_the_rest():
+    p = pilot(account_ids="A1, A2, Z9", where="Pilots!A4")
+    kept, note = keep_known_accounts(p, ["A1", "A2", "A3"])
+    assert kept.accounts == ("A1", "A2")
+    assert note.where == "Pilots!A4" and "1 of its 3 account ids are not in the accounts: Z9" in note.message
+    assert note.expected == "it is judged on the 2 that are"
+    gone, note = keep_known_accounts(pilot(account_ids="Z1, Z2"), ["A1"])
+    assert gone is None and "2 of its 2 account ids" in note.message and note.expected.startswith("it is left out")
+    same, none = keep_known_accounts(p, ["A1", "A2", "Z9"])
+    assert same is p and none is None
+    rule = pilot(account_rule='Industry = "Retail"', account_ids=None)
+    assert keep_known_accounts(rule, []) == (rule, None)  # a rule is re-read against whatever accounts there are

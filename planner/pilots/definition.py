@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import pandas as pd
@@ -234,6 +234,27 @@ def resolve_accounts(pilot: Pilot, frame: pd.DataFrame) -> tuple[str, ...]:
 def _listed(ids: Sequence[str]) -> str:
     shown = ", ".join(ids[:MAX_LISTED])
     return shown + (f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else "")
+
+
+def keep_known_accounts(pilot: Pilot, known_ids: Iterable[str]) -> tuple[Pilot | None, Problem | None]:
+    """A pilot that lists account ids, kept to the ids the accounts hold: (pilot or None, a note or None).
+
+    Ids the accounts do not hold are named in a note (the accounts may come from
+    another export than the one the pilot was written against); the pilot is
+    judged on the rest, or left out when none is left. A rule is kept as written.
+    """
+    if isinstance(pilot.accounts, AccountRule):
+        return pilot, None
+    known = set(map(str, known_ids))
+    unknown = [i for i in pilot.accounts if i not in known]
+    if not unknown:
+        return pilot, None
+    kept = tuple(i for i in pilot.accounts if i in known)
+    what = f"{len(unknown)} of its {len(pilot.accounts)} account ids are not in the accounts: {_listed(unknown)}"
+    if not kept:
+        return None, Problem(pilot.location, f"pilot '{pilot.name}': {what}", "it is left out; ids as written in the Account ID column")
+    return replace(pilot, accounts=kept), Problem(pilot.location, f"pilot '{pilot.name}': {what}",
+                                                  f"it is judged on the {len(kept)} that are")
 
 
 def check_pilots(pilots: Sequence[Pilot], members: Mapping[str, tuple[str, ...]],

@@ -72,9 +72,7 @@ def plan_to_dict(plan: Plan) -> dict:
             "account_tiers": account_tiers_json(plan.segmentation),
             "optimization": optimization_json(opt),
             "operations": None if plan.operations is None else operations_json(plan.operations),
-            "pilots": [pilot_json(r, currency=fin.currency, cost=c)
-                       for r, c in zip(plan.pilots, plan.pilot_costs or [None] * len(plan.pilots))],
-            "pilot_problems": [str(p) for p in plan.pilot_problems],
+            **pilots_part(plan),
             "notes": [str(p) for p in inputs.notes],
         }
     )
@@ -92,6 +90,45 @@ def account_tiers_json(seg: Segmentation) -> dict[str, str | None]:
     ids = seg.accounts["account_id"].astype(object).tolist()
     tiers = seg.tiers.astype(object).tolist()
     return {str(i): (None if t is None or t != t else str(t)) for i, t in zip(ids, tiers)}
+
+
+def pilots_part(plan: Plan) -> dict:
+    """plan.json's ``pilots`` and ``pilot_problems`` (pilots.json holds the same)."""
+    cur = plan.inputs.finance.currency
+    return {"pilots": [pilot_json(r, currency=cur, cost=c) for r, c in zip(plan.pilots, plan.pilot_costs or [None] * len(plan.pilots))],
+            "pilot_problems": [str(p) for p in plan.pilot_problems]}
+
+
+def pack_head(plan: Plan, as_of: str) -> dict:
+    """What pilots.json and review.json say about the plan they come from."""
+    inputs = plan.inputs
+    return {"schema_version": SCHEMA_VERSION, "tool": {"name": "TierPlan", "version": planner.__version__},
+            "source": Path(inputs.source).name if inputs.source else "", "fiscal_year": inputs.finance.fiscal_year,
+            "currency": inputs.finance.currency, "as_of": as_of or None}
+
+
+def pilots_document(plan: Plan, as_of: str) -> dict:
+    """pilots.json: the pilots judged, as plan.json holds them."""
+    return jsonable({**pack_head(plan, as_of), **pilots_part(plan)})
+
+
+def review_document(plan: Plan, review, as_of: str, words) -> dict:
+    """review.json: what changed since the previous plan and the proposals, with their facts and their words.
+
+    ``words``: proposal -> (finding, evidence, action), from planner.report.review_words.
+    """
+    changes = [{"group": c.group, "figure": c.label, "before": c.before, "after": c.after, "change": c.delta, "unit": c.unit}
+               for c in review.changes]
+    proposals = []
+    for p in review.proposals:
+        finding, evidence, action = words(p)
+        proposals.append({"area": p.area.value, "kind": p.kind.value, "subject": p.subject, "facts": dict(p.facts),
+                          "examples": [dict(e) for e in p.examples], "finding": finding, "evidence": evidence,
+                          "proposed": action})
+    return jsonable({**pack_head(plan, as_of), "previous": {"source": review.previous_source,
+                                                              "fiscal_year": review.previous_fiscal_year},
+                     "comparable": review.comparable, "mismatches": list(review.mismatches), "changes": changes,
+                     "proposals": proposals, **pilots_part(plan)})
 
 
 # ------------------------------------------------------------------ valuation

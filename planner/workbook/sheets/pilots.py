@@ -8,7 +8,7 @@ import pandas as pd
 
 from planner import schema
 from planner.errors import Problem, UserInputError
-from planner.pilots.definition import Pilot, check_pilots, make_pilot, resolve_accounts
+from planner.pilots.definition import Pilot, check_pilots, keep_known_accounts, make_pilot, resolve_accounts
 from planner.schema import PilotBaseline, PilotOutcome, PilotSides
 from planner.workbook.cells import INVALID, Names, Sink, Table, check_unique, parse_table, resolve
 
@@ -65,12 +65,21 @@ def finish_pilots(pilots: list[Pilot], accounts: pd.DataFrame | None, sink: Sink
         return tuple(pilots)
     members: dict[str, tuple[str, ...]] = {}
     problems: list[Problem] = []
+    known = accounts["account_id"].astype(str)
+    kept: list[Pilot] = []
+    for pilot in pilots:  # ids another export does not hold are a note, not a stop: the plan goes on
+        held, note = keep_known_accounts(pilot, known)
+        if note is not None:
+            sink.notes.append(note)
+        if held is not None:
+            kept.append(held)
+    pilots = kept
     for pilot in pilots:
         try:
             members[pilot.name] = resolve_accounts(pilot, accounts)
         except UserInputError as exc:
             problems.extend(exc.problems)
-    problems.extend(check_pilots(pilots, members, accounts["account_id"].astype(str)))
+    problems.extend(check_pilots(pilots, members, known))
     sink.by_sheet[SHEET.name].extend(problems)
     return tuple(pilots)
 
