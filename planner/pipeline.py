@@ -330,6 +330,7 @@ def diff_versions(old: Path, new: Path, progress: Progress | None = None, attrib
         (progress or (lambda name: None))("Planning the workbooks")
         plans = plan_variants([Variant(labels[i], inputs) for i, inputs in books], sensitivity=False, progress=progress)
         for (i, _), vp in zip(books, plans):
+            assert vp.valuation is not None and vp.segmentation is not None  # a workbook's variant is segmented and valued
             plan = Plan(inputs=vp.inputs, options=PlanOptions().check(), valuation=vp.valuation, segmentation=vp.segmentation,
                         optimization=vp.optimization)
             versions[i] = PlanVersion(labels[i], plan.to_dict(), vp.inputs, vp.segmentation, from_workbook=True)

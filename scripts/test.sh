@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install TierPlan with its test tools and run the whole test suite.
+# Install TierPlan with its test tools, run the static checks (ruff, mypy: scripts/check.sh), then the whole test suite.
 #   bash scripts/test.sh [PYTEST ARGS]           from the lock (what CI and users get)
 #   bash scripts/test.sh --latest [PYTEST ARGS]  on the newest versions pyproject.toml allows, in .venv-latest
 set -euo pipefail
@@ -12,4 +12,5 @@ if [ "${1:-}" = "--latest" ]; then
 else
   bash scripts/install.sh --test
 fi
+bash scripts/check.sh "$venv" || { echo "scripts/test.sh: a static check failed (named above); the tests were not run" >&2; exit 1; }
 "$venv/bin/python" -m pytest -q "$@"

@@ -75,3 +75,19 @@ def test_the_two_setup_commands_are_the_scripts_and_ci_runs_the_second():
     commands = re.findall(r"^(bash scripts/\S+)", setup, flags=re.M)
     assert commands == ["bash scripts/demo.sh", "bash scripts/test.sh"]
     assert "bash scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_test_command_runs_ruff_and_mypy_before_the_tests_and_stops_on_a_failure():
+    test_sh = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8").splitlines()
+    check_sh = (ROOT / "scripts" / "check.sh").read_text(encoding="utf-8")
+    runs = [line for line in test_sh if line and not line.startswith("#")]
+    check_at = next(i for i, line in enumerate(runs) if line.startswith('bash scripts/check.sh "$venv"'))
+    pytest_at = next(i for i, line in enumerate(runs) if "-m pytest" in line)
+    assert check_at < pytest_at
+    assert "exit 1" in runs[check_at]  # a failed check stops the command (set -e does not reach into `||`)
+    # the paths the README and COMMON rules name, and mypy with pyproject's configuration (no paths: `packages` there)
+    assert '"$venv/bin/ruff" check planner tests benchmarks scripts || failed+=' in check_sh
+    assert '"$venv/bin/mypy" || failed+=("mypy")' in check_sh
+    assert 'echo "FAILED static check: $check"' in check_sh and "exit 1" in check_sh
+    developers = _section("## For developers")
+    assert "ruff check planner tests benchmarks scripts" in developers and "`mypy`" in developers

@@ -47,16 +47,16 @@ class Answer:
 def largest_change(intervals: pd.DataFrame, accounts_by_tier: dict[str, int]) -> Change | None:
     """The interval whose change from the negotiated occurrences moves the tier's service cost most (None: nothing moved)."""
     best, best_key = None, None
-    for position, row in enumerate(intervals.itertuples(index=False)):
-        negotiated, chosen = float(row.negotiated), float(row.chosen)
+    for position, row in enumerate(intervals.to_dict(orient="records")):
+        negotiated, chosen = float(row["negotiated"]), float(row["chosen"])
         if chosen != chosen or abs(chosen - negotiated) < 1e-9:
             continue
-        accounts = int(accounts_by_tier.get(str(row.tier), 0))
-        effect = (chosen - negotiated) * float(row.cost_per_occurrence or 0.0) * accounts
+        accounts = int(accounts_by_tier.get(str(row["tier"]), 0))
+        effect = (chosen - negotiated) * float(row["cost_per_occurrence"] or 0.0) * accounts
         key = (round(abs(effect), 6), abs(chosen - negotiated), -position)
         if best_key is None or key > best_key:
             best_key = key
-            best = Change(str(row.service), str(row.tier), negotiated, chosen, accounts, effect)
+            best = Change(str(row["service"]), str(row["tier"]), negotiated, chosen, accounts, effect)
     return best
 
 

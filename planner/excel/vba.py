@@ -316,7 +316,7 @@ class CompoundFile:
             vals = struct.unpack(f"<{ssz // 4}I", sector(d))
             fat_sectors += [s for s in vals[:-1] if s not in (FREESECT, ENDOFCHAIN)]
             d = vals[-1]
-        fat = []
+        fat: list[int] = []
         for s in fat_sectors[:n_fat]:
             fat += struct.unpack(f"<{ssz // 4}I", sector(s))
 
@@ -329,19 +329,19 @@ class CompoundFile:
             return bytes(out)
 
         dir_bytes = chain(first_dir)
-        entries = []
+        entries: list[DirEntry] = []
         for off in range(0, len(dir_bytes), 128):
-            e = dir_bytes[off : off + 128]
-            name_len = struct.unpack_from("<H", e, 64)[0]
-            name = e[: max(name_len - 2, 0)].decode("utf-16-le")
-            typ, color = e[66], e[67]
-            left, right, child = struct.unpack_from("<III", e, 68)
-            clsid = e[80:96]
-            state = struct.unpack_from("<I", e, 96)[0]
-            ctime, mtime = e[100:108], e[108:116]
-            start, size = struct.unpack_from("<IQ", e, 116)
+            rec = dir_bytes[off : off + 128]
+            name_len = struct.unpack_from("<H", rec, 64)[0]
+            name = rec[: max(name_len - 2, 0)].decode("utf-16-le")
+            typ, color = rec[66], rec[67]
+            left, right, child = struct.unpack_from("<III", rec, 68)
+            clsid = rec[80:96]
+            state = struct.unpack_from("<I", rec, 96)[0]
+            ctime, mtime = rec[100:108], rec[108:116]
+            start, size = struct.unpack_from("<IQ", rec, 116)
             entries.append(DirEntry(name, typ, color, left, right, child, clsid, state, ctime, mtime, start, size & 0xFFFFFFFF))
-        minifat = []
+        minifat: list[int] = []
         if first_minifat not in (ENDOFCHAIN, FREESECT):
             raw = chain(first_minifat)
             minifat = list(struct.unpack(f"<{len(raw) // 4}I", raw))
@@ -393,13 +393,15 @@ class CompoundFile:
         """Write a version-3 compound file (512-byte sectors) with the same directory tree."""
         ssz, mssz, cutoff = 512, 64, 4096
         entries = [replace(e) for e in self.entries]
-        big, small = [], []
+        big: list[int] = []
+        small: list[int] = []
         for i, e in enumerate(entries):
             if e.type == 2:
                 e.size = len(self.data[i])
                 (small if e.size < cutoff else big).append(i)
         # mini stream
-        ministream, minifat = bytearray(), []
+        ministream = bytearray()
+        minifat: list[int] = []
         for i in small:
             blob = self.data[i]
             if not blob:

@@ -39,7 +39,7 @@ def zendesk_policies(tiers: Sequence[Tier], slas: Sequence[SLA], *, business_hou
                      organization_field: str | None = None) -> list[dict]:
     """The ``sla_policy`` objects, one per tier that has SLA rows (see the module docstring)."""
     tags = tier_tags(tiers)
-    policies = []
+    policies: list[dict] = []
     for tier in tiers:
         rows = [s for s in slas if s.tier == tier.name]
         if not rows:

@@ -74,6 +74,8 @@ def pilot_cost(result: PilotResult, tier_cost: Mapping[str, float], tier_of: Map
                 low, high = high, low
         elif result.pilot.outcome is Outcome.EXPANSION_ARR:
             value, low, high = (x * c.pilot_n if x is not None else None for x in (c.difference, c.ci_low, c.ci_high))
-    shown = (value is not None and total is not None and total > 0 and low is not None and high is not None
-             and (low > 0 or high < 0))
-    return PilotCost(known, per_account, years, total, value, low, high, value / total if shown else None, at_stake)
+    per_dollar = None
+    if (value is not None and total is not None and total > 0 and low is not None and high is not None
+            and (low > 0 or high < 0)):
+        per_dollar = value / total
+    return PilotCost(known, per_account, years, total, value, low, high, per_dollar, at_stake)

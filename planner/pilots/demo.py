@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from planner.pilots.definition import Baseline, ChangeKind, Outcome, Pilot, PilotChange
-from planner.pilots.stats import Sided
+from planner.pilots.kinds import Sided
 
 DEMO_PILOT_SEED = 16
 DEMO_PILOT_SIZE = 250

@@ -57,12 +57,11 @@ from planner.pilots.definition import (
     check_pilots,
     resolve_accounts,
 )
+from planner.pilots.kinds import HypothesisTest, Verdict
 from planner.pilots.matching import MATCH_SEED, Balance, match_baseline
 from planner.pilots.stats import (
     BOOTSTRAP_SEED,
     Comparison,
-    HypothesisTest,
-    Verdict,
     adjust_holm,
     compare_amounts,
     compare_rates,

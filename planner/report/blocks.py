@@ -97,7 +97,8 @@ def setting_text(key: str, value, currency: str) -> str:
     return str(value)
 
 
-SOLVER_LABELS = {SolverName.HIGHS: "HiGHS", SolverName.CBC: "CBC", SolverName.SCIPY: "SciPy's HiGHS"}
+# keyed by SolverName; a lower-cased str finds its member
+SOLVER_LABELS: dict[str, str] = {SolverName.HIGHS: "HiGHS", SolverName.CBC: "CBC", SolverName.SCIPY: "SciPy's HiGHS"}
 
 
 def solver_label(solver: str | None) -> str:

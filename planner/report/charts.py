@@ -359,11 +359,11 @@ def retention_by_tier(tiers: Sequence[str], series: Sequence[tuple[str, Sequence
 def pilot_differences(rows: Sequence[tuple[str, float | None, float | None, float | None, str]]) -> str:
     """One line per pilot: the difference against its baseline with its 95% interval, each on its own scale
     (``rows``: name, difference, low, high, unit label), a line at no difference."""
-    rows = [r for r in rows if r[1] is not None]
-    fig, axes = plt.subplots(max(len(rows), 1), 1, figsize=(WIDTH_IN, 0.5 + 0.62 * max(len(rows), 1)), squeeze=False)
-    if not rows:
+    shown = [(name, diff, lo, hi, unit) for name, diff, lo, hi, unit in rows if diff is not None]
+    fig, axes = plt.subplots(max(len(shown), 1), 1, figsize=(WIDTH_IN, 0.5 + 0.62 * max(len(shown), 1)), squeeze=False)
+    if not shown:
         return _empty(fig, axes[0][0], "Pilot results", "no pilot has a result yet", "pilots")
-    for ax, (name, diff, lo, hi, unit) in zip(axes[:, 0], rows):
+    for ax, (name, diff, lo, hi, unit) in zip(axes[:, 0], shown):
         lo = diff if lo is None else lo
         hi = diff if hi is None else hi
         span = max(abs(lo), abs(hi), abs(diff), 1e-9) * 1.25

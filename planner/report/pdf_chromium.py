@@ -212,7 +212,7 @@ def no_engine_text(weasyprint: str | None, browser_problem: str | None, asked: s
 class _Header(HTMLParser):
     """The texts WeasyPrint's running header takes from the document (class doc-title and fy)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: dict[str, str] = {}
         self._open: list[tuple[str, str | None]] = []

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from planner.pilots.definition import OUTCOMES, Baseline, Outcome
 from planner.pilots.evaluate import PilotResult
+from planner.pilots.kinds import HypothesisTest, Measure, Sided, Unit, Verdict
 from planner.pilots.stats import (
     MAX_PLAUSIBLE_RATE_CHANGE,
     MAX_PLAUSIBLE_SHIFT_SD,
     POWER,
     Comparison,
-    HypothesisTest,
-    Measure,
-    Sided,
-    Unit,
-    Verdict,
     sample_size_for_shift,
     sample_size_per_arm,
 )

@@ -23,7 +23,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A table's rows as dicts, blanks (NaN, NA) as None."""
     out = []
     for row in frame.to_dict(orient="records"):
-        out.append({k: (None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v) for k, v in row.items()})
+        out.append({str(k): (None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v) for k, v in row.items()})
     return out
 
 
@@ -50,8 +50,8 @@ class PlanView:
         self.value = opt.value
         self.asv = opt.assessed_service_value
         self.diagnosis = opt.diagnosis
-        self.accounts = {str(r.tier): int(r.accounts) for r in seg.bands.itertuples()}
-        self.arr = {str(r.tier): float(r.arr) for r in seg.bands.itertuples()}
+        self.accounts = {str(t): int(n) for t, n in zip(seg.bands["tier"], seg.bands["accounts"])}
+        self.arr = {str(t): float(v) for t, v in zip(seg.bands["tier"], seg.bands["arr"])}
         self.intervals = {(r["service"], r["tier"]): r for r in records(opt.intervals)}
         self.headcount = records(opt.headcount)
         self.margin = inputs.finance.margin

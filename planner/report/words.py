@@ -99,7 +99,7 @@ def diagnosis_summary(diag: Diagnosis, currency: str) -> str:
     if diag.only_the_budget and diag.cheapest_plan is not None:
         parts.append(
             f"The budget of {m(diag.budget)} is below the cheapest plan that meets every requirement "
-            f"({m(diag.cheapest_plan.evaluation.total_cost)}; largest items: " + ", ".join(f"{k} {m(v)}" for k, v in diag.largest_items) + ")."
+            f"({m(diag.cheapest_plan.evaluated.total_cost)}; largest items: " + ", ".join(f"{k} {m(v)}" for k, v in diag.largest_items) + ")."
         )
     elif diag.conflicts:
         names = [requirement_text(c, currency) for c in diag.conflicts]
@@ -220,7 +220,7 @@ def note_text(n: Note, currency: str) -> str:
 
 # ------------------------------------------------------------------ shadow prices and steps
 
-BASIS_TEXT = {
+BASIS_TEXT: dict[str, str] = {  # keyed by StepBasis; a table's plain str finds its member
     StepBasis.SOLVED: "re-solved",
     StepBasis.JOINT: "not re-solved alone: switched off together with the other rules not binding in the LP, the plan gains nothing",
     StepBasis.BUDGET: "equal to the plan re-solved with the budget raised by this person's loaded cost (exact)",

@@ -95,7 +95,7 @@ def match_account_columns(headers: Iterable[str]) -> tuple[dict[str, str], list[
     A header matches a fixed column by its header text or its key, ignoring case,
     spaces and punctuation ("Account ID", "account_id", "ACCOUNT-ID").
     """
-    lookup = {}
+    lookup: dict[str, str] = {}
     for c in schema.ACCOUNTS.columns:
         lookup.setdefault(normalise_header(c.header), c.key)
         lookup.setdefault(normalise_header(c.key), c.key)
@@ -198,7 +198,7 @@ def clean_accounts(
             report_rows_capped(
                 problems, where, h, dup_idx,
                 lambda i: f'account ID "{idv.iat[i]}" appears again',
-                lambda i: f"first on {where.row_label(int(first_pos[idv.iat[i]]))}; IDs must be unique",
+                lambda i: f"first on {where.row_label(int(first_pos.loc[str(idv.iat[i])]))}; IDs must be unique",
                 "IDs must be unique",
             )
     out["account_id"] = idv
@@ -275,8 +275,8 @@ def clean_accounts(
             fl = parse_flags(raw[h])
             label = schema.ACCOUNTS.column(key).header
             report_rows_capped(problems, where, h, np.flatnonzero(fl.bad | fl.error),
-                               lambda i, fl=fl, label=label: (f"{label} shows the error {error_text(fl.raw.iat[i])}" if fl.error[i]
-                                                              else f"{label} {show_value(fl.raw.iat[i])} is not yes or no"),
+                               lambda i: (f"{label} shows the error {error_text(fl.raw.iat[i])}" if fl.error[i]
+                                          else f"{label} {show_value(fl.raw.iat[i])} is not yes or no"),
                                f"{label} expects Yes or No; blank means No")
             out[key] = fl.values
         else:
@@ -343,16 +343,17 @@ def _report_number_problems(problems: list[Problem], where: Locator, h: str, col
         report_rows_capped(problems, where, h, np.flatnonzero(nums.blank), lambda i: f"{label} is blank", f"{noun} is required; enter 0 if there is none")
     v = nums.values
     with np.errstate(invalid="ignore"):
-        if col.minimum is not None:
-            low = np.flatnonzero(v < col.minimum)
+        minimum, maximum = col.minimum, col.maximum
+        if minimum is not None:
+            low = np.flatnonzero(v < minimum)
             report_rows_capped(problems, where, h, low,
-                               lambda i: f"{label} {fmt_number(v[i])} is negative" if col.minimum == 0 else f"{label} {fmt_number(v[i])} is below {fmt_number(col.minimum)}",
-                               f"{expected}, {fmt_number(col.minimum)} or more")
-        if col.maximum is not None:
-            high = np.flatnonzero(v > col.maximum)
+                               lambda i: f"{label} {fmt_number(v[i])} is negative" if minimum == 0 else f"{label} {fmt_number(v[i])} is below {fmt_number(minimum)}",
+                               f"{expected}, {fmt_number(minimum)} or more")
+        if maximum is not None:
+            high = np.flatnonzero(v > maximum)
             report_rows_capped(problems, where, h, high,
-                               lambda i: f"{label} {fmt_number(v[i])} is more than the largest plausible value {fmt_number(col.maximum)}",
-                               f"{expected} up to {fmt_number(col.maximum)}")
+                               lambda i: f"{label} {fmt_number(v[i])} is more than the largest plausible value {fmt_number(maximum)}",
+                               f"{expected} up to {fmt_number(maximum)}")
 
 
 def _signal_values(notes: list[Problem], where: Locator, h: str, nums: Numbers, lo, hi, label: str) -> np.ndarray:
@@ -361,7 +362,7 @@ def _signal_values(notes: list[Problem], where: Locator, h: str, nums: Numbers, 
     unreadable = np.flatnonzero(nums.bad | nums.error | nums.ambiguous)
     if len(unreadable):
         examples = []
-        for i in unreadable:
+        for i in unreadable.tolist():
             s = show_value(nums.raw.iat[i]) if not nums.error[i] else nums.error_of(i)
             if s not in examples:
                 examples.append(s)

@@ -10,7 +10,7 @@ instead of piling on.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -138,17 +138,17 @@ def find_header(name: str, grid: list[list], sheet: schema.Sheet, sink: Sink) ->
                  "a header row with " + ", ".join(c.header for c in sheet.required_columns))
         return None, {}
     cols: dict[str, int] = {}
-    for c, v in enumerate(grid[best_row]):
+    for col, v in enumerate(grid[best_row]):
         if not isinstance(v, str):
             continue
         key = lookup.get(normalise_header(v))
         if key is None:
             continue
         if key in cols:
-            sink.add(sheet.name, cell_ref(name, best_row, c), f'column "{v.strip()}" appears twice (first in column {col_letter(cols[key])})',
+            sink.add(sheet.name, cell_ref(name, best_row, col), f'column "{v.strip()}" appears twice (first in column {col_letter(cols[key])})',
                      "keep one column per header")
             continue
-        cols[key] = c
+        cols[key] = col
     return best_row, cols
 
 
@@ -203,6 +203,7 @@ def noun(spec: schema.Column | schema.Setting) -> str:
 
 def range_text(spec: schema.Column | schema.Setting) -> str:
     lo, hi = spec.minimum, spec.maximum
+    f: Callable[[float], str]
     if spec.kind == schema.PERCENT:
         f = fmt_percent
     elif spec.kind == schema.INTEGER:
@@ -213,6 +214,7 @@ def range_text(spec: schema.Column | schema.Setting) -> str:
         return f"from {f(lo)} to {f(hi)}"
     if lo is not None:
         return f"of {f(lo)} or more"
+    assert hi is not None  # asked for a spec with a bound only
     return f"up to {f(hi)}"
 
 
@@ -325,12 +327,12 @@ def parse_cells(sheet: str, values: list, spec: schema.Column | schema.Setting, 
             else:
                 out.append(None)
         elif kind == schema.CHOICE:
-            v = choices.get(normalise_choice(texts.values.iat[i]))
-            if v is None:
+            choice = choices.get(normalise_choice(texts.values.iat[i]))
+            if choice is None:
                 sink.add(sheet, locs[i], f'"{texts.values.iat[i]}" is not one of the choices', expected)
                 out.append(INVALID)
             else:
-                out.append(spec.enum(v) if spec.enum is not None else v)
+                out.append(spec.enum(choice) if spec.enum is not None else choice)
         else:
             out.append(texts.values.iat[i])
     return out

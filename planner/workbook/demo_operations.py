@@ -87,7 +87,7 @@ def demo_tiers(accounts: pd.DataFrame, tiers: tuple[str, ...] = TIER_NAMES) -> n
     return np.where(out < 0, np.minimum(band, len(tiers) - 1), out)
 
 
-def _end_instant(as_of: dt.date) -> np.int64:
+def _end_instant(as_of: dt.date) -> int:
     """The end of ``as_of`` in New York, as ns since the epoch (UTC)."""
     return pd.Timestamp(as_of + dt.timedelta(days=1)).tz_localize(DEMO_TIMEZONE).tz_convert("UTC").value
 
@@ -108,7 +108,7 @@ def demo_outcomes(accounts: pd.DataFrame, seed: int = DEMO_OPERATIONS_SEED, as_o
     # churn happens at renewal: the churned renewed (or not) inside the period
     renewal = np.where(churned, end - rng.integers(0, 365, n).astype("timedelta64[D]"), renewal)
     in_period = renewal <= end
-    renewed = np.where(in_period & ~new, np.where(churned, "No", "Yes"), None)
+    renewed = np.where(in_period & ~new, np.where(churned, "No", "Yes"), np.array(None, dtype=object))
     share, mean_up = np.array(_EXPAND)[rank, 0], np.array(_EXPAND)[rank, 1]
     expands = ~new & ~churned & (rng.random(n) < share)
     contracts = ~new & ~churned & ~expands & (rng.random(n) < np.array(_CONTRACT)[rank])

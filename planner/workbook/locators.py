@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import numpy as np
+from numpy.typing import NDArray
 
 from planner.errors import Problem, col_letter
 
 MAX_ROW_PROBLEMS = 20  # per column and kind of problem; the rest is one summary line
 NOTE_ROWS_SHOWN = 5  # rows named in a note before "and N more"
+
+Positions: TypeAlias = Sequence[int] | NDArray[np.integer[Any]]  # data-row positions, as a list or as flatnonzero gives them
 
 
 class Locator:
@@ -30,7 +34,7 @@ class Locator:
     def header_where(self) -> str:
         raise NotImplementedError
 
-    def cells(self, idx: Sequence[int], header: str, limit: int = NOTE_ROWS_SHOWN) -> str:
+    def cells(self, idx: Positions, header: str, limit: int = NOTE_ROWS_SHOWN) -> str:
         """``Accounts!H5, H9 and 12 more`` / ``accounts.csv rows 5, 9 and 12 more``."""
         raise NotImplementedError
 
@@ -64,7 +68,7 @@ class SheetLocator(Locator):
     def header_where(self) -> str:
         return f"{self.sheet} row {self.header_row}"
 
-    def cells(self, idx: Sequence[int], header: str, limit: int = NOTE_ROWS_SHOWN) -> str:
+    def cells(self, idx: Positions, header: str, limit: int = NOTE_ROWS_SHOWN) -> str:
         c = self._col(header)
         shown = [f"{c}{int(self.row_numbers[i])}" for i in idx[:limit]]
         more = len(idx) - len(shown)
@@ -96,7 +100,7 @@ class FileLocator(Locator):
     def header_where(self) -> str:
         return f"{self.name} row 1" if self.unit == "row" else f"{self.name} columns"
 
-    def cells(self, idx: Sequence[int], header: str, limit: int = NOTE_ROWS_SHOWN) -> str:
+    def cells(self, idx: Positions, header: str, limit: int = NOTE_ROWS_SHOWN) -> str:
         shown = [str(int(i) + self.first) for i in idx[:limit]]
         more = len(idx) - len(shown)
         word = self.unit if len(idx) == 1 else self.unit + "s"

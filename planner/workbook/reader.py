@@ -78,6 +78,7 @@ def read_inputs(book: Path | str, accounts: Path | str | None = None, tickets: P
             problems.extend(exc.problems)
     if problems:
         raise UserInputError(problems)
+    assert grids is not None  # load_grids raised otherwise, and its problems were raised above
     inputs = inputs_from_grids(grids, source=str(book), accounts=raw_accounts)
     if tickets is None and inputs.operations.ticket_export:
         tickets, note = named_ticket_export(inputs, book)
@@ -173,6 +174,7 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
     problems = sink.in_order()
     if problems:
         raise UserInputError(problems)
+    assert finance is not None and frame is not None  # each is None only with a problem in the sink
     refs = {**settings_refs(finance_read), **settings_refs(operations_read), **tiers.refs, **roles.refs, **services.refs,
             **intervals.refs, **slas.refs, **_scoring_refs(scoring_table, scoring_rows)}
     inputs = PlanInputs(

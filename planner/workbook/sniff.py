@@ -156,10 +156,11 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     out = {}
     for s in wb.iter(f"{ns_main}sheet"):
         t = target.get(s.get(f"{ns_rel}id"))
-        if not t:
+        name = s.get("name")
+        if not t or name is None:
             continue
         path = t.lstrip("/") if t.startswith("/") else str(PurePosixPath("xl") / t)
-        out[s.get("name")] = path
+        out[name] = path
     return out
 
 

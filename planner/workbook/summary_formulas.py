@@ -576,8 +576,8 @@ class Writer:
             put(ac.cents, f'=IF({b}="",0,ROUND(MAX({c["arr"]},0)*100,0))', fmt_num)
             for col, ci, cn in rank_cols:
                 v = f"INDEX(pl_acc,{a},{ci})"
-                rng = f"INDEX(pl_acc,0,{ci})"
-                pct = f"(RANK({v},{rng},1)-1+(COUNTIF({rng},{v})+1)/2-1)*(100/({cn}-1))"
+                column = f"INDEX(pl_acc,0,{ci})"
+                pct = f"(RANK({v},{column},1)-1+(COUNTIF({column},{v})+1)/2-1)*(100/({cn}-1))"
                 put(col, f'=IF({b}="",-1,IF({ci}=0,-1,IF(ISNUMBER({v}),IF({cn}<=1,50,{pct}),-1)))', fmt_rank)
             ranks = f"${r0}{R}:${r1}{R}"
             for col, pc in pillar_cols:
@@ -1039,8 +1039,8 @@ class Writer:
                     continue
                 prev = f"{xl_col_to_name(cb)}{R_ - 1}"
                 put_formula(ws, r, cb, f"={A}*{prev}/({n}+{A}*{prev})", fmt_b)
-                c = f"({n}*{bcell}/({n}-{A}*(1-{bcell})))"
-                level = f"IF({mc('handle')}<=0,1,1-{c}*EXP(-({n}-{A})*{mc('target')}/{mc('handle')}))"
+                wait = f"({n}*{bcell}/({n}-{A}*(1-{bcell})))"  # Erlang C: the chance a contact waits
+                level = f"IF({mc('handle')}<=0,1,1-{wait}*EXP(-({n}-{A})*{mc('target')}/{mc('handle')}))"
                 put_formula(ws, r, cm, f'=IF({mc("key")}="",1,IF({n}<={A},0,IF({level}>={mc("goal")}-1E-12,1,0)))', fmt_i)
                 put_formula(ws, r, co, (f'=IF(AND({mc("first")}=1,{n}>={mc("start")},COUNTIFS({key_row},{mc("key")},{met_row},0)=0),1,0)'),
                                  fmt_i)

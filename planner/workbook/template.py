@@ -30,6 +30,7 @@ import datetime as _dt
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import xlsxwriter
@@ -380,17 +381,17 @@ class _Writer:
         if column.kind in (schema.NUMBER, schema.CURRENCY, schema.PERCENT, schema.INTEGER):
             kind = "integer" if column.kind == schema.INTEGER else "decimal"
             lo, hi = column.minimum, column.maximum
-            if lo is None and hi is None:
-                return {"validate": "any", **base}
-            if hi is None:
+            if lo is not None and hi is not None:
+                rule = {"criteria": "between", "minimum": lo, "maximum": hi}
+                text = f"from {_show(lo, column.kind)} to {_show(hi, column.kind)}"
+            elif lo is not None:
                 rule = {"criteria": ">=", "value": lo}
                 text = f"at least {_show(lo, column.kind)}"
-            elif lo is None:
+            elif hi is not None:
                 rule = {"criteria": "<=", "value": hi}
                 text = f"at most {_show(hi, column.kind)}"
             else:
-                rule = {"criteria": "between", "minimum": lo, "maximum": hi}
-                text = f"from {_show(lo, column.kind)} to {_show(hi, column.kind)}"
+                return {"validate": "any", **base}
             return {
                 "validate": kind,
                 **rule,
@@ -419,7 +420,7 @@ class _Writer:
         dropped = set(self.content.drop_columns.get(sheet.name, ()))
         fixed = {c.key: c for c in sheet.columns}
         outcomes = {c.header: c for c in schema.ACCOUNT_OUTCOMES}
-        specs = []
+        specs: list[tuple[str, str, str, str, schema.Column | None]] = []
         for name in frame.columns:
             name = str(name)
             if name in dropped:
@@ -483,16 +484,16 @@ class _Writer:
                 if dv is not None:
                     ws.data_validation(first, j, last, j, dv)
         if name == schema.SCORING.name and schema.ACCOUNTS.name in self.present:
-            j = next((j for j, s in enumerate(specs) if s[1] == "column"), None)
-            if j is not None:
+            at = next((j for j, s in enumerate(specs) if s[1] == "column"), None)
+            if at is not None:
                 col = sheet.column("column")
-                ws.data_validation(first, j, last, j, {
+                ws.data_validation(first, at, last, at, {
                     "validate": "list",
                     "source": f"={ACCOUNT_COLUMN_LIST}",
                     "error_type": "warning",
                     "error_title": "Not an Accounts column",
                     "error_message": "This header is not on the Accounts sheet. Check the spelling, or add the column there.",
-                    "input_title": _clip(specs[j][2], 32),
+                    "input_title": _clip(specs[at][2], 32),
                     "input_message": _clip(col.help, 255),
                     "ignore_blank": True,
                 })
@@ -556,7 +557,8 @@ class _Writer:
             "text": self.fmt("guide_text", text_wrap=True),
             "small": self.fmt("guide_small", text_wrap=True, font_size=10, font_color="#404040"),
         }
-        swatches = {key: self.fmt("guide_swatch", border=1, border_color="#BFBFBF", bg_color=fill, **({"font_color": "#FFFFFF", "bold": True} if key == "header" else {}))
+        on_header: dict[str, Any] = {"font_color": "#FFFFFF", "bold": True}
+        swatches = {key: self.fmt("guide_swatch", border=1, border_color="#BFBFBF", bg_color=fill, **(on_header if key == "header" else {}))
                     for key, (fill, _) in schema.COLOURS.items()}
         r = guide.FIRST_ROW
         for line in guide.guide_lines(self.content, PROTECTED_SHEETS):

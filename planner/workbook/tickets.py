@@ -200,7 +200,7 @@ class Tickets:
     notes: tuple[Problem, ...]  # row messages and facts; none of them stopped the run
     rows_read: int
     positions: np.ndarray = field(repr=False)
-    locator: Locator = field(repr=False, default=None)
+    locator: Locator | None = field(repr=False, default=None)
 
     @property
     def rows_left_out(self) -> int:
@@ -472,7 +472,7 @@ def _clean(headers, columns: dict, n: int, where: Locator, *, timezone: str, day
     report_rows_capped(notes, where, h, np.flatnonzero(created.blank), lambda i: f"{_label(h)} is blank",
                        "the ticket is left out: it has no creation time")
     bad = np.flatnonzero(created.bad)
-    report_rows_capped(notes, where, h, bad, lambda i, c=created: f"{_label(h)} {show_value(c.cell(i))} is not a date and time",
+    report_rows_capped(notes, where, h, bad, lambda i: f"{_label(h)} {show_value(created.cell(i))} is not a date and time",
                        "the ticket is left out; write times as 2026-03-17 14:05 or 2026-03-17T14:05:00Z")
     keep[created.blank | created.bad] = False
     created_ns = created.values.view(np.int64)
@@ -505,9 +505,9 @@ def _clean(headers, columns: dict, n: int, where: Locator, *, timezone: str, day
     times: dict[str, np.ndarray] = {}
     for canon, family, minutes_col in (("first_response_at", "first_response", "first_response_minutes"),
                                        ("resolved_at", "resolution", "resolution_minutes")):
-        h = found.get(canon, (None,))[0]
+        header = found.get(canon, (None,))[0]
         either = found.get("either:" + family, (None,))[0]
-        if h is None and either is not None:
+        if header is None and either is not None:
             inst = parse_instants(columns[either], timezone=timezone, dayfirst=dayfirst)
             dur = parse_durations(columns[either], unit="minutes")
             if int(dur.bad.sum() + dur.negative.sum()) < int(inst.bad.sum()):
@@ -515,18 +515,18 @@ def _clean(headers, columns: dict, n: int, where: Locator, *, timezone: str, day
                     durations[minutes_col] = _durations(notes, where, either, columns[either], "minutes", keep)
                     found[minutes_col] = (either, "minutes")
                 continue
-            h = either
+            header = either
             found[canon] = (either, "time")
-        if h is None:
+        if header is None:
             continue
-        inst = parse_instants(columns[h], timezone=timezone, dayfirst=dayfirst)
-        _time_notes(notes, where, h, inst, timezone)
+        inst = parse_instants(columns[header], timezone=timezone, dayfirst=dayfirst)
+        _time_notes(notes, where, header, inst, timezone)
         ns = inst.values.view(np.int64).copy()
-        report_rows_capped(notes, where, h, np.flatnonzero(inst.bad & keep),
-                           lambda i, c=inst, h=h: f"{_label(h)} {show_value(c.cell(i))} is not a date and time",
+        report_rows_capped(notes, where, header, np.flatnonzero(inst.bad & keep),
+                           lambda i: f"{_label(header)} {show_value(inst.cell(i))} is not a date and time",
                            "treated as missing; the ticket is kept")
         early = np.flatnonzero((ns != NAT) & (created_ns != NAT) & (ns < created_ns) & keep)
-        report_rows_capped(notes, where, h, early, lambda i, h=h: f"{_label(h)} is before the ticket was created",
+        report_rows_capped(notes, where, header, early, lambda i: f"{_label(header)} is before the ticket was created",
                            "treated as missing; the ticket is kept")
         ns[early] = NAT
         times[canon] = ns
@@ -729,7 +729,7 @@ def _channels(col, helpdesk: str | None) -> tuple[np.ndarray, np.ndarray, np.nda
         if k.isdigit() or isinstance(v, (int, np.integer)):
             name = table.get(int(k))
             codes[j] = CHANNELS.index(name) if name else email
-            status[j] = 0 if (name or (table and int(k) in _KNOWN_TICKET_IDS.get(helpdesk, ()))) else 2
+            status[j] = 0 if (name or (table and int(k) in _KNOWN_TICKET_IDS.get(helpdesk or "", ()))) else 2
             continue
         codes[j] = CHANNELS.index(_channel_of_word(k))
     codes[-1], status[-1] = email, 1

@@ -46,6 +46,8 @@ the rows that need them. Nothing here reads files or knows the clock.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -160,12 +162,12 @@ def localize(wall_ns: np.ndarray, timezone: str) -> tuple[np.ndarray, np.ndarray
     starts = pd.DatetimeIndex((uniq * quarter).view("datetime64[ns]"))
     first = starts.tz_localize(timezone, ambiguous=np.ones(len(uniq), bool), nonexistent="NaT").as_unit("ns")
     second = starts.tz_localize(timezone, ambiguous=np.zeros(len(uniq), bool), nonexistent="NaT").as_unit("ns")
-    gap = first.isna()
+    gap = np.asarray(first.isna())  # an ndarray already (pandas-stubs say Index)
     off_first = np.where(gap, 0, uniq * quarter - first.asi8)  # offset east of UTC, ns
     rep = ~gap & (first.asi8 != second.asi8)
     if gap.any():  # the offset in force before the change: an hour earlier is outside the gap
         before = pd.DatetimeIndex((uniq[gap] * quarter - 3600 * NS_PER_SECOND).view("datetime64[ns]")).tz_localize(
-            timezone, ambiguous=np.ones(int(gap.sum()), bool), nonexistent="shift_backward").as_unit("ns")
+            timezone, ambiguous=np.ones(int(gap.sum()), np.bool_), nonexistent="shift_backward").as_unit("ns")
         off_first[gap] = uniq[gap] * quarter - 3600 * NS_PER_SECOND - before.asi8
     out[valid] = wall_ns[valid] - off_first[inverse]
     repeated[valid] = rep[inverse]
@@ -212,7 +214,8 @@ def text_cells(s: pd.Series) -> pa.Array:
         if np.all(np.isnan(v) | (v == np.floor(v))):
             return pa.array(np.where(np.isnan(v), 0, v).astype(np.int64), mask=np.isnan(v)).cast(pa.string())
     if s.dtype == object:
-        return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+        # pandas-stubs leave None out of na_value's type; pandas takes it (the blank an Arrow null is made from)
+        return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)  # type: ignore[call-overload]
     return pa.array(s, from_pandas=True).cast(pa.string())
 
 
@@ -367,8 +370,8 @@ def _mixed_objects(s: pd.Series, timezone: str, dayfirst: bool | None) -> Instan
         order, decided = sub.order, sub.order_decided
     if is_dt.any():
         idx = np.flatnonzero(is_dt)
-        for i in idx:  # datetimes typed into a sheet: one per cell, as few as the sheet holds
-            ts = pd.Timestamp(s.iat[i])
+        for i in idx.tolist():  # datetimes typed into a sheet: one per cell, as few as the sheet holds
+            ts = pd.Timestamp(cast("date", s.iat[i]))  # is_dt: the cell has a year and a month
             if ts.tzinfo is not None:
                 values[i] = ts.tz_convert("UTC").as_unit("ns").value
             else:

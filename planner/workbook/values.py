@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from planner.arrays import BoolArray, IndexArray
 from planner.workbook.text import BLANK_TOKENS, ERROR_VALUES, FALSE_TOKENS, TRUE_TOKENS, error_text, is_error_object, show_value
 
 _CUR_SYMBOLS = "$€£¥₹"
@@ -38,6 +39,11 @@ class Numbers:
 
     def error_of(self, i: int) -> str:
         return error_text(self.raw.iat[i])
+
+
+def _error_flags(s: pd.Series, idx: IndexArray) -> BoolArray:
+    """Which of the cells at positions ``idx`` hold a spreadsheet error value."""
+    return np.array([is_error_object(s.iat[i]) for i in idx.tolist()], dtype=np.bool_)
 
 
 def _types(s: pd.Series) -> pd.Series:
@@ -272,7 +278,7 @@ def parse_numbers(s: pd.Series, *, money: bool = False, flags_as_numbers: bool =
                 bad |= is_bool
         if other.any():
             idx = np.flatnonzero(other)
-            errs = np.array([is_error_object(s.iat[i]) for i in idx], bool)  # only the odd cells
+            errs = _error_flags(s, idx)  # only the odd cells
             error[idx[errs]] = True
             bad[idx[~errs]] = True
         if not is_str.any():
@@ -330,7 +336,7 @@ def parse_texts(s: pd.Series) -> Texts:
             out[is_bool] = np.where(s[is_bool].astype(bool).to_numpy(), "TRUE", "FALSE")
         if other.any():
             idx = np.flatnonzero(other)
-            errs = np.array([is_error_object(s.iat[i]) for i in idx], bool)
+            errs = _error_flags(s, idx)
             error[idx[errs]] = True
             for i in idx[~errs]:  # dates typed into a text column: rare, few
                 out[i] = show_value(s.iat[i])
@@ -420,7 +426,7 @@ def parse_flags(s: pd.Series) -> Flags:
             bad[idx] = ~((v == 1) | (v == 0))
         if other.any():
             idx = np.flatnonzero(other)
-            errs = np.array([is_error_object(s.iat[i]) for i in idx], bool)
+            errs = _error_flags(s, idx)
             error[idx[errs]] = True
             bad[idx[~errs]] = True
         if not is_str.any():

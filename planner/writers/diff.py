@@ -37,9 +37,9 @@ def tier_lines(d: PlanDiff) -> list[str]:
     for tier, old, new in t.counts:
         change = "" if old == new or old is None or new is None else f" ({w.signed_count(new - old)})"
         lines.append(f"{tier}: {fmt.count(old)} \u2192 {fmt.count(new)} accounts{change}")
-    for tier, old, new in t.cutoffs:
-        if old is not None and new is not None and abs(old - new) > 1e-9:
-            lines.append(f"{tier} cut-off: score {fmt.number(old, 2)} \u2192 {fmt.number(new, 2)}")
+    for tier, old_cut, new_cut in t.cutoffs:
+        if old_cut is not None and new_cut is not None and abs(old_cut - new_cut) > 1e-9:
+            lines.append(f"{tier} cut-off: score {fmt.number(old_cut, 2)} \u2192 {fmt.number(new_cut, 2)}")
     if t.compared:
         if t.moved:
             moves = "; ".join(f"{o} \u2192 {n}: {fmt.count(k)}" for o, n, k in t.moves)

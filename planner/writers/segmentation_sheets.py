@@ -69,7 +69,8 @@ def account_sheet(seg: Segmentation) -> ResultSheet:
     score_col = col_letter(list(table.columns).index("score"))
     template = tier_formula("\x00", seg.cutoffs)
     pieces = template.split("\x00")
-    table["tier_by_score"] = [Formula(f"{score_col}{first + i}".join(pieces)) for i in range(len(table))]
+    table["tier_by_score"] = pd.Series([Formula(f"{score_col}{first + i}".join(pieces)) for i in range(len(table))],
+                                       index=table.index, dtype=object)
     return ResultSheet.of(schema.ACCOUNT_TIERS, table, title, note)
 
 

@@ -230,13 +230,14 @@ class _Package:
         self.wb_dir = posixpath.dirname(wb_part)
         self.wb_rels_part = posixpath.join(self.wb_dir, "_rels", posixpath.basename(wb_part) + ".rels")
         self.wb_xml = self.read(wb_part)
-        self.wb_rels_xml = self.read(self.wb_rels_part) if self.wb_rels_part in self.names else None
+        wb_rels_xml = self.read(self.wb_rels_part) if self.wb_rels_part in self.names else None
         self.ct_xml = self.read("[Content_Types].xml")
         wb = ET.fromstring(self.wb_xml)
         if wb.tag == f"{{{STRICT_MAIN_NS}}}workbook":
             raise self._bad("is saved as Strict Open XML, which write-back does not patch (save it as an ordinary Excel Workbook)")
-        if wb.tag != f"{{{MAIN_NS}}}workbook" or self.wb_rels_xml is None:
+        if wb.tag != f"{{{MAIN_NS}}}workbook" or wb_rels_xml is None:
             raise self._bad("is not a spreadsheet workbook")
+        self.wb_rels_xml = wb_rels_xml
         self.rels = {}  # Id -> (Type, part name)
         for rel in ET.fromstring(self.wb_rels_xml):
             target = rel.get("Target", "")
@@ -355,7 +356,7 @@ class _Package:
                 lambda p, pn=pn: f'<{p}Override PartName="{_attr(pn)}" ContentType="{CT_WORKSHEET}"/>' for pn in ct_els
             ])
         for part in drop:
-            rel_id = next(rid for rid, (typ, p) in self.rels.items() if p == part)
+            rel_id = next(rid for rid, (typ, p) in self.rels.items() if p == part and rid is not None)
             rels_xml = _remove_element(rels_xml, "Relationship", "Id", rel_id)
             ct_xml = _remove_element(ct_xml, "Override", "PartName", "/" + part)
         if rels_xml != self.wb_rels_xml:
@@ -602,7 +603,7 @@ class _StylePicker:
             except ValueError:
                 size = 11.0
             fonts.append((is_bold, white, plain, size))
-        candidates: dict[str, list[tuple[int, int]]] = {}
+        candidates: dict[str, list[tuple[float, int]]] = {}
         for idx, xf in enumerate(root.findall("m:cellXfs/m:xf", ns)):
             align = xf.find("m:alignment", ns)
             # vertical alignment and wrapping are harmless in a table; anything else (indent, rotation, centring) is not

@@ -11,6 +11,7 @@ from planner.report.view import PlanView, records
 from planner.schema import PlanningMode
 
 BINDING_SHOWN = 12
+FITS_WORDS: dict[object, str] = {True: "Yes", False: "No"}  # a blank cell (None) shows a dash
 
 
 def build(p: PlanView) -> dict:
@@ -26,7 +27,7 @@ def build(p: PlanView) -> dict:
     frows = [
         make_row(fmt.percent(r.get("budget_share"), 0), fmt.amount(r.get("budget")), r.get("status") or "", fmt.amount(r.get("value")),
              fmt.amount(r.get("cost")), fmt.percent(r.get("budget_used_share")),
-             {True: "Yes", False: "No"}.get(r.get("negotiated_plan_fits"), fmt.DASH))
+             FITS_WORDS.get(r.get("negotiated_plan_fits"), fmt.DASH))
         for r in pts
     ]
     ftable = make_table(

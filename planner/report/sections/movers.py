@@ -21,9 +21,9 @@ def build(p: PlanView) -> dict:
     new = int(acc["previous_tier"].isna().sum())
     previous = acc["previous_tier"].astype(object)
     previous = previous.where(previous.isin(p.tiers), None)
+    sizes = pd.DataFrame({"prev": previous, "tier": acc["tier"].astype(str)}).groupby(["prev", "tier"], dropna=False, sort=False).size()
     counts = {(prev if isinstance(prev, str) else None, str(tier)): int(n)
-              for (prev, tier), n in pd.DataFrame({"prev": previous, "tier": acc["tier"].astype(str)})
-              .groupby(["prev", "tier"], dropna=False, sort=False).size().items()}
+              for prev, tier, n in zip(sizes.index.get_level_values("prev"), sizes.index.get_level_values("tier"), sizes)}
     mrows = [make_row(f"From {t}", *[fmt.count(counts.get((t, u), 0)) for u in p.tiers]) for t in p.tiers]
     mrows.append(make_row("New or unknown before", *[fmt.count(counts.get((None, u), 0)) for u in p.tiers]))
     movement = make_table(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from planner.pilots.stats import Measure
+from planner.pilots.kinds import Measure
 from planner.report import charts
 from planner.report import format as fmt
 from planner.report.blocks import figure, make_row, make_table

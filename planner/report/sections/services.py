@@ -21,6 +21,7 @@ def build(p: PlanView) -> dict:
                 cells.append(fmt.DASH)
                 continue
             x = p.planned(s.name, t)
+            assert x is not None  # the interval exists, so there is at least its negotiated figure
             mark = "" if abs(x - iv.negotiated) < 1e-9 else (" \u2191" if x > iv.negotiated else " \u2193")
             cells.append(fmt.quantity(x) + mark)
         mrows.append(make_row(s.name, *cells))

@@ -147,7 +147,8 @@ def read_scenarios(t: Table | None, base: ScenarioContext, sink: Sink) -> tuple[
                      f"first on row {seen[dup] + 1}; one change per cell in a scenario")
             continue
         seen[dup] = r
-        note = notes[i] if isinstance(notes[i], str) else ""
+        raw_note = notes[i]
+        note = raw_note if isinstance(raw_note, str) else ""
         group = groups.setdefault(name.casefold(), (name, []))
         group[1].append(Change(sheet_name, row, spec.key, label, value, t.cell(r, "value"), note))
         if note and name.casefold() not in first_note:
@@ -236,6 +237,7 @@ def _rows_complete(sheet_name: str, base: ScenarioContext) -> bool:
 
 def _row_exists(sheet_name: str, key: tuple[str, ...], base: ScenarioContext) -> bool:
     folded = tuple(x.casefold() for x in key)
+    rows: list[tuple[str, ...]]
     if sheet_name == "Tiers":
         rows = [(x.name,) for x in base.tiers]
     elif sheet_name == "Roles":

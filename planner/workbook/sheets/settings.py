@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from planner import schema
 from planner.errors import cell_ref
@@ -24,6 +25,7 @@ def read_settings(grid: list[list] | None, name: str, sheet: schema.SettingsShee
         return None
     SHEET = sheet
     labels: dict[str, schema.Setting] = {}
+    s: schema.Setting | None  # a setting, or what a label that names none finds
     for s in SHEET.settings:
         labels.setdefault(normalise_header(s.label), s)
         labels.setdefault(normalise_header(s.key), s)
@@ -82,7 +84,7 @@ def finish_finance(read: SettingsRead | None, tiers: Names, sink: Sink) -> Finan
     """The Finance settings once the tiers are known (Strategic accounts at least names one)."""
     if read is None:
         return None
-    values = dict(read.values)
+    values: dict[str, Any] = dict(read.values)  # each checked against its Setting: typed as Finance/OperationsSettings expect
     st = values.get("strategic_tier")
     if isinstance(st, str):
         lookup = {n.casefold(): n for n in tiers.typed}
@@ -145,7 +147,7 @@ def finish_operations(read: SettingsRead | None, sink: Sink) -> OperationsSettin
     """The Operations settings (defaults when the sheet is absent), the days and the time zone checked."""
     if read is None:
         return OperationsSettings()
-    values = dict(read.values)
+    values: dict[str, Any] = dict(read.values)  # each checked against its Setting: typed as Finance/OperationsSettings expect
     name = read.sheet.name
     days = values.get("business_days")
     if isinstance(days, str):
