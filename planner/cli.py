@@ -64,6 +64,10 @@ def out_option(what: str):
                         help=f"Folder for {what} (created if missing).")
 
 
+as_of_option = click.option("--as-of", "as_of", metavar="DATE", default=None,
+                            help="Date the plan is as of, e.g. 2026-03-31 (default: the Finance sheet's As of; never today's date).")
+
+
 def plan_options(command):
     """The options that change how a plan is computed (mode, solver, budget, time limit)."""
     for decorator in reversed((
@@ -73,6 +77,8 @@ def plan_options(command):
                      help="Annual budget to plan with instead of the Finance sheet's."),
         click.option("--time-limit", "time_limit", metavar="SECONDS", type=float, default=None,
                      help="Solver time limit (default: the Finance sheet's)."),
+        click.option("--scenario", metavar="NAME", default=None, help="Plan this scenario of the Scenarios sheet instead of the baseline."),
+        as_of_option,
     )):
         command = decorator(command)
     return command
@@ -265,15 +271,16 @@ def segment(book: Path, out: Path, accounts: Path | None, as_json: bool) -> None
 @json_option
 @plan_options
 def optimize(book: Path, out: Path, accounts: Path | None, tickets: Path | None, as_json: bool, mode: str | None,
-             solver: str | None, budget: float | None, time_limit: float | None) -> None:
+             solver: str | None, budget: float | None, time_limit: float | None, scenario: str | None, as_of: str | None) -> None:
     """Choose service intervals, headcount and support staffing per tier of BOOK under the budget.
 
     Exit 0 when the plan fits, 3 when no plan fits the budget and the requirements.
     """
-    from planner.options import PlanOptions
+    from planner.options import PlanOptions, check_as_of
     from planner.pipeline import build_plan, guard_outputs, write_outputs
 
-    options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit).check()
+    options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, scenario=scenario,
+                          as_of=check_as_of(as_of)).check()
     guard_outputs(out, (book, accounts, tickets), ("json", "xlsx"))
     with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
         inputs = _read(book, accounts, tickets)
@@ -301,20 +308,22 @@ def optimize(book: Path, out: Path, accounts: Path | None, tickets: Path | None,
 @click.option("--json", "as_json", is_flag=True,
               help="Print the run's outcome (summary, files written) as one JSON document on stdout.")
 def plan(book: Path, out: Path, accounts: Path | None, tickets: Path | None, formats: str | None, mode: str | None,
-         solver: str | None, budget: float | None, time_limit: float | None, page_size: str, pdf_engine: str | None,
+         solver: str | None, budget: float | None, time_limit: float | None, scenario: str | None, as_of: str | None,
+         page_size: str, pdf_engine: str | None,
          write_back: bool, as_json: bool) -> None:
     """Run the whole plan on BOOK: read, validate, value, segment, optimise, and write the reports.
 
     Exit 0 when the plan fits; 3 when no plan fits the budget and the requirements
     (the report is still written and says what must give).
     """
-    from planner.options import PlanOptions
+    from planner.options import PlanOptions, check_as_of
     from planner.pipeline import build_plan, guard_outputs, parse_formats, write_outputs
     from planner.report.pdf_chromium import check_engine
 
     chosen = parse_formats(formats)
     pdf_engine = check_engine(pdf_engine)
-    options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, page_size=page_size).check()
+    options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, page_size=page_size, scenario=scenario,
+                          as_of=check_as_of(as_of)).check()
     guard_outputs(out, (book, accounts, tickets), chosen)
     read_as = None
     if write_back:
@@ -349,6 +358,99 @@ def plan(book: Path, out: Path, accounts: Path | None, tickets: Path | None, for
             console.print(f"Backup of your workbook before write-back: {back.backup}", markup=False)
         _print_plan_summary(the_plan, written)
     _exit_for(the_plan)
+
+
+@app.command(short_help="Plan every scenario of the Scenarios sheet side by side with the baseline.")
+@book_argument
+@click.option("--scenarios", "names", metavar="A,B,...", default=None,
+              help="Comma-separated scenarios to compare (default: every scenario of the Scenarios sheet); the baseline comes first.")
+@out_option("scenarios.html, scenarios.pdf, scenarios.xlsx and scenarios.json")
+@accounts_option
+@click.option("--format", "formats", metavar="LIST", default=None,
+              help="Comma-separated subset of html,pdf,xlsx,json (default: all).")
+@as_of_option
+@click.option("--page-size", metavar="A4|Letter", default="A4", show_default=True, help="PDF page size.")
+@click.option("--pdf-engine", "pdf_engine", metavar="weasyprint|chromium", default=None,
+              help="PDF engine (default: WeasyPrint when it loads, else Edge, Chrome or Chromium headless).")
+@json_option
+def compare(book: Path, names: str | None, out: Path, accounts: Path | None, formats: str | None, as_of: str | None,
+            page_size: str, pdf_engine: str | None, as_json: bool) -> None:
+    """Plan the baseline (BOOK as it stands) and every scenario of its Scenarios sheet, and compare them side by side:
+    cost, budget used and fit, expected ARR impact, Assessed Service Value, people, the intervals that differ, support
+    agents, the budget's shadow price, and what each scenario changes.
+    """
+    from planner.options import PlanOptions, check_as_of
+    from planner.pipeline import guard_compare_outputs
+    from planner.report.pdf_chromium import check_engine
+    from planner.scenarios.compare import comparison
+    from planner.scenarios.run import chosen_scenarios, plan_variants, scenario_variants
+    from planner.writers.scenarios import comparison_json, parse_compare_formats, write_comparison
+
+    chosen = parse_compare_formats(formats)
+    pdf_engine = check_engine(pdf_engine)
+    options = PlanOptions(as_of=check_as_of(as_of), page_size=page_size).check()
+    guard_compare_outputs(out, (book, accounts), chosen)
+    with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
+        inputs = _read(book, accounts)
+        scenarios = chosen_scenarios(inputs, names)
+        if not scenarios:
+            raise UserInputError(f"{book}: the Scenarios sheet lists no scenario to compare (add rows: Scenario, Sheet, the row, Changes, "
+                                 "New value; see the Guide)")
+        step("Segmenting the baseline")
+        plans = plan_variants(scenario_variants(inputs, scenarios, options), progress=step)
+        result = comparison(plans)
+        written = write_comparison(result, out, chosen, page_size=options.page_size, pdf_engine=pdf_engine, warn=_say, progress=step)
+    if as_json:
+        _print_json(comparison_json(result))
+        return
+    _print_comparison(result)
+    for path in written:
+        console.print(f"Wrote {path}", markup=False)
+
+
+def _print_comparison(result) -> None:
+    """The comparison side by side on the terminal (the same figures as scenarios.html)."""
+    from planner.report.scenarios import comparison_context
+
+    ctx = comparison_context(result)
+    for line in ctx["summaries"]:
+        console.print("- " + line, markup=False)
+    for t in ctx["tables"]:
+        table = Table(title=t["caption"], title_justify="left")
+        for col in t["columns"]:
+            table.add_column(col["label"], justify="right" if col["num"] else "left")
+        for r in t["rows"]:
+            table.add_row(*r["cells"])
+        console.print(table)
+
+
+@app.command(short_help="What changed between two plans (plan.json files or workbooks), and why.")
+@click.argument("old", metavar="OLD", type=click.Path(path_type=Path))
+@click.argument("new", metavar="NEW", type=click.Path(path_type=Path))
+@click.option("--out", metavar="DIR", type=click.Path(path_type=Path), default=None,
+              help="Also write diff.html and diff.json into this folder (created if missing).")
+@json_option
+def diff(old: Path, new: Path, out: Path | None, as_json: bool) -> None:
+    """Compare two plans, OLD and NEW: two plan.json files, or two workbooks (planned first).
+
+    Says which input cells changed (Sheet!Cell, old and new), how the tiers moved (accounts per tier, cut-offs, accounts
+    that changed tier) and what changed in the plan (people by role and tier, intervals, cost, value, fit), and puts each
+    plan change down to the input change that alone explains it (re-solved with that change alone), or to several changes
+    together.
+    """
+    from planner.pipeline import diff_versions
+    from planner.writers.diff import diff_json, diff_lines, write_diff
+
+    with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
+        result = diff_versions(old, new, progress=step)
+        written = write_diff(result, out) if out is not None else []
+    if as_json:
+        _print_json(diff_json(result))
+        return
+    for line in diff_lines(result):
+        console.print(line, markup=False)
+    for path in written:
+        console.print(f"Wrote {path}", markup=False)
 
 
 def _pack_files(stem: str) -> tuple[str, ...]:
@@ -468,7 +570,7 @@ def review(book: Path, previous: Path, out: Path, accounts: Path | None, tickets
 @click.option("--interpreter", metavar="EXE", default=None,
               help="Python the buttons start, written to the xlwings.conf sheet (default: this Python on Windows or macOS).")
 def excel(path: Path, source: Path | None, interpreter: str | None) -> None:
-    """Write a macro-enabled workbook to PATH (.xlsm) with "Run optimization" and "Build report" buttons."""
+    """Write a macro-enabled workbook to PATH (.xlsm) with "Run optimization", "Compare scenarios" and "Build report" buttons."""
     from planner.excel.build import build_macro_workbook
     from planner.excel.conf import interpreter_for
 

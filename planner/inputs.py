@@ -27,6 +27,7 @@ from planner.schema import (
     Severity,
     SolverName,
     Staffing,
+    TargetUnit,
 )
 
 
@@ -114,6 +115,7 @@ class SLA:
     service_level: float  # 0..1
     role: str
     clock: Clock = Clock.CALENDAR  # which hours the target counts
+    target_unit: TargetUnit | None = None  # the unit the sheet gives the target in (None: inputs built in code)
 
     @property
     def live(self) -> bool:
@@ -125,6 +127,8 @@ class SLA:
 
     def __post_init__(self) -> None:
         _coerce(self, severity=Severity, channel=Channel, clock=Clock)
+        if self.target_unit is not None:
+            _coerce(self, target_unit=TargetUnit)
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,7 @@ class Finance:
     occupancy_cap: float = 0.85
     retier_margin: float = 3.0  # score points
     strategic_tier: str | None = None
+    as_of: dt.date | None = None  # the date the plan is as of (never the clock): report, plan.json, PDF properties
 
     def __post_init__(self) -> None:
         _coerce(self, planning_mode=PlanningMode, solver=SolverName)
@@ -232,6 +237,30 @@ class Override:
     sheet_value: object  # what the workbook holds
     value: object  # what the run used
     source: str  # "command line", "scenario CFO budget", ...
+    row: tuple[str, ...] = ()  # the row's key on a table sheet (("Health check", "Tier 2")); () for Finance
+    where: str = ""  # the cell that asked for it ("Scenarios!K7"); "" for an option
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of the Scenarios sheet: a value of the workbook a scenario replaces, already read as its column declares."""
+
+    sheet: str  # "Intervals", "Finance", ...
+    row: tuple[str, ...]  # the row's key, as in CellRefs (("Health check", "Tier 2")); () for a Finance setting
+    key: str  # the column or setting key ("negotiated", "budget")
+    label: str  # its header or label ("Negotiated per year")
+    value: object  # the new value as the reader stores it for that column (float, enum member, bool, str, None)
+    where: str  # the Scenarios cell holding the new value ("Scenarios!K7")
+    note: str = ""  # the Why column
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of changes to the workbook as it stands (the baseline)."""
+
+    name: str
+    changes: tuple[Change, ...]
+    note: str = ""  # the first Why given for it
 
 
 @dataclass(frozen=True)
@@ -264,11 +293,18 @@ class PlanInputs:
     tickets: pd.DataFrame | None = field(default=None, repr=False)  # a helpdesk export, canonical columns (planner.workbook.tickets)
     pilots: tuple[Pilot, ...] = ()  # the Pilots sheet
     refs: CellRefs = field(default_factory=CellRefs, repr=False, compare=False)  # where each input sits in the workbook
+    scenarios: tuple[Scenario, ...] = ()  # the Scenarios sheet (planner.scenarios applies one)
+    scenario: str | None = None  # the scenario these inputs are (None: the baseline, the workbook as it stands)
 
     def overridden(self, key: str) -> Override | None:
         """The override of a Finance setting in this run, if any (the latest when several)."""
-        found = [o for o in self.overrides if o.key == key]
+        found = [o for o in self.overrides if o.key == key and not o.row]
         return found[-1] if found else None
+
+    def scenario_named(self, name: str) -> Scenario | None:
+        """The scenario of that name (any case), or None."""
+        key = name.strip().casefold()
+        return next((s for s in self.scenarios if s.name.casefold() == key), None)
 
     @property
     def tier_names(self) -> tuple[str, ...]:

@@ -1,14 +1,16 @@
 """Overrides of the workbook's settings for one run, checked once and applied to the typed inputs once.
 
-A run may change the Finance sheet's planning mode, solver, budget and time limit (from the
-command line, the Excel button or a scenario). :func:`apply_options` puts them into
-``PlanInputs.finance`` before anything computes, and records each change in
+A run may plan one scenario of the Scenarios sheet and change the Finance sheet's planning mode,
+solver, budget, time limit and as-of date (from the command line, the Excel button or a scenario).
+:func:`apply_options` puts them into the inputs before anything computes (the scenario first, then
+the options, so ``--budget`` wins over a scenario's budget), and records each change in
 ``PlanInputs.overrides``, so every figure downstream (valuation, optimisation, the report's
 sentences) reads one budget, and the report can say which budget it used and where it came from.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from dataclasses import dataclass, replace
 from typing import Any
@@ -51,6 +53,8 @@ class PlanOptions:
     budget: float | None = None
     time_limit: float | None = None
     page_size: str = "A4"  # PDF: one of PAGE_SIZES
+    scenario: str | None = None  # a scenario of the Scenarios sheet to plan instead of the baseline
+    as_of: _dt.date | None = None  # the date the plan is as of (instead of the Finance sheet's As of)
 
     def check(self, where: str = COMMAND_LINE) -> PlanOptions:
         """The same options with names turned into choices; UserInputError lists every problem.
@@ -75,6 +79,10 @@ class PlanOptions:
             problems.append(Problem(where, f"{flag('time-limit')} {self.time_limit:g} is not a usable time limit", "a positive number of seconds"))
         if self.page_size not in PAGE_SIZES:
             problems.append(Problem(where, f"{flag('page-size')} {self.page_size!r} is not a page size", "use " + choice_list(PAGE_SIZES)))
+        if self.scenario is not None and not str(self.scenario).strip():
+            problems.append(Problem(where, f"{flag('scenario')} is empty", "name a scenario of the Scenarios sheet"))
+        if self.as_of is not None and not isinstance(self.as_of, _dt.date):
+            problems.append(Problem(where, f"{flag('as-of')} {self.as_of!r} is not a date", "a date such as 2026-03-31"))
         if problems:
             raise UserInputError(problems)
         return replace(self, mode=mode, solver=solver)
@@ -87,10 +95,13 @@ def apply_options(inputs: PlanInputs, options: PlanOptions, source: str = COMMAN
     sheet's is not an override.
     """
     options = options.check(source)
+    if options.scenario is not None:
+        inputs = _with_scenario(inputs, options.scenario, source)
     finance = inputs.finance
-    changes: dict[str, Any] = {}  # Finance field -> its new value (a choice or a float)
+    changes: dict[str, Any] = {}  # Finance field -> its new value (a choice, a float or a date)
+    as_of = options.as_of.date() if isinstance(options.as_of, _dt.datetime) else options.as_of
     for key, value in (("planning_mode", options.mode), ("solver", options.solver), ("budget", options.budget),
-                       ("time_limit", options.time_limit)):
+                       ("time_limit", options.time_limit), ("as_of", as_of)):
         if value is None:
             continue
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -103,3 +114,29 @@ def apply_options(inputs: PlanInputs, options: PlanOptions, source: str = COMMAN
         Override(FINANCE.name, key, FINANCE.setting(key).label, getattr(finance, key), value, source) for key, value in changes.items()
     )
     return replace(inputs, finance=replace(finance, **changes), overrides=overrides)
+
+
+def check_as_of(text: str | None, where: str = COMMAND_LINE) -> _dt.date | None:
+    """An --as-of value: a date written 2026-03-31 (None when not given); UserInputError otherwise."""
+    if text is None:
+        return None
+    try:
+        return _dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        flag = "--as-of" if where == COMMAND_LINE else "as of"
+        raise UserInputError(Problem(where, f"{flag} {text!r} is not a date", "write it as year-month-day, e.g. 2026-03-31")) from None
+
+
+def _with_scenario(inputs: PlanInputs, name: str, source: str) -> PlanInputs:
+    """The inputs of the scenario of that name (any case); UserInputError naming the scenarios there are."""
+    from planner.scenarios.apply import apply_scenario
+
+    scenario = inputs.scenario_named(name)
+    if scenario is None:
+        if inputs.scenario is not None and inputs.scenario.casefold() == name.strip().casefold():
+            return inputs
+        flag = "--scenario" if source == COMMAND_LINE else "scenario"
+        listing = ("one of " + choice_list(tuple(s.name for s in inputs.scenarios))) if inputs.scenarios else (
+            "the workbook's Scenarios sheet lists none yet")
+        raise UserInputError(Problem(source, f"{flag} {name.strip()!r} is not on the Scenarios sheet", listing))
+    return apply_scenario(inputs, scenario)

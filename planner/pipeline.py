@@ -21,6 +21,7 @@ from planner.pilots.costing import PilotCost
 from planner.pilots.evaluate import PilotResult
 from planner.segmentation import Segmentation
 from planner.valuation import Valuation
+from planner.versions.diff import PlanDiff
 from planner.writers.layout import ResultSheet
 
 ALL_FORMATS = ("html", "pdf", "xlsx", "csv", "json")
@@ -47,6 +48,7 @@ class Plan:
     pilots: tuple[PilotResult, ...] = ()
     pilot_costs: tuple[PilotCost, ...] = ()  # one per pilot: its touch model's cost against the baseline's, effect per dollar
     pilot_problems: tuple[Problem, ...] = ()  # pilots the data could not judge, and why
+    since: PlanDiff | None = None  # what changed since the previous plan (the Excel button's report says so)
 
     def to_dict(self) -> dict:
         """plan.json (planner.writers.plan_json)."""
@@ -257,6 +259,21 @@ def guard_outputs(out_dir: Path, protected: Iterable[Path | None], formats: Iter
             )
 
 
+def guard_compare_outputs(out_dir: Path, protected: Iterable[Path | None], formats: Iterable[str]) -> None:
+    """guard_outputs for `tierplan compare`'s files (scenarios.html, .pdf, .xlsx, .json)."""
+    from planner.writers.scenarios import COMPARE_FILES
+
+    out_dir = Path(out_dir)
+    guard_outputs(out_dir, protected, ())
+    protected_paths = {Path(p).resolve() for p in protected if p is not None}
+    for fmt in formats:
+        target = (out_dir / COMPARE_FILES[fmt]).resolve()
+        if target in protected_paths:
+            raise UserInputError(
+                f"{target}: this is one of your input files; choose another --out folder so TierPlan does not overwrite it"
+            )
+
+
 def segment_and_write(inputs: PlanInputs, out_dir: Path, protected: Iterable[Path | None] = ()) -> dict:
     """`tierplan segment`: tiers, CRM upload file and the segmentation result sheets."""
     from planner.segmentation import segment
@@ -293,3 +310,52 @@ def write_back_results(plan: Plan, book: Path, out_dir: Path, read_as: str | Non
         if not str(exc).startswith("write-back"):
             raise
         raise UserInputError(f"{book}: {exc}; your workbook was not changed (the plan files are in {out_dir})") from exc
+
+
+def load_plan_json(path: Path) -> dict:
+    """A plan.json file, or UserInputError saying why it is not one."""
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserInputError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserInputError(f"{path}: is not a plan.json written by TierPlan (not JSON: {exc})") from None
+    if not isinstance(document, dict) or "optimization" not in document or "segmentation" not in document:
+        raise UserInputError(f"{path}: is not a plan.json written by TierPlan (no optimization and segmentation)")
+    return document
+
+
+def diff_versions(old: Path, new: Path, progress: Progress | None = None, attribute: bool = True):
+    """`tierplan diff OLD NEW`: two plan.json files or two workbooks (or one of each), compared (planner.versions.diff)."""
+    from planner.scenarios.run import Variant, plan_variants
+    from planner.versions.diff import PlanVersion, diff_plans
+    from planner.versions.normalise import inputs_from_normalised
+    from planner.workbook.reader import read_inputs
+
+    paths = [Path(old), Path(new)]
+    labels = [p.name for p in paths]
+    if labels[0] == labels[1]:
+        labels = [str(p) for p in paths]
+    versions: list[PlanVersion | None] = [None, None]
+    books: list[tuple[int, PlanInputs]] = []
+    for i, path in enumerate(paths):
+        if path.suffix.lower() == ".json":
+            document = load_plan_json(path)
+            if not isinstance(document.get("inputs"), dict):
+                version = document.get("tool", {}).get("version", "an earlier version")
+                raise UserInputError(f"{path}: this plan.json was written by TierPlan {version}, which did not record its inputs "
+                                     "(run the plan again with this version, or compare the workbooks)")
+            versions[i] = PlanVersion(labels[i], document, inputs_from_normalised(document["inputs"], source=str(path)))
+        else:
+            books.append((i, read_inputs(path)))
+    if books:
+        (progress or (lambda name: None))("Planning the workbooks")
+        plans = plan_variants([Variant(labels[i], inputs) for i, inputs in books], sensitivity=False, progress=progress)
+        for (i, _), vp in zip(books, plans):
+            assert vp.valuation is not None and vp.segmentation is not None  # a workbook's variant is segmented and valued
+            plan = Plan(inputs=vp.inputs, options=PlanOptions().check(), valuation=vp.valuation, segmentation=vp.segmentation,
+                        optimization=vp.optimization)
+            versions[i] = PlanVersion(labels[i], plan.to_dict(), vp.inputs, vp.segmentation, from_workbook=True)
+    assert versions[0] is not None and versions[1] is not None
+    return diff_plans(versions[0], versions[1], attribute_changes=attribute, progress=progress)

@@ -170,9 +170,11 @@ def test_help_shows_readable_placeholders_not_type_names(name):
         assert internal not in text, (name, internal)
     command = _commands()[name]
     usage = text.splitlines()[0]
+    arguments = " ".join(p.metavar for p in command.params if isinstance(p, click.Argument))
     for param in command.params:
         if isinstance(param, click.Argument):
-            assert param.metavar in ("BOOK", "PATH", "[BOOK]") and usage.endswith(param.metavar)  # [BOOK]: optional
+            # [BOOK]: optional; OLD NEW: the two plans `tierplan diff` compares (issue 14), in that order at the end
+            assert param.metavar in ("BOOK", "PATH", "[BOOK]", "OLD", "NEW") and usage.endswith(arguments)
         elif not param.is_flag and param.name != "help":
             assert param.metavar, (name, param.name)
             assert f"{param.opts[0]} {param.metavar}" in text, (name, param.opts[0])

@@ -85,13 +85,15 @@ def test_buttons_on_the_guide_call_macros_that_the_vba_project_holds(built):
         assert "xl/vbaProject.bin" in zf.namelist()
         ct = zf.read("[Content_Types].xml").decode()
         assert "application/vnd.ms-excel.sheet.macroEnabled.main+xml" in ct
-    assert found == [("Run optimization", "[0]!RunOptimization"), ("Build report", "[0]!BuildReport")]
+    # issue 14 adds "Compare scenarios" beside "Run optimization"
+    assert found == [("Run optimization", "[0]!RunOptimization"), ("Build report", "[0]!BuildReport"),
+                     ("Compare scenarios", "[0]!CompareScenarios")]
     code = macros(xlsm)
     module = code["Module1"]
     subs = public_subs(module)
     for _, macro in found:
         assert macro.removeprefix("[0]!") in subs
-    assert subs == {"RunOptimization", "BuildReport"}
+    assert subs == {"RunOptimization", "BuildReport", "CompareScenarios"}
 
 
 def test_each_macro_runs_its_python_function_of_the_fixed_module(built):
@@ -99,6 +101,7 @@ def test_each_macro_runs_its_python_function_of_the_fixed_module(built):
     body = lambda name: re.search(rf"Sub {name}\(\)\s*\n(.*?)\nEnd Sub", module, flags=re.S).group(1).strip()
     assert body("RunOptimization") == 'TierPlanRun "run_optimization"'
     assert body("BuildReport") == 'TierPlanRun "build_report"'
+    assert body("CompareScenarios") == 'TierPlanRun "compare_scenarios"'
     helper = re.search(r"Private Sub TierPlanRun\(action As String\)(.*?)End Sub", module, flags=re.S).group(1)
     # a fixed module name, not the workbook's: "tier_planner (1).xlsm" is no Python module name
     assert helper.strip() == 'RunPython "import tierplan_buttons;tierplan_buttons." & action & "()"'
@@ -119,9 +122,9 @@ def test_the_python_file_beside_the_workbook_defines_what_the_macros_call(built)
     assert text.splitlines()[0] == "# Written by TierPlan (tierplan excel)."
     compile(text, str(py), "exec")  # valid Python
     defined = set(re.findall(r"^def (\w+)\(\):", text, flags=re.M))
-    assert defined == {"run_optimization", "build_report", "main"}
+    assert defined == {"run_optimization", "build_report", "compare_scenarios", "main"}
     module = macros(xlsm)["Module1"]
-    for action in ("run_optimization", "build_report"):
+    for action in ("run_optimization", "build_report", "compare_scenarios"):
         command = vba_command(module, action)
         assert command == f"import tierplan_buttons;tierplan_buttons.{action}()"
         assert action in defined
@@ -219,9 +222,9 @@ def test_libreoffice_imports_the_module_and_binds_the_buttons_to_it(built, tmp_p
     with zipfile.ZipFile(out / "tier_planner.ods") as zf:
         module = zf.read("Basic/VBAProject/Module1.xml").decode()
         content = zf.read("content.xml").decode()
-    assert "Sub RunOptimization()" in module and "Sub BuildReport()" in module
+    assert "Sub RunOptimization()" in module and "Sub BuildReport()" in module and "Sub CompareScenarios()" in module
     hrefs = re.findall(r'xlink:href="vnd\.sun\.star\.script:([^?"]+)\?', content)
-    assert sorted(hrefs) == ["VBAProject.Module1.BuildReport", "VBAProject.Module1.RunOptimization"]
+    assert sorted(hrefs) == ["VBAProject.Module1.BuildReport", "VBAProject.Module1.CompareScenarios", "VBAProject.Module1.RunOptimization"]
 
 
 # ------------------------------------------------------------------ the workbook around the buttons

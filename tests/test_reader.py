@@ -317,7 +317,8 @@ def test_workbook_file_reads_the_same_as_its_grids(clean_book):
 
 def test_load_grids_returns_only_input_sheets_from_row_one(clean_book):
     grids = load_grids(clean_book)
-    assert sorted(grids) == sorted(["Finance", "Tiers", "Services", "Roles", "Intervals", "SLAs", "Scoring", "Accounts", "Operations", "Pilots"])
+    # the Scenarios sheet is read too (issue 14): the what-ifs a run may plan instead of the baseline
+    assert sorted(grids) == sorted(["Finance", "Tiers", "Services", "Roles", "Intervals", "Scenarios", "SLAs", "Scoring", "Accounts", "Operations", "Pilots"])
     assert grids["Tiers"][0][0] == "Tiers"
     assert grids["Tiers"][3][:3] == ["Tier", "Engagement model", "Band basis"]
     assert grids["Roles"][5][:4] == ["Enterprise CSM", "Named", 190_000.0, 1_326.0]

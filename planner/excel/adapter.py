@@ -47,7 +47,7 @@ from pathlib import Path
 from planner import schema
 from planner.errors import Problem, UserInputError
 from planner.options import PlanOptions
-from planner.pipeline import ALL_FORMATS, Plan, build_plan, write_outputs
+from planner.pipeline import ALL_FORMATS, FILE_NAMES, Plan, build_plan, write_outputs
 from planner.writers.layout import STAMP_PREFIX, Formula, SheetRows, is_stamp, sheet_rows, stale_rows
 from planner.writers.writeback import STAMP_ROWS
 
@@ -59,6 +59,9 @@ STATUS_CELL = "F8"
 REPORT_FOLDER = "reports"
 RUN_FORMATS = ("csv", "json")
 REPORT_FORMATS = ALL_FORMATS
+COMPARE_FORMATS = ("json", "html", "pdf")
+#: The previous run's plan.json, kept beside the new one so the next report can say what changed since.
+PREVIOUS_PLAN = "plan.previous.json"
 MAX_ALERT_PROBLEMS = 20
 ALERT_TITLE = "TierPlan"
 
@@ -66,6 +69,51 @@ ALERT_TITLE = "TierPlan"
 def run_optimization(book, *, now: _dt.datetime | None = None) -> Plan | None:
     """The "Run optimization" button: result sheets into the workbook, CRM file and plan.json beside it."""
     return _run(book, RUN_FORMATS, "Optimization", now)
+
+
+def compare_scenarios(book, *, now: _dt.datetime | None = None):
+    """The "Compare scenarios" button: every scenario of the Scenarios sheet planned beside the baseline.
+
+    Writes the "Scenario comparison" sheet into the workbook (the plan's result sheets are left as they are) and
+    scenarios.json, scenarios.html and scenarios.pdf into ``reports`` beside it; the alert gives each scenario's cost,
+    expected ARR impact, people and fit against the baseline. Returns the comparison (None when stopped).
+    """
+    from planner.scenarios.compare import comparison
+    from planner.scenarios.run import plan_variants, scenario_variants
+    from planner.writers.scenarios import comparison_sheet, write_comparison
+
+    now = now or _dt.datetime.now()
+    label = "Comparison"
+    set_status(book, f"{label} running since {now:%H:%M:%S}...")
+    step = status_bar_steps(book)
+    warnings: list[str] = []
+    try:
+        folder = report_folder(book)
+        step("Reading the workbook")
+        inputs = read_book(book)
+        if not inputs.scenarios:
+            raise UserInputError(Problem(schema.SCENARIOS.name, "lists no scenario to compare",
+                                         "add one row per changed cell: Scenario, Sheet, the row (Service, Tier, Role, ...), Changes, New value"))
+        step("Segmenting the baseline")
+        result = comparison(plan_variants(scenario_variants(inputs, inputs.scenarios), progress=step))
+        sheets = {schema.SCENARIO_COMPARISON.name: comparison_sheet(result)}
+        check_result_sheet_names(book, sheets)
+        step("Writing the comparison sheet")
+        written_sheets = write_result_sheets(book, sheets, now, mark_stale=False)
+        files = write_comparison(result, folder, COMPARE_FORMATS, warn=warnings.append, progress=step)
+    except Exception as exc:  # a mistake in the workbook, or an error of ours (logged beside the book)
+        _stopped(book, exc, now)
+        return None
+    set_status(book, f"Done {now:%Y-%m-%d %H:%M}: {len(result.columns) - 1} scenarios compared on the {written_sheets[0]} sheet; files in {folder}")
+    _status_bar(book, False)
+    from planner.report.scenarios import scenario_summary
+
+    lines = [scenario_summary(col, result.baseline, result.currency) for col in result.columns]
+    lines += ["", f"The side-by-side figures are on the {written_sheets[0]} sheet.", "", f"Files in {folder}:"]
+    lines += [f"  {Path(p).name}" for p in files]
+    lines += ["", *warnings] if warnings else []
+    book.app.alert("\n".join(lines), title=ALERT_TITLE)
+    return result
 
 
 def build_report(book, *, now: _dt.datetime | None = None) -> Plan | None:
@@ -88,20 +136,13 @@ def _run(book, formats: Iterable[str], label: str, now: _dt.datetime | None) -> 
         plan = build_plan(inputs, PlanOptions(), progress=step)
         sheets = plan.result_sheets()
         check_result_sheet_names(book, sheets)
+        plan = since_last_plan(plan, folder, progress=step)
         step("Writing the result sheets")
         written_sheets = write_result_sheets(book, sheets, now)
+        keep_previous_plan(folder)
         files = write_outputs(plan, folder, formats, progress=step, warn=warnings.append)
-    except UserInputError as exc:
-        n = len(exc.problems)
-        set_status(book, f"Stopped {now:%Y-%m-%d %H:%M}: {n} problem{'s' if n != 1 else ''} to fix; nothing was changed.")
-        _status_bar(book, False)
-        book.app.alert(problems_text(exc.problems), title=f"{ALERT_TITLE}: please fix the workbook")
-        return None
-    except Exception as exc:  # an error of ours: a short message, the details in a log file beside the book
-        log = write_error_log(book, exc, now)
-        set_status(book, f"Failed {now:%Y-%m-%d %H:%M}: {type(exc).__name__}. Details in {log.name}; this is a TierPlan bug, please report it.")
-        _status_bar(book, False)
-        book.app.alert(error_text(exc, log), title=f"{ALERT_TITLE}: something went wrong")
+    except Exception as exc:  # a mistake in the workbook, or an error of ours (logged beside the book)
+        _stopped(book, exc, now)
         return None
     summary = f"Done {now:%Y-%m-%d %H:%M}: {len(written_sheets)} result sheets updated; files in {folder}"
     set_status(book, summary)
@@ -114,6 +155,56 @@ def _run(book, formats: Iterable[str], label: str, now: _dt.datetime | None) -> 
     lines += ["", *warnings] if warnings else []
     book.app.alert("\n".join(lines), title=ALERT_TITLE)
     return plan
+
+
+def _stopped(book, exc: Exception, now: _dt.datetime) -> None:
+    """A run that stopped: a user's mistakes listed cell by cell, or an error of ours as a short message with its log."""
+    if isinstance(exc, UserInputError):
+        n = len(exc.problems)
+        set_status(book, f"Stopped {now:%Y-%m-%d %H:%M}: {n} problem{'s' if n != 1 else ''} to fix; nothing was changed.")
+        _status_bar(book, False)
+        book.app.alert(problems_text(exc.problems), title=f"{ALERT_TITLE}: please fix the workbook")
+        return
+    log = write_error_log(book, exc, now)
+    set_status(book, f"Failed {now:%Y-%m-%d %H:%M}: {type(exc).__name__}. Details in {log.name}; this is a TierPlan bug, please report it.")
+    _status_bar(book, False)
+    book.app.alert(error_text(exc, log), title=f"{ALERT_TITLE}: something went wrong")
+
+
+def since_last_plan(plan: Plan, folder: Path, progress=None) -> Plan:
+    """The plan with what changed since the plan.json of the previous run beside the book (the report opens with it).
+
+    No previous plan.json, or one this version cannot compare (not a plan.json, written before plans recorded their
+    inputs): the plan as it is.
+    """
+    from dataclasses import replace
+
+    from planner.pipeline import load_plan_json
+    from planner.versions.diff import PlanVersion, diff_plans
+    from planner.versions.normalise import inputs_from_normalised
+
+    previous = Path(folder) / FILE_NAMES["json"]
+    if not previous.is_file():
+        return plan
+    try:
+        document = load_plan_json(previous)
+        old = PlanVersion(f"the last plan ({previous.name})", document, inputs_from_normalised(document["inputs"], source=str(previous)))
+    except (UserInputError, KeyError, TypeError, ValueError):
+        return plan
+    new = PlanVersion("this plan", plan.to_dict(), plan.inputs, plan.segmentation, from_workbook=True)
+    return replace(plan, since=diff_plans(old, new, progress=progress))
+
+
+def keep_previous_plan(folder: Path) -> Path | None:
+    """Move the previous run's plan.json to plan.previous.json (replacing an older one) before the new one is written."""
+    import os
+
+    current = Path(folder) / FILE_NAMES["json"]
+    if not current.is_file():
+        return None
+    target = current.with_name(PREVIOUS_PLAN)
+    os.replace(current, target)
+    return target
 
 
 # ------------------------------------------------------------------ progress and errors
@@ -261,8 +352,11 @@ def check_result_sheet_names(book, sheets: Mapping) -> None:
         raise UserInputError(problems)
 
 
-def write_result_sheets(book, sheets: Mapping, now: _dt.datetime) -> list[str]:
-    """Write every result sheet (replacing earlier ones); earlier result sheets this run did not produce say so."""
+def write_result_sheets(book, sheets: Mapping, now: _dt.datetime, mark_stale: bool = True) -> list[str]:
+    """Write every result sheet (replacing earlier ones); earlier result sheets this run did not produce say so.
+
+    ``mark_stale=False`` (the comparison of scenarios) leaves the plan's result sheets as they are.
+    """
     app = book.app
     app.screen_updating = False
     try:
@@ -276,7 +370,7 @@ def write_result_sheets(book, sheets: Mapping, now: _dt.datetime) -> list[str]:
             _write_rows(target, sheet_rows(sheet, now))
             written.append(name)
         produced = {n.casefold() for n in sheets}
-        for sheet in list(book.sheets):
+        for sheet in list(book.sheets) if mark_stale else []:
             if sheet.name.casefold() in {n.casefold() for n in schema.RESULT_SHEETS} - produced and _has_stamp(sheet):
                 sheet.clear()
                 _write_rows(sheet, stale_rows(sheet.name, now))

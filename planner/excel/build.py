@@ -26,11 +26,13 @@ from planner import schema
 from planner.errors import Problem, UserInputError
 from planner.excel import conf
 from planner.excel.adapter import STATUS_CELL, STATUS_LABEL_CELL, STATUS_SHEET
-from planner.excel.vba import REPORT_MACRO, RUN_MACRO, tier_planner_vba_project
+from planner.excel.vba import COMPARE_MACRO, REPORT_MACRO, RUN_MACRO, tier_planner_vba_project
 from planner.schema import Direction
 
 RUN_BUTTON = {"cell": "E4", "macro": RUN_MACRO, "caption": "Run optimization"}
 REPORT_BUTTON = {"cell": "E6", "macro": REPORT_MACRO, "caption": "Build report"}
+#: Beside "Run optimization": the scenarios of the Scenarios sheet planned side by side (the Scenario comparison sheet).
+COMPARE_BUTTON = {"cell": "G4", "macro": COMPARE_MACRO, "caption": "Compare scenarios"}
 BUTTON_SIZE = {"width": 220, "height": 32}
 HEADING_CELL = "E3"
 MODULE_TEMPLATE = Path(__file__).with_name("workbook_module.py")
@@ -100,7 +102,7 @@ def add_buttons(book, vba: bytes, conf_rows: list[tuple[str, str]] | None = None
     label = book.add_format({"bold": True, "align": "right"})
     status = book.add_format({"locked": False, "italic": True, "font_color": "#404040"})
     guide.write_string(HEADING_CELL, "Run TierPlan from Excel", heading)
-    for button in (RUN_BUTTON, REPORT_BUTTON):
+    for button in (RUN_BUTTON, REPORT_BUTTON, COMPARE_BUTTON):
         guide.insert_button(button["cell"], {"macro": button["macro"], "caption": button["caption"], **BUTTON_SIZE})
     guide.write_string(STATUS_LABEL_CELL, "Status", label)
     guide.write_string(STATUS_CELL, "Not run yet.", status)
@@ -185,7 +187,24 @@ def content_from_inputs(inputs):
         tiers=tiers, roles=roles, services=services, intervals=intervals, slas=slas, scoring=scoring,
         finance=finance, accounts=_accounts(inputs.accounts), operations=operations,
         pilots=[pilot_row(p) for p in inputs.pilots], title="TierPlan planning workbook",
+        scenarios=_scenario_rows(inputs),
     )
+
+
+def _scenario_rows(inputs) -> list[dict]:
+    """The Scenarios sheet's rows from the typed scenarios (each change names its row by the sheet's key columns)."""
+    rows = []
+    for scenario in inputs.scenarios:
+        for c in scenario.changes:
+            spec = schema.FINANCE.setting(c.key) if c.sheet == schema.FINANCE.name else schema.sheet_by_name(c.sheet).column(c.key)
+            value = c.value
+            if isinstance(value, bool):
+                value = "Yes" if value else "No"
+            row = {"scenario": scenario.name, "sheet": c.sheet, "column": spec.header if isinstance(spec, schema.Column) else spec.label,
+                   "value": value, "note": c.note or None}
+            row.update({k: v for (k, _), v in zip(schema.SCENARIO_ROW_KEYS[c.sheet], c.row)})
+            rows.append(row)
+    return rows
 
 
 def _target(seconds: float) -> tuple[float, str]:

@@ -5,8 +5,8 @@ takes ``xl/vbaProject.bin`` out of ``quickstart_standalone.xlsm`` from the
 installed xlwings package (BSD-licensed part: its ``xlwings`` VBA module holds
 ``RunPython``), and replaces the source code of its ``Module1`` (xlwings'
 ``SampleCall`` example, which imports a module named like the workbook) with
-:data:`MODULE1_SOURCE`: the two macros the buttons call, ``RunOptimization``
-and ``BuildReport``, which import the fixed module ``tierplan_buttons``.
+:data:`MODULE1_SOURCE`: the macros the buttons call, ``RunOptimization``,
+``BuildReport`` and ``CompareScenarios``, which import the fixed module ``tierplan_buttons``.
 
 Why this is sound without Excel: the project xlwings ships is already
 "source only" in the sense of [MS-OVBA] 2.3.4.1: its ``_VBA_PROJECT`` stream is
@@ -38,10 +38,11 @@ XLWINGS_SOURCE_WORKBOOK = "quickstart_standalone.xlsm"
 MACRO_MODULE = "Module1"
 RUN_MACRO = "RunOptimization"
 REPORT_MACRO = "BuildReport"
+COMPARE_MACRO = "CompareScenarios"
 
 MODULE1_SOURCE = "\r\n".join([
     f'Attribute VB_Name = "{MACRO_MODULE}"',
-    "' TierPlan buttons. RunOptimization and BuildReport run one function of",
+    "' TierPlan buttons. RunOptimization, BuildReport and CompareScenarios run one function of",
     f"' {BUTTON_MODULE}.py, the Python file in the same folder as this workbook,",
     "' through RunPython of the xlwings VBA module of this project. The module name",
     "' is fixed, so a copy saved under another name (tier_planner (1).xlsm) still",
@@ -52,6 +53,10 @@ MODULE1_SOURCE = "\r\n".join([
     "",
     f"Sub {REPORT_MACRO}()",
     '    TierPlanRun "build_report"',
+    "End Sub",
+    "",
+    f"Sub {COMPARE_MACRO}()",
+    '    TierPlanRun "compare_scenarios"',
     "End Sub",
     "",
     "Private Sub TierPlanRun(action As String)",

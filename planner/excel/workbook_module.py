@@ -1,8 +1,8 @@
 """TierPlan's Excel buttons run this file. Keep it in the same folder as the workbook.
 
-The workbook's buttons call the VBA macros RunOptimization and BuildReport,
-which use xlwings' RunPython to run ``import tierplan_buttons;
-tierplan_buttons.run_optimization()`` (or ``build_report()``). The module name
+The workbook's buttons call the VBA macros RunOptimization, BuildReport and
+CompareScenarios, which use xlwings' RunPython to run ``import tierplan_buttons;
+tierplan_buttons.run_optimization()`` (or ``build_report()``, ``compare_scenarios()``). The module name
 is fixed, whatever the workbook is called, and xlwings puts the workbook's
 folder on the Python path, so a copy saved as "tier_planner (1).xlsm" still
 finds this file. Every TierPlan workbook in this folder uses it.
@@ -25,6 +25,10 @@ def run_optimization():
 
 def build_report():
     adapter.build_report(xw.Book.caller())
+
+
+def compare_scenarios():
+    adapter.compare_scenarios(xw.Book.caller())
 
 
 def main():

@@ -40,13 +40,16 @@ def optimize(
     budget: float | None = None,
     time_limit: float | None = None,
     sensitivity: bool = True,
+    budget_only: bool = False,
 ) -> OptimizationResult:
     """Choose intervals, headcount and support staffing per tier (see docs/model.md).
 
     ``None`` for an option means the Finance sheet's value; given ones are applied to the inputs
     first (:func:`planner.options.apply_options`), so everything here reads ``inputs.finance``.
     ``sensitivity=False`` skips shadow prices, steps and the frontier (one or two solves instead
-    of thirty; the tables are then empty).
+    of thirty; the tables are then empty). ``budget_only=True`` keeps of the sensitivity only what a
+    comparison of scenarios shows: the LP shadow prices and the budget's re-solved step, no other steps
+    and no frontier (four solves instead of thirty).
     """
     inputs = apply_options(inputs, PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit), source="option")
     f = inputs.finance
@@ -93,8 +96,8 @@ def optimize(
     frontier_plan: FrontierPlan | None = None
     if sensitivity and main.has_plan:
         rates = lp_rates(data, mode, budget, runner)
-        step_plan = StepPlan(data, mode, budget, main, rates)
-    if sensitivity and main.status != NO_SOLUTION and main.status != ERROR:
+        step_plan = StepPlan(data, mode, budget, main, rates, only=("budget",) if budget_only else None)
+    if sensitivity and not budget_only and main.status != NO_SOLUTION and main.status != ERROR:
         known = {1.0: main} if mode == PlanningMode.MAX_VALUE and main.has_plan else None
         frontier_plan = FrontierPlan(data, budget, known, unconstrained_plan(data, runner))
     # the steps' and the frontier's solves are independent: one batch keeps both CPUs busy

@@ -185,7 +185,8 @@ class StepPlan:
     parallel batch) any step whose shortcut did not hold.
     """
 
-    def __init__(self, data: ModelData, mode: str, budget: float, base: PlanSolution, rates: LPRates | None = None):
+    def __init__(self, data: ModelData, mode: str, budget: float, base: PlanSolution, rates: LPRates | None = None,
+                 only: tuple[str, ...] | None = None):
         self.data, self.mode, self.base = data, mode, base
         self.plan_budget = budget if mode == PlanningMode.MAX_VALUE else None
         self.todo: list[_Todo] = []
@@ -246,6 +247,8 @@ class StepPlan:
                 todo.append(_Todo(f"mandatory:{service}", 1.0, "rule", {"floors": tuple((c.index, c.floor_min) for c in cells)},
                                   subject={"service": service}))
 
+        if only is not None:  # the steps asked for alone (a comparison of scenarios shows the budget's)
+            todo[:] = [t for t in todo if t.key in only]
         for t in todo:
             kind = t.how[0]
             if kind == "alone":

@@ -27,9 +27,11 @@ from planner.report.sections import (
     operation,
     pilots,
     services,
+    since,
     summary,
     support,
     tiers,
+    version,
 )
 from planner.report.view import PlanView
 
@@ -74,8 +76,8 @@ def build_context(plan: Plan, page_size: str = "A4") -> dict:
         "solver_label": solver_label(p.opt.solver),
         "sections": SECTIONS,
     }
-    for section in (summary, tiers, engagement, services, headcount, support, frontier, movers, operation, pilots, gaps,
-                    assumptions):
+    for section in (version, since, summary, tiers, engagement, services, headcount, support, frontier, movers, operation, pilots,
+                    gaps, assumptions):
         ctx.update(section.build(p))
     shown = {k for k in SECTIONS if ctx.get(k, True) is not None}  # the operation and pilots sections need their data
     ctx["toc"] = [(k, v) for k, v in SECTIONS.items() if k != "summary" and k in shown]

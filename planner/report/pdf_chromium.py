@@ -320,8 +320,95 @@ def print_to_pdf(html: str, path, page_size: str = "A4", browser: Browser | None
                 None, f"{browser.name} ({browser.path}) did not print the report (exit code {code}{': ' + tail if tail else ''})",
                 asked="chromium",
             ))
-        path.write_bytes(strip_dates(out.read_bytes()))
+        path.write_bytes(with_info(strip_dates(out.read_bytes()), document_info(html)))
     return path
+
+
+# ------------------------------------------------------------------ the PDF's properties
+
+#: HTML <meta> names -> PDF Info keys, as WeasyPrint maps them (its PDF takes them from the same tags).
+META_INFO = {"description": "Subject", "keywords": "Keywords", "generator": "Creator", "author": "Author",
+             "dcterms.created": "CreationDate", "dcterms.modified": "ModDate"}
+
+
+class _Meta(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "meta" and a.get("name") and a.get("content") is not None:
+            self.meta.setdefault(a["name"].strip().lower(), a["content"])
+        self._in_title = tag == "title" and not self.title
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def document_info(html: str) -> dict[str, str]:
+    """The PDF properties the report's head declares: Title, Subject, Keywords, Creator, CreationDate (as WeasyPrint reads them)."""
+    parser = _Meta()
+    parser.feed(html)
+    info = {"Title": " ".join(parser.title.split())} if parser.title.strip() else {}
+    for name, key in META_INFO.items():
+        if parser.meta.get(name):
+            info[key] = parser.meta[name]
+    return info
+
+
+def _pdf_text(text: str) -> bytes:
+    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
+
+
+def _pdf_date(text: str) -> bytes | None:
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text.strip())
+    return f"(D:{m.group(1)}{m.group(2)}{m.group(3)})".encode("ascii") if m else None
+
+
+_TRAILER = re.compile(rb"trailer\s*<<(.*?)>>\s*startxref\s*(\d+)\s*%%EOF\s*$", re.S)
+
+
+def with_info(pdf: bytes, info: Mapping[str, str]) -> bytes:
+    """The PDF with a new document Info dictionary appended as an incremental update (the original bytes are kept).
+
+    Chromium writes only its own Title, Creator and Producer; this adds the report's Subject, Keywords, Creator and the
+    as-of date as CreationDate, so the PDF's properties say what WeasyPrint's say. A PDF whose last section is not a
+    classic cross-reference table and trailer is returned as it is.
+    """
+    m = _TRAILER.search(pdf[-4096:])
+    if not info or m is None:
+        return pdf
+    trailer = m.group(1)
+    size, root = re.search(rb"/Size\s+(\d+)", trailer), re.search(rb"/Root\s+(\d+\s+\d+)\s+R", trailer)
+    if size is None or root is None:
+        return pdf
+    number = int(size.group(1))
+    producer = re.search(rb"/Producer\s*\(([^)]*)\)", pdf[:1 << 16])
+    entries = []
+    for key in ("Title", "Subject", "Keywords", "Author", "Creator"):
+        if info.get(key):
+            entries.append(b"/" + key.encode() + b" " + _pdf_text(info[key]))
+    if producer is not None:
+        entries.append(b"/Producer (" + producer.group(1) + b")")
+    for key in ("CreationDate", "ModDate"):
+        date = _pdf_date(info.get(key, "")) or (_pdf_date(info.get("CreationDate", "")) if key == "ModDate" else None)
+        if date is not None:
+            entries.append(b"/" + key.encode() + b" " + date)
+    body = pdf if pdf.endswith(b"\n") else pdf + b"\n"
+    offset = len(body)
+    obj = b"%d 0 obj\n<<" % number + b"\n".join(entries) + b">>\nendobj\n"
+    xref_at = offset + len(obj)
+    tail = (b"xref\n%d 1\n%010d 00000 n \ntrailer\n<</Size %d\n/Root %s R\n/Info %d 0 R\n/Prev %s>>\nstartxref\n%d\n%%%%EOF\n"
+            % (number, offset, number + 1, root.group(1), number, m.group(2), xref_at))
+    return body + obj + tail
 
 
 def _run(command: list[str], timeout: float) -> tuple[int | str, str]:

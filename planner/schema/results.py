@@ -61,8 +61,10 @@ class ResultSheetSpec:
     columns: tuple[ResultColumn, ...]
     purpose: str  # what the Guide says of it
 
-    def expanded(self, tier_names: tuple[str, ...] | list[str] = ()) -> list[tuple[str, ResultColumn]]:
-        """(key, column) in order; a run of per-tier columns repeats for each tier ("Tier 1 accounts", "Tier 1 ARR", "Tier 2 ...")."""
+    def expanded(self, tier_names: tuple[str, ...] | list[str] = (),
+                 scenario_names: tuple[str, ...] | list[str] = ()) -> list[tuple[str, ResultColumn]]:
+        """(key, column) in order; a run of per-tier columns repeats for each tier ("Tier 1 accounts", "Tier 1 ARR", "Tier 2 ..."),
+        and a ``{scenario}`` column once per scenario (the Scenario comparison sheet)."""
         out: list[tuple[str, ResultColumn]] = []
         run: list[ResultColumn] = []
         for c in (*self.columns, None):
@@ -71,17 +73,19 @@ class ResultSheetSpec:
                 continue
             out.extend((r.key.format(tier=t), r) for t in tier_names for r in run)
             run = []
-            if c is not None:
+            if c is not None and "{scenario}" in c.key:
+                out.extend((c.key.format(scenario=name), c) for name in scenario_names)
+            elif c is not None:
                 out.append((c.key, c))
         return out
 
-    def keys(self, tier_names: tuple[str, ...] | list[str] = ()) -> list[str]:
-        """Column keys in order, per-tier columns expanded for the given tiers."""
-        return [k for k, _ in self.expanded(tier_names)]
+    def keys(self, tier_names: tuple[str, ...] | list[str] = (), scenario_names: tuple[str, ...] | list[str] = ()) -> list[str]:
+        """Column keys in order, per-tier columns expanded for the given tiers (and scenario columns for the scenarios)."""
+        return [k for k, _ in self.expanded(tier_names, scenario_names)]
 
-    def formats(self, tier_names: tuple[str, ...] | list[str] = ()) -> dict[str, str]:
+    def formats(self, tier_names: tuple[str, ...] | list[str] = (), scenario_names: tuple[str, ...] | list[str] = ()) -> dict[str, str]:
         """Column key -> Excel number format, for the columns that have one."""
-        return {k: c.number_format for k, c in self.expanded(tier_names) if c.number_format}
+        return {k: c.number_format for k, c in self.expanded(tier_names, scenario_names) if c.number_format}
 
 
 def _cols(*specs: tuple[Any, ...]) -> tuple[ResultColumn, ...]:  # each: ResultColumn's arguments
@@ -220,8 +224,20 @@ RESULT_SHEETS: tuple[str, ...] = tuple(s.name for s in RESULT_SHEET_SPECS)
 SEGMENTATION_SHEETS: tuple[ResultSheetSpec, ...] = (ACCOUNT_TIERS, TIER_RULES, MOVERS, DATA_GAPS, BREAKDOWN)
 
 
+#: The comparison of scenarios side by side (`tierplan compare`, the "Compare scenarios" button): one row per figure, one
+#: column per scenario, the baseline first. Not a plan's sheet: a plan run leaves it alone. Its name differs from the
+#: input sheet "Scenarios", which holds the what-ifs in the same workbook.
+SCENARIO_COMPARISON = ResultSheetSpec("Scenario comparison", _cols(
+    ("section", TEXT), ("item", TEXT), ("tier", TEXT), ("unit", TEXT), ("{scenario}", NUMBER, "General"),
+), "every scenario of the Scenarios sheet planned side by side with the baseline: cost, budget used and fit, expected ARR "
+   "impact, Assessed Service Value, people, the intervals that differ, support agents, the budget's shadow price and what "
+   "each scenario changes")
+#: Sheets written by `tierplan compare` and the "Compare scenarios" button (never by a plan run).
+COMPARISON_SHEETS: tuple[ResultSheetSpec, ...] = (SCENARIO_COMPARISON,)
+
+
 def result_spec(name: str) -> ResultSheetSpec:
-    for s in RESULT_SHEET_SPECS:
+    for s in (*RESULT_SHEET_SPECS, *COMPARISON_SHEETS):
         if s.name == name:
             return s
     raise KeyError(name)

@@ -49,6 +49,7 @@ CHOICE = "choice"
 BOOL = "bool"
 FORMULA = "formula"
 DATE = "date"
+VALUE = "value"  # any value, read as the column it changes declares (the Scenarios sheet's New value)
 
 YES_NO = values(YesNo)
 PILLARS = values(Pillar)
@@ -365,21 +366,63 @@ FINANCE = SettingsSheet(
         Setting("occupancy_cap", "Occupancy cap", PERCENT, "Highest share of logged-in time an agent should spend handling requests.", "OccupancyCap", unit="%", minimum=0.3, maximum=1),
         Setting("retier_margin", "Re-tiering margin", NUMBER, "Score points an account with a previous tier must cross a cut-off by before it moves (prevents flapping).", "RetierMargin", unit="score points (0-100)", minimum=0, maximum=50),
         Setting("strategic_tier", "Strategic accounts at least", TEXT, "Accounts with the strategic flag are placed in this tier or a higher one.", "StrategicTier", ref="Tiers", required=False),
+        Setting("as_of", "As of", DATE, "Date the plan is as of (for example the day the CRM export was taken), printed on the report, in plan.json and in the PDF's properties. Blank leaves the plan undated: TierPlan never uses today's date, so a rerun gives the same files.", "AsOf", required=False),
     ),
 )
+
+#: The sheets a scenario may change (Finance by setting, the others by row and column).
+SCENARIO_SHEETS = ("Finance", "Tiers", "Roles", "Services", "Intervals", "SLAs", "Scoring")
+#: The name of the workbook as it stands, reserved: no scenario may take it.
+BASELINE = "Baseline"
+
+SCENARIOS = Sheet(
+    name="Scenarios",
+    table="ScenariosTable",
+    title="Scenarios",
+    purpose="What-ifs to compare with the workbook as it stands (the baseline): one row per changed cell, grouped by scenario name. Fill in the columns that name the row on its sheet.",
+    min_rows=0,
+    columns=(
+        Column("scenario", "Scenario", TEXT, "Name of the scenario this change belongs to; rows with the same name form one scenario. \"Baseline\" is the workbook as it stands.", width=22),
+        Column("sheet", "Sheet", CHOICE, "Sheet whose value the scenario changes.", choices=SCENARIO_SHEETS, width=11),
+        Column("tier", "Tier", TEXT, "Names the row on Tiers, Intervals and SLAs.", ref="Tiers", required=False, width=10),
+        Column("service", "Service", TEXT, "Names the row on Services and Intervals.", ref="Services", required=False, width=26),
+        Column("role", "Role", TEXT, "Names the row on Roles.", ref="Roles", required=False, width=16),
+        Column("severity", "Severity", CHOICE, "Names the row on SLAs, with Tier and Channel.", choices=SEVERITIES, enum=Severity, required=False, width=10),
+        Column("channel", "Channel", CHOICE, "Names the row on SLAs, with Tier and Severity.", choices=CHANNELS, enum=Channel, required=False, width=13),
+        Column("pillar", "Pillar", CHOICE, "Names the row on Scoring, with Account column.", choices=PILLARS, enum=Pillar, required=False, width=20),
+        Column("account_column", "Account column", TEXT, "Names the row on Scoring, with Pillar.", required=False, width=18),
+        Column("column", "Changes", TEXT, "The column the change is in, as its header reads (Negotiated per year, Loaded annual cost, ...), or the Finance setting (Annual CS budget).", width=24),
+        Column("value", "New value", VALUE, "The value the scenario uses instead, typed as the changed cell expects it (a number, a percentage, a choice, Yes or No). Blank clears a cell that may be blank.", required=False, width=14),
+        Column("note", "Why", TEXT, "Who asks for it and why, in your words.", required=False, width=40),
+    ),
+)
+
+#: How a Scenarios row names the row it changes on each sheet: (Scenarios column key, that sheet's column key), in the
+#: order of the row's key in PlanInputs.refs. Finance settings are named by the Changes column alone.
+SCENARIO_ROW_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
+    "Finance": (),
+    "Tiers": (("tier", "name"),),
+    "Roles": (("role", "name"),),
+    "Services": (("service", "name"),),
+    "Intervals": (("service", "service"), ("tier", "tier")),
+    "SLAs": (("tier", "tier"), ("severity", "severity"), ("channel", "channel")),
+    "Scoring": (("pillar", "pillar"), ("account_column", "column")),
+}
+#: Scenarios columns that name rows (each used by some sheets, blank for the others).
+SCENARIO_KEY_COLUMNS = ("tier", "service", "role", "severity", "channel", "pillar", "account_column")
 
 #: The text columns of the Accounts sheet (ids, names, labels, tiers)
 ACCOUNT_TEXT_KEYS = tuple(c.key for c in ACCOUNTS.columns if c.kind == TEXT)
 
-INPUT_SHEETS: tuple[Sheet, ...] = (TIERS, ROLES, SERVICES, INTERVALS, SLAS, SCORING, ACCOUNTS, PILOTS)
+INPUT_SHEETS: tuple[Sheet, ...] = (TIERS, ROLES, SERVICES, INTERVALS, SLAS, SCORING, ACCOUNTS, PILOTS, SCENARIOS)
 #: The sheets of single settings (Setting / Value / Unit / What it means)
 SETTINGS_SHEETS: tuple[SettingsSheet, ...] = (FINANCE, OPERATIONS)
 GUIDE_SHEET = "Guide"
 SUMMARY_SHEET = "Summary"
-SHEET_ORDER = (GUIDE_SHEET, FINANCE.name, TIERS.name, SERVICES.name, ROLES.name, INTERVALS.name, SUMMARY_SHEET, SLAS.name, SCORING.name,
-               ACCOUNTS.name, OPERATIONS.name, PILOTS.name)
-#: Sheets a workbook may leave out (an older workbook, or one without operating data): their defaults apply.
-OPTIONAL_SHEETS = (OPERATIONS.name, PILOTS.name)
+SHEET_ORDER = (GUIDE_SHEET, FINANCE.name, TIERS.name, SERVICES.name, ROLES.name, INTERVALS.name, SUMMARY_SHEET, SCENARIOS.name, SLAS.name,
+               SCORING.name, ACCOUNTS.name, OPERATIONS.name, PILOTS.name)
+#: Sheets a workbook may leave out (an older workbook, one without operating data or without scenarios): their defaults apply.
+OPTIONAL_SHEETS = (OPERATIONS.name, PILOTS.name, SCENARIOS.name)
 #: The sheets the reader reads, in workbook order (Guide and Summary are for people, not read).
 READ_SHEETS = tuple(n for n in SHEET_ORDER if n not in (GUIDE_SHEET, SUMMARY_SHEET))
 #: Sheets protected without a password so formulas are not overwritten by accident; inputs on them stay editable.

@@ -247,7 +247,7 @@ def _index(path: Path, zf: zipfile.ZipFile) -> Package:
         _check_sizes(where, infos["_rels/.rels"], "the part _rels/.rels", SMALL_PART_LIMIT)
         for rel in _parse(pkg, "_rels/.rels", "the part _rels/.rels"):
             if rel.get("Type") == _OFFICE_DOCUMENT and rel.get("Target"):
-                wb_part = _resolve("", rel.get("Target"))
+                wb_part = _resolve("", rel.get("Target") or "")
     rels_part = str(PurePosixPath(wb_part).parent / "_rels" / (PurePosixPath(wb_part).name + ".rels"))
     if wb_part not in infos or rels_part not in infos:
         raise _refuse(where, "cannot be read as a workbook: the file is damaged or not an Excel file",
@@ -259,7 +259,7 @@ def _index(path: Path, zf: zipfile.ZipFile) -> Package:
     for rel in _parse(pkg, rels_part, f"the part {rels_part}"):
         if rel.get("TargetMode") == "External" or not rel.get("Target"):
             continue
-        targets[rel.get("Id", "")] = (rel.get("Type", ""), _resolve(base, rel.get("Target")))
+        targets[rel.get("Id", "")] = (rel.get("Type", ""), _resolve(base, rel.get("Target") or ""))
     for typ, part in targets.values():
         if typ == _SHARED_STRINGS:
             pkg.strings_part = part
@@ -494,9 +494,9 @@ def _top_rows(head: bytes, strings: SharedStrings) -> list[list]:
         return []
     height = max(r for r, _ in found) + 1
     width = max(c for _, c in found) + 1
-    grid = [[None] * width for _ in range(height)]
-    for (r, c), v in found.items():
-        grid[r][c] = v
+    grid: list[list[object]] = [[None] * width for _ in range(height)]
+    for (at_row, at_col), v in found.items():
+        grid[at_row][at_col] = v
     return grid
 
 

@@ -77,6 +77,7 @@ class WorkbookContent:
     drop_sheets: tuple[str, ...] = ()
     drop_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     rename_headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    scenarios: list[dict] = field(default_factory=list)  # rows of the Scenarios sheet (none in the blank template)
 
     def rows(self, sheet: schema.Sheet | str) -> list[dict]:
         """The rows of an input sheet other than Accounts (by Sheet or name)."""
@@ -103,6 +104,7 @@ class WorkbookContent:
             drop_sheets=tuple(self.drop_sheets),
             drop_columns={k: tuple(v) for k, v in self.drop_columns.items()},
             rename_headers={k: dict(v) for k, v in self.rename_headers.items()},
+            scenarios=copy.deepcopy(self.scenarios),
         )
 
 
@@ -114,6 +116,7 @@ _ROW_ATTRS = {
     schema.SLAS.name: "slas",
     schema.SCORING.name: "scoring",
     schema.PILOTS.name: "pilots",
+    schema.SCENARIOS.name: "scenarios",
 }
 
 # ------------------------------------------------------------------ default figures
@@ -302,6 +305,7 @@ DEFAULT_FINANCE: dict[str, object] = {
     "occupancy_cap": 0.85,
     "retier_margin": 3,
     "strategic_tier": "Tier 2",
+    "as_of": None,  # the plan's date, typed by the user (never the clock)
 }
 
 

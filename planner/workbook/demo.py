@@ -24,6 +24,7 @@ Shape of the data (2,000 accounts, seed 20261122):
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -187,6 +188,43 @@ def demo_accounts(n: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED, tiers: tuple[st
     return frame[account_columns()]
 
 
+#: The CFO's counter-offer in the demo's negotiation (scenario "CFO budget").
+CFO_BUDGET = 5_000_000
+
+
+def _change(scenario: str, sheet: str, column: str, value: object, note: str = "", **row: str) -> dict:
+    return {"scenario": scenario, "sheet": sheet, "column": column, "value": value, "note": note, **row}
+
+
+def demo_scenarios() -> list[dict]:
+    """The three what-ifs of the demo's negotiation, as rows of the Scenarios sheet.
+
+    - "CS lead package": the CS lead's ask, more guaranteed touch for Tier 1 and Tier 2 (higher minimums, so the
+      optimizer may not trade them away) and smaller Mid-market books (80 accounts per CSM instead of 100);
+    - "CFO budget": the CFO's counter-offer, the same plan within 5,000,000 instead of 5,400,000;
+    - "Digital-first Tier 3": Tier 3's renewals and escalations handled by automated programmes instead of Scaled
+      CSM time, with more digital best-practice content.
+    """
+    lead, cfo, digital = "CS lead package", "CFO budget", "Digital-first Tier 3"
+    why_lead = "CS lead: Tier 1 and Tier 2 renewals depend on guaranteed touch"
+    why_digital = "Digital team: automate Tier 3 renewals and escalations"
+    return [
+        _change(lead, "Intervals", "Minimum per year", 4, why_lead, service="Executive sponsorship", tier="Tier 1"),
+        _change(lead, "Intervals", "Minimum per year", 4, why_lead, service="Quarterly business review", tier="Tier 1"),
+        _change(lead, "Intervals", "Minimum per year", 2, why_lead, service="Quarterly business review", tier="Tier 2"),
+        _change(lead, "Intervals", "Minimum per year", 4, why_lead, service="Assigned CSM", tier="Tier 2"),
+        _change(lead, "Intervals", "Minimum per year", 1, why_lead, service="Health check", tier="Tier 2"),
+        _change(lead, "Roles", "Max accounts per person", 80, "CS lead: Mid-market books of 100 are too large", role="Mid-market CSM"),
+        _change(cfo, "Finance", "Annual CS budget", CFO_BUDGET, "CFO: hold customer success at 5.0M next year"),
+        _change(digital, "Intervals", "Delivered by", "Digital", why_digital, service="Renewal", tier="Tier 3"),
+        _change(digital, "Intervals", "Hours per occurrence", 0, why_digital, service="Renewal", tier="Tier 3"),
+        _change(digital, "Intervals", "Delivered by", "Digital", why_digital, service="Escalation management", tier="Tier 3"),
+        _change(digital, "Intervals", "Hours per occurrence", 0, why_digital, service="Escalation management", tier="Tier 3"),
+        _change(digital, "Intervals", "Maximum per year", 24, "Digital team: a monthly best-practice series", service="Best practice advice",
+                tier="Tier 3"),
+    ]
+
+
 #: Share of the churn the demo pilot's accounts would have had that the check-ins prevented.
 DEMO_PILOT_EFFECT = 0.65
 #: The check-ins: four of 45 minutes a year of a Scaled CSM per pilot account.
@@ -202,7 +240,8 @@ def demo_pilot_extra_cost() -> float:
 
 
 def demo_content(n_accounts: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED, ticket_export: str | None = None) -> WorkbookContent:
-    """The demo workbook's content: the defaults, made-up accounts with their outcomes, a pilot, and DEMO_BUDGET.
+    """The demo workbook's content: the defaults, made-up accounts with their outcomes, a pilot, DEMO_BUDGET, three scenarios
+    and the as-of date (the Finance sheet's As of, the day the operating figures are taken at too).
 
     ``ticket_export``: the file name the Operations sheet gives for the ticket export (None: none).
     """
@@ -211,6 +250,7 @@ def demo_content(n_accounts: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED, ticket_
     base = default_content()
     finance = dict(base.finance)
     finance["budget"] = DEMO_BUDGET
+    finance["as_of"] = DEMO_AS_OF
     tiers = [dict(t) for t in base.tiers]
     tiers[1]["arr_at_least"] = DEMO_TIER2_ARR_FLOOR
     accounts = demo_accounts(n_accounts, seed)
@@ -225,6 +265,7 @@ def demo_content(n_accounts: int = DEMO_ACCOUNTS, seed: int = DEMO_SEED, ticket_
         operations=operations,
         pilots=[pilot] if pilot else [],
         title="TierPlan demo workbook",
+        scenarios=demo_scenarios(),
     )
 
 
@@ -234,7 +275,6 @@ def demo_pilot_row(accounts: pd.DataFrame, outcomes: pd.DataFrame) -> tuple[dict
     The pilot's accounts are drawn at random from the largest previous tier (planner.pilots.demo);
     of those that churned in the pilot year, DEMO_PILOT_EFFECT renewed instead (fixed seed).
     """
-    import datetime as dt
 
     from planner.pilots.demo import DEMO_PILOT_NAME, DEMO_PILOT_SEED, DEMO_PILOT_SIZE, choose_accounts
     from planner.workbook.demo_operations import DEMO_AS_OF

@@ -107,6 +107,12 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
         T("Step 9: Run", "tierplan validate BOOK checks the workbook and names the cell of every problem. tierplan value BOOK "
                          "prints cost and value; tierplan plan BOOK tiers the accounts, optimises, and writes the results and a "
                          "report. In the macro-enabled workbook the Run optimization and Build report buttons do the same."),
+        T("Step 10: Scenarios", "Write each what-if on the Scenarios sheet, one row per changed cell: the scenario's name, the sheet, "
+                                "the columns that name the row (Service and Tier for an interval, Role for a role, nothing for a "
+                                "Finance setting), the column it changes and the new value. The workbook as it stands is the "
+                                "Baseline. tierplan compare BOOK plans every scenario side by side; tierplan plan BOOK --scenario "
+                                "NAME plans one; the Compare scenarios button writes the Scenario comparison sheet. Give the plan a "
+                                "date with As of on Finance: it is printed on the report and kept in plan.json."),
         B,
         H("What the colours mean"),
     ]
@@ -183,6 +189,8 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
         out.append(T(name, purpose + " (protected)"))
     out.append(T("Result sheets", "After a run TierPlan writes these green sheets and never touches the others: "
                                   + ", ".join(schema.RESULT_SHEETS) + "."))
+    out.append(T(schema.SCENARIO_COMPARISON.name, "Written by tierplan compare and the Compare scenarios button: "
+                                                  + schema.SCENARIO_COMPARISON.purpose + "."))
     out += [B, H("Columns, sheet by sheet")]
     for sheet in schema.INPUT_SHEETS:
         out.append(T(f"{sheet.name} ({sheet.table})", sheet.purpose))

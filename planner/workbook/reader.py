@@ -29,6 +29,7 @@ occurrence...) are never read: Python recomputes them. Where each value sits is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -37,14 +38,16 @@ import pandas as pd
 from planner import schema
 from planner.errors import Problem, UserInputError
 from planner.inputs import CellRefs, PlanInputs
+from planner.scenarios.apply import scenario_problems
 from planner.validation import with_warnings
-from planner.workbook.cells import Sink, find_table, rectangular
+from planner.workbook.cells import Sink, Table, find_header, find_table, rectangular
 from planner.workbook.export import read_accounts_file
 from planner.workbook.outcomes import find_outcomes
 from planner.workbook.sheets.accounts_sheet import accounts_name, read_accounts
 from planner.workbook.sheets.intervals import read_intervals
 from planner.workbook.sheets.pilots import finish_pilots, read_pilots
 from planner.workbook.sheets.roles import read_roles
+from planner.workbook.sheets.scenarios import ScenarioContext, read_scenarios
 from planner.workbook.sheets.scoring import finish_scoring, read_scoring_rows
 from planner.workbook.sheets.services import read_services
 from planner.workbook.sheets.settings import finish_finance, finish_operations, read_settings, settings_refs
@@ -133,18 +136,18 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
     """
     sink = Sink()
     sink.notes.extend(getattr(grids, "notes", ()))  # what the reading left out (planner.workbook.bounded.Grids)
-    needed = [n for n in schema.READ_SHEETS if not (n == schema.ACCOUNTS.name and accounts is not None)]
+    wanted = [n for n in schema.READ_SHEETS if not (n == schema.ACCOUNTS.name and accounts is not None)]
+    needed = [n for n in wanted if n not in schema.OPTIONAL_SHEETS]
     names: dict[str, str] = {}  # canonical sheet name -> its name in the workbook
     found: dict[str, list[list]] = {}
-    required = [n for n in needed if n not in schema.OPTIONAL_SHEETS]
-    for n in needed:
+    for n in wanted:
         for name, grid in grids.items():
             if str(name).strip().lower() == n.lower():
                 names[n], found[n] = str(name), rectangular(grid)
                 break
         else:
-            if n in required:
-                sink.add(n, n, "sheet is missing", "the workbook needs sheets " + ", ".join(required))
+            if n in needed:
+                sink.add(n, n, "sheet is missing", "the workbook needs sheets " + ", ".join(needed))
 
     def table(sheet: schema.Sheet):
         return find_table(found.get(sheet.name), names.get(sheet.name, sheet.name), sheet, sink)
@@ -167,8 +170,16 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
                           tiers.tiers, [r["column"] for r in scoring_rows if isinstance(r["column"], str)], sink,
                           tier_names=tiers.names)
     scoring = finish_scoring(scoring_table, scoring_rows, frame, accounts_name(accounts), sink)
+    scenarios = read_scenarios(_scenarios_table(found.get(schema.SCENARIOS.name), names.get(schema.SCENARIOS.name, ""), sink),
+                               ScenarioContext(
+                                   tiers=tiers.tiers, tier_names=tiers.names, roles=roles.roles, role_names=roles.names,
+                                   services=services.services, service_names=services.names, intervals=intervals.intervals,
+                                   slas=slas.slas, scoring=[(str(r.pillar), r.header) for r in scoring],
+                                   clean=frozenset(n for n, p in sink.by_sheet.items() if not p)),
+                               sink)
     operations = finish_operations(operations_read, sink)
-    pilots = finish_pilots(read_pilots(table(schema.PILOTS), (), sink, tiers.names), frame, sink)
+    # a pilot's Change may name a scenario of the Scenarios sheet (then it is judged as that scenario's change)
+    pilots = finish_pilots(read_pilots(table(schema.PILOTS), tuple(s.name for s in scenarios), sink, tiers.names), frame, sink)
     outcomes = None
     if frame is not None:
         outcomes = find_outcomes(frame)
@@ -178,7 +189,8 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
     if problems:
         raise UserInputError(problems)
     assert finance is not None and frame is not None  # each is None only with a problem in the sink
-    refs = {**settings_refs(finance_read), **settings_refs(operations_read), **tiers.refs, **roles.refs, **services.refs, **intervals.refs, **slas.refs}
+    refs = {**settings_refs(finance_read), **settings_refs(operations_read), **tiers.refs, **roles.refs, **services.refs,
+            **intervals.refs, **slas.refs, **_scoring_refs(scoring_table, scoring_rows)}
     inputs = PlanInputs(
         tiers=tuple(tiers.tiers),
         roles=tuple(roles.roles.values()),
@@ -194,5 +206,45 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
         operations=operations,
         outcomes=outcomes,
         pilots=pilots,
+        scenarios=scenarios,
     )
+    problems = [p for s in scenarios for p in scenario_problems(inputs, s)]
+    if problems:
+        raise UserInputError(sorted(problems, key=lambda p: _cell_order(p.where)))
     return with_warnings(inputs, extents, found)
+
+
+def _scenarios_table(grid: list[list] | None, name: str, sink: Sink) -> Table | None:
+    """The Scenarios table; a sheet of that name with no such table (the user's own notes) is left alone, with a note."""
+    if grid is None:
+        return None
+    scratch = Sink()
+    table = find_table(grid, name, schema.SCENARIOS, scratch)
+    header, _ = find_header(name, grid, schema.SCENARIOS, Sink())
+    if table is None and header is None:
+        sink.notes.append(Problem(name, "has no scenario table (no Scenario, Sheet, Changes and New value headers); it was not read",
+                                  "rename the sheet if it is yours, or add the headers to define scenarios"))
+        return None
+    sink.by_sheet[schema.SCENARIOS.name].extend(scratch.by_sheet[schema.SCENARIOS.name])
+    return table
+
+
+def _scoring_refs(t: Table | None, rows: list[dict]) -> dict[tuple[str, tuple[str, ...], str], str]:
+    """Where each scoring rule sits, keyed by (pillar, account column as typed)."""
+    if t is None:
+        return {}
+    out: dict[tuple[str, tuple[str, ...], str], str] = {}
+    for row in rows:
+        if isinstance(row.get("pillar"), str) and isinstance(row.get("column"), str):
+            out.update(t.refs(row["_row"], (str(row["pillar"]), row["column"])))
+    return out
+
+
+def _cell_order(where: str) -> tuple[int, int]:
+    m = re.match(r"^.*!([A-Z]+)(\d+)$", where)
+    if not m:
+        return (0, 0)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return (int(m.group(2)), col)

@@ -98,6 +98,7 @@ DEFAULT_NUMBER_FORMATS = {
     schema.BOOL: "General",
     schema.FORMULA: schema.MONEY_FORMAT,
     schema.DATE: "yyyy-mm-dd",
+    schema.VALUE: "General",
 }
 
 _TAB_COLOURS = {

@@ -68,14 +68,14 @@ class ResultSheet:
 
     @classmethod
     def of(cls, spec: ResultSheetSpec, table: pd.DataFrame, title: str = "", note: str = "",
-           tier_names: tuple[str, ...] | list[str] = ()) -> ResultSheet:
+           tier_names: tuple[str, ...] | list[str] = (), scenario_names: tuple[str, ...] | list[str] = ()) -> ResultSheet:
         """A declared result sheet: its columns in the declared order, formatted as declared."""
-        keys = spec.keys(tier_names)
+        keys = spec.keys(tier_names, scenario_names)
         missing = [k for k in keys if k not in table.columns]
         extra = [c for c in table.columns if c not in keys]
         if missing or extra:
             raise ValueError(f"{spec.name}: the table's columns differ from the declaration (missing {missing}, undeclared {extra})")
-        return cls(table[keys], title=title, note=note, formats=spec.formats(tier_names))
+        return cls(table[keys], title=title, note=note, formats=spec.formats(tier_names, scenario_names))
 
 
 _MONEY_HINTS = ("cost", "arr", "budget", "value", "asv", "price", "spend", "rate", "impact")

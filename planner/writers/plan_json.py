@@ -3,7 +3,8 @@
 Built from the typed objects (planner.valuation.Valuation, planner.segmentation.Segmentation,
 planner.optimization.OptimizationResult); every sentence in it comes from
 :mod:`planner.report.words`, so plan.json, the report and the result sheets say the same.
-The same plan always gives the same bytes: no timings, no dates, no absolute paths.
+The same plan always gives the same bytes: no timings, no clock, no absolute paths (the only date is the
+plan's as-of date, from the Finance sheet or ``--as-of``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 import planner
 from planner.report import operations_words, words
 from planner.valuation import MARGIN_READING, Valuation, valuation
+from planner.versions.normalise import fingerprint_of, normalised_inputs, plain
 
 if TYPE_CHECKING:
     from planner.inputs import PlanInputs
@@ -49,18 +51,25 @@ def plan_to_dict(plan: Plan) -> dict:
         "accounts": totals.accounts,
         "arr": totals.arr,
     }
+    normalised = normalised_inputs(inputs)
     return jsonable(
         {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "TierPlan", "version": planner.__version__},
             "source": Path(inputs.source).name if inputs.source else "",
+            "scenario": inputs.scenario,
+            "as_of": fin.as_of,
+            "fingerprint": fingerprint_of(normalised),
             "fiscal_year": fin.fiscal_year,
             "currency": fin.currency,
             "options": asdict(plan.options),
             "summary": summary,
             "finance": asdict(fin),
+            "overrides": overrides_json(inputs),
+            "inputs": normalised,
             "valuation": valuation_json(plan.valuation),
             "segmentation": segmentation_json(plan.segmentation),
+            "account_tiers": account_tiers_json(plan.segmentation),
             "optimization": optimization_json(opt),
             "operations": None if plan.operations is None else operations_json(plan.operations),
             **pilots_part(plan),
@@ -69,6 +78,20 @@ def plan_to_dict(plan: Plan) -> dict:
                           "text": str(w)} for w in inputs.warnings],
         }
     )
+
+
+def overrides_json(inputs: PlanInputs) -> list[dict]:
+    """The workbook values this run replaced: by a scenario (with the Scenarios cell) or an option."""
+    return [{"sheet": o.sheet, "row": list(o.row), "key": o.key, "label": o.label, "cell": inputs.refs.get(o.sheet, tuple(o.row), o.key),
+             "workbook_value": plain(o.sheet_value), "value": plain(o.value), "source": o.source, "where": o.where or None}
+            for o in inputs.overrides]
+
+
+def account_tiers_json(seg: Segmentation) -> dict[str, str | None]:
+    """Every account's final tier, by account id in the export's order (what `tierplan diff` compares accounts on)."""
+    ids = seg.accounts["account_id"].astype(object).tolist()
+    tiers = seg.tiers.astype(object).tolist()
+    return {str(i): (None if t is None or t != t else str(t)) for i, t in zip(ids, tiers)}
 
 
 def pilots_part(plan: Plan) -> dict:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import pandas as pd
 
 from planner.errors import Problem
 from planner.writers.layout import ResultSheet, layout
+
+Sheet = TypeVar("Sheet", ResultSheet, pd.DataFrame, ResultSheet | pd.DataFrame)
 
 EXCEL_ROWS = 1_048_576
 
@@ -38,7 +41,7 @@ def room(sheet: ResultSheet) -> int:
     return EXCEL_ROWS - layout(sheet).excel_row(0) + 1
 
 
-def fit(name: str, sheet: ResultSheet | pd.DataFrame) -> tuple[ResultSheet | pd.DataFrame, Cut | None]:
+def fit(name: str, sheet: Sheet) -> tuple[Sheet, Cut | None]:
     """The sheet as written: cut to the rows that fit, its note saying so (unchanged when it fits)."""
     rs: ResultSheet = ResultSheet(sheet) if isinstance(sheet, pd.DataFrame) else sheet
     if len(rs.table) <= room(rs):
@@ -47,11 +50,11 @@ def fit(name: str, sheet: ResultSheet | pd.DataFrame) -> tuple[ResultSheet | pd.
     probe = replace(rs, note=(rs.note + " " + Cut(name, len(rs.table), 0, accounts).sentence()).strip())
     kept = room(probe)
     cut = Cut(name, len(rs.table), kept, accounts)
-    return replace(rs, table=rs.table.iloc[:kept], note=(rs.note + " " + cut.sentence()).strip()), cut
+    return replace(rs, table=rs.table.iloc[:kept], note=(rs.note + " " + cut.sentence()).strip()), cut  # type: ignore[return-value]  # a cut table is always a ResultSheet (it carries the note)
 
 
-def fit_sheets(sheets: Mapping[str, ResultSheet | pd.DataFrame]) -> tuple[dict[str, ResultSheet | pd.DataFrame], list[Cut]]:
-    out: dict[str, ResultSheet | pd.DataFrame] = {}
+def fit_sheets(sheets: Mapping[str, Sheet]) -> tuple[dict[str, Sheet], list[Cut]]:
+    out: dict[str, Sheet] = {}
     cuts: list[Cut] = []
     for name, sheet in sheets.items():
         out[name], cut = fit(name, sheet)

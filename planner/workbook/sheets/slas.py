@@ -44,7 +44,7 @@ def read_slas(t: Table | None, tiers: list[Tier], tier_names: Names, roles: dict
         out.append(SLA(tier=row["tier"], severity=row["severity"], channel=row["channel"],
                        target_seconds=row["target"] * row["target_unit"].seconds,
                        tickets_per_account_month=row["tickets"], handle_minutes=row["handle_minutes"],
-                       service_level=row["service_level"], role=row["role"]))
+                       service_level=row["service_level"], role=row["role"], target_unit=row["target_unit"]))
         refs.update(t.refs(r, tuple(str(x) for x in key)))
     # A tier without SLA rows is legitimate (a purely digital tier) but gets no support staffing: planner.validation warns.
     return SLAsRead(out, refs)
