@@ -93,6 +93,18 @@ def test_changes_since_the_previous_plan_are_the_figures_then_and_now():
     assert found.comparable and found.mismatches == ()
 
 
+def test_accounts_placed_higher_lower_new_and_gone_come_from_both_plans_account_tiers():
+    before = _plan(account_tiers={"A": "Gold", "B": "Bronze", "C": "Bronze", "D": "Gold"})
+    now = _plan(account_tiers={"A": "Bronze", "B": "Gold", "C": "Bronze", "E": "Gold"})
+    moves = {c.label: c for c in review(before, now).changes if c.group == "Accounts"}
+    # A went down (Gold is above Bronze), B up, C stayed, E is new, D is gone; A, B and C are in both
+    assert {k: c.after for k, c in moves.items()} == {"In both plans": 3, "Placed in a higher tier": 1,
+                                                      "Placed in a lower tier": 1, "New since the previous plan": 1,
+                                                      "Gone since the previous plan": 1}
+    assert moves["Placed in a higher tier"].before is None and moves["Placed in a higher tier"].changed
+    assert not moves["In both plans"].changed
+
+
 def test_proposals_follow_the_evidence():
     found = review(_plan(), _plan())
     kinds = [(p.kind, p.subject) for p in found.proposals]
@@ -162,6 +174,9 @@ def test_the_review_pack_says_what_changed_and_what_to_change(demo_runs):
     assert by["Budget"]["before"] == 5_000_000.0 and by["Budget"]["after"] == previous["summary"]["budget"]
     assert by["Tier 1 accounts"]["change"] == 4.0
     assert doc["previous"]["source"] == "q2.json" and doc["pilots"] == previous["pilots"]  # the same plan's pilots
+    # dated and fingerprinted as the plan is: the same workbook, the same fingerprint and as-of as its plan.json
+    assert (doc["fingerprint"], doc["as_of"]) == (previous["fingerprint"], previous["as_of"])
+    assert doc["previous"]["fingerprint"] == previous["fingerprint"]
     kinds = {p["kind"] for p in doc["proposals"]}
     assert "scale_pilot" in kinds  # the demo's pilot improved renewal and has ended
     # every missed SLA target of the plan is in some proposal's facts
@@ -173,6 +188,8 @@ def test_the_review_pack_says_what_changed_and_what_to_change(demo_runs):
         assert f'id="{ident}"' in html
     text = "".join(page.extract_text() for page in PdfReader(folder / "pack" / "review.pdf").pages)
     assert "Quarterly review" in text and "Proposed changes" in text and "compared with q2.json" in text
+    assert f"inputs fingerprint {previous['fingerprint'][:12]}" in text
+    assert previous["fingerprint"] in PdfReader(folder / "pack" / "review.pdf").metadata["/Keywords"]
 
 
 def test_the_pilot_results_are_the_plans_own_and_their_figures_check_out(demo_runs):

@@ -58,6 +58,8 @@ class Change:
 
     @property
     def changed(self) -> bool:
+        if self.before is None:  # a count of this plan only (accounts moved): a change when there is any
+            return bool(self.after)
         d = self.delta
         return (abs(d) > 1e-9) if d is not None else self.before != self.after
 
@@ -77,6 +79,8 @@ class Proposal:
 class Review:
     previous_source: str
     previous_fiscal_year: int | None
+    previous_as_of: str | None
+    previous_fingerprint: str | None
     changes: tuple[Change, ...]
     proposals: tuple[Proposal, ...]
     comparable: bool  # same currency and tiers: the figures can be set side by side
@@ -139,9 +143,41 @@ def plan_changes(previous: Doc, current: Doc) -> tuple[Change, ...]:
         add("People", role, before.get(role), after.get(role), "people")
     if before or after:
         add("People", "All roles", sum(before.values()) if before else None, sum(after.values()) if after else None, "people")
+    rows.extend(account_moves(previous, current))
     was, now = _sla_met(previous), _sla_met(current)
     if was or now:
         add("Support", "SLA targets met", f"{was[0]} of {was[1]}" if was else None, f"{now[0]} of {now[1]}" if now else None, "text")
+    return tuple(rows)
+
+
+def account_moves(previous: Doc, current: Doc) -> tuple[Change, ...]:
+    """Accounts placed higher, lower, new and gone, from the two plans' ``account_tiers`` (tier order: the current plan's)."""
+    was, now = _get(previous, "account_tiers"), _get(current, "account_tiers")
+    if not isinstance(was, Mapping) or not isinstance(now, Mapping):
+        return ()
+    rank = {t: i for i, t in enumerate(_get(current, "segmentation", "tiers") or ())}
+    up = down = other = 0
+    for account, tier in now.items():
+        before = was.get(account)
+        if before is None or before == tier:
+            continue
+        if before in rank and tier in rank:
+            if rank[tier] < rank[before]:
+                up += 1
+            else:
+                down += 1
+        else:
+            other += 1  # a tier that was renamed or removed
+    new = sum(1 for a in now if a not in was)
+    gone = sum(1 for a in was if a not in now)
+    kept = len(now) - new
+    rows = [Change("Accounts", "In both plans", kept, kept, "count"),
+            Change("Accounts", "Placed in a higher tier", None, up, "count"),
+            Change("Accounts", "Placed in a lower tier", None, down, "count")]
+    if other:
+        rows.append(Change("Accounts", "In a tier the previous plan did not have", None, other, "count"))
+    rows += [Change("Accounts", "New since the previous plan", None, new, "count"),
+             Change("Accounts", "Gone since the previous plan", None, gone, "count")]
     return tuple(rows)
 
 
@@ -244,5 +280,8 @@ def review(previous: Doc, current: Doc, previous_source: str = "") -> Review:
     changes = plan_changes(previous, current) if comparable else ()
     proposals = (*_band_proposals(current), *_drift_proposals(current), *_sla_proposals(current), *_pilot_proposals(current))
     fy = _get(previous, "fiscal_year")
+    as_of, digest = _get(previous, "as_of"), _get(previous, "fingerprint")
     return Review(previous_source=previous_source, previous_fiscal_year=int(fy) if isinstance(fy, int) else None,
+                  previous_as_of=as_of if isinstance(as_of, str) else None,
+                  previous_fingerprint=digest if isinstance(digest, str) else None,
                   changes=changes, proposals=tuple(proposals), comparable=comparable, mismatches=tuple(mismatches))

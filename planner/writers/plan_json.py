@@ -102,11 +102,14 @@ def pilots_part(plan: Plan) -> dict:
 
 
 def pack_head(plan: Plan, as_of: str) -> dict:
-    """What pilots.json and review.json say about the plan they come from."""
+    """What pilots.json and review.json say about the plan they come from: dated and fingerprinted as its plan.json is
+    (``as_of`` the plan's, ``figures_as_of`` the day the operating figures are taken at)."""
     inputs = plan.inputs
     return {"schema_version": SCHEMA_VERSION, "tool": {"name": "TierPlan", "version": planner.__version__},
-            "source": Path(inputs.source).name if inputs.source else "", "fiscal_year": inputs.finance.fiscal_year,
-            "currency": inputs.finance.currency, "as_of": as_of or None}
+            "source": Path(inputs.source).name if inputs.source else "", "scenario": inputs.scenario,
+            "as_of": inputs.finance.as_of.isoformat() if inputs.finance.as_of is not None else None,
+            "fingerprint": fingerprint_of(normalised_inputs(inputs)), "figures_as_of": as_of or None,
+            "fiscal_year": inputs.finance.fiscal_year, "currency": inputs.finance.currency}
 
 
 def pilots_document(plan: Plan, as_of: str) -> dict:
@@ -128,7 +131,9 @@ def review_document(plan: Plan, review, as_of: str, words) -> dict:
                           "examples": [dict(e) for e in p.examples], "finding": finding, "evidence": evidence,
                           "proposed": action})
     return jsonable({**pack_head(plan, as_of), "previous": {"source": review.previous_source,
-                                                              "fiscal_year": review.previous_fiscal_year},
+                                                              "fiscal_year": review.previous_fiscal_year,
+                                                              "as_of": review.previous_as_of,
+                                                              "fingerprint": review.previous_fingerprint},
                      "comparable": review.comparable, "mismatches": list(review.mismatches), "changes": changes,
                      "proposals": proposals, **pilots_part(plan)})
 
