@@ -61,6 +61,12 @@ def rename_tier(c: WorkbookContent, old: str, new: str, *, tiers_sheet_only: boo
     for r in c.intervals + c.slas:
         if r["tier"] == old:
             r["tier"] = new
+    for r in c.scenarios:  # a scenario row names its tier as the Intervals row it changes does
+        if r.get("tier") == old:
+            r["tier"] = new
+    for r in c.pilots:
+        if r.get("served_as") == old:
+            r["served_as"] = new
     if c.finance.get("strategic_tier") == old:
         c.finance["strategic_tier"] = new
     columns = ("previous_tier", "locked_tier") if previous_tiers else ("locked_tier",)

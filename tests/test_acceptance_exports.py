@@ -141,12 +141,14 @@ def test_shifted_usage_reports_movers_up_and_down_with_reasons(exports):
     summary, both, groups = r["json"], r["both"], r["groups"]
     assert summary["movers"]["up"] > 0 and summary["movers"]["down"] > 0
     assert summary["changed"] == summary["movers"]["up"] + summary["movers"]["down"] == int((both["Tier_1"] != both["Tier_2"]).sum())
-    overrides = ("Churn risk: one tier above ", "Strategic account: placed in ", "Locked to ")
+    overrides = ("Churn risk: one tier above ", "Strategic account: placed in ", "Locked to ", "ARR guardrail: ")
     for key, verb in (("top_up", "up"), ("top_down", "down")):
         top = summary["movers"][key]
         assert top, key
         for m in top:  # the score rule with the margin, or an override of the sheet that says so
             assert m["reason"].startswith((f"Moved {verb} from {m['previous_tier']}: score ",) + overrides), m
+            if m["reason"].startswith("ARR guardrail: "):  # the demo holds accounts of $100,000 ARR or more in Tier 2 or above
+                assert m["arr"] >= 100_000 and m["tier"] in ("Tier 1", "Tier 2"), m
         assert any(m["reason"].startswith(f"Moved {verb} from ") for m in top)
     rank = {"Tier 1": 0, "Tier 2": 1, "Tier 3": 2}
     step = both["Tier_2"].map(rank) - both["Tier_1"].map(rank)  # negative: up
