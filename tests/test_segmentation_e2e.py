@@ -98,7 +98,10 @@ def test_second_export_with_shifted_usage_reports_movers_and_drift(empty_book, t
     assert len(movers) > 0 and (movers["previous_tier"] != movers["tier"].astype(str)).all()
     moved_down_big = movers[movers["account_id"].isin(ids[big]) & (movers["direction"] == "down")]
     assert len(moved_down_big) >= 10
-    assert moved_down_big["reason"].str.match(r"^Moved down from Tier [12]: score \d+\.\d\d is \d+\.\d\d points below the Tier [12] cut-off").all()
+    by_score = moved_down_big["reason"].str.match(r"^Moved down from Tier [12]: score \d+\.\d\d is \d+\.\d\d points below the Tier [12] cut-off")
+    # or held up by the demo's Tier 2 ARR guardrail ($100,000), which names itself and applies only at that ARR
+    held = moved_down_big["reason"].str.startswith("ARR guardrail: ") & (moved_down_big["arr"] >= 100_000)
+    assert (by_score | held).all() and by_score.sum() >= 10
     # small accounts that take off are flagged, but growth alone does not lift an $11K account past the Tier 2 cut-off
     assert second.accounts.set_index("account_id").loc[ids[small], "score_change"].min() > 6
     # accounts whose data did not change hardly move: their scores shift only through other accounts' ranks

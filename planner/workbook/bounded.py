@@ -54,6 +54,7 @@ ELEMENT_LIMIT = 64 * MiB  # XML of one row or one shared string
 ENTRY_LIMIT = 20_000  # parts in one package (a workbook has tens to a few hundred)
 CELL_LIMIT = 16_000_000  # rows x columns of one sheet handed to calamine (about 2 GB of memory at the most)
 ERROR_CELL_LIMIT = 1_000_000  # cells showing an error value (#N/A...) on one sheet
+BESIDE = 4  # columns read right of a table's header: notes typed beside it are warned about, far cells never read
 HEADER_GAP = 26  # empty header cells after which an Accounts header cell no longer widens the table
 FALLBACK_COLUMNS = 64  # columns read from a sheet whose header is not found (the reader then says so)
 EXCEL_ROWS = 1_048_576
@@ -504,7 +505,13 @@ _REF_ROW = re.compile(rb'\sr="(\d+)"')
 
 
 def needed_width(canonical: str, name: str, top: list[list]) -> tuple[int, list[Problem]]:
-    """Columns (from A) the declared table of a sheet needs, from its header in the first rows; notes on header cells left out."""
+    """Columns (from A) read for a sheet: its declared table's, from the header in the first rows, and BESIDE more, so that
+    a value typed just right of the table is seen (and warned about, planner.validation); notes on header cells left out."""
+    width, notes = _table_width(canonical, name, top)
+    return min(width + BESIDE, EXCEL_COLUMNS), notes
+
+
+def _table_width(canonical: str, name: str, top: list[list]) -> tuple[int, list[Problem]]:
     from planner.workbook.cells import Sink, find_header
     from planner.workbook.text import normalise_header
 
