@@ -139,4 +139,9 @@ def _with_scenario(inputs: PlanInputs, name: str, source: str) -> PlanInputs:
         listing = ("one of " + choice_list(tuple(s.name for s in inputs.scenarios))) if inputs.scenarios else (
             "the workbook's Scenarios sheet lists none yet")
         raise UserInputError(Problem(source, f"{flag} {name.strip()!r} is not on the Scenarios sheet", listing))
+    from planner.scenarios.apply import scenario_problems
+
+    broken = scenario_problems(inputs, scenario)
+    if broken:
+        raise UserInputError(broken)
     return apply_scenario(inputs, scenario)

@@ -137,9 +137,15 @@ def test_a_change_that_breaks_a_rule_of_its_row_is_named_on_the_scenarios_sheet(
     # Health check in Tier 2 negotiates 1 a year; a maximum of 0.5 puts the negotiated interval above the maximum
     book = write_workbook(tmp_path / "rule.xlsx", _content(scenarios=[
         _row("Fewer checks", "Intervals", "Maximum per year", 0.5, service="Health check", tier="Tier 2")]))
-    with pytest.raises(UserInputError) as info:
-        read_inputs(book)
     where = _scenario_cell(book, "New value", 0)
+    # the workbook as it stands still plans: the broken scenario is a warning on its cell ...
+    inputs = read_inputs(book)
+    assert [(w.where, w.kind) for w in inputs.warnings if w.kind == "scenario"] == [(where, "scenario")]
+    # ... and planning that scenario stops, naming the same cell
+    from planner.options import PlanOptions, apply_options
+
+    with pytest.raises(UserInputError) as info:
+        apply_options(inputs, PlanOptions(scenario="Fewer checks"))
     assert [p.where for p in info.value.problems] == [where]
 
 

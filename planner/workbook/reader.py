@@ -208,10 +208,19 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
         pilots=pilots,
         scenarios=scenarios,
     )
-    problems = [p for s in scenarios for p in scenario_problems(inputs, s)]
-    if problems:
-        raise UserInputError(sorted(problems, key=lambda p: _cell_order(p.where)))
-    return with_warnings(inputs, extents, found)
+    checked = with_warnings(inputs, extents, found)
+    # a scenario whose changes break a rule against the sheets as they stand stops only that scenario (planned with
+    # --scenario or compared, planner.options); the workbook itself plans, with a warning naming the Scenarios cell
+    broken = sorted((p for s in scenarios for p in scenario_problems(inputs, s)), key=lambda p: _cell_order(p.where))
+    if not broken:
+        return checked
+    from dataclasses import replace
+
+    from planner.errors import InputWarning
+
+    warned = [InputWarning(p.where, p.message, f"{p.expected}; the scenario cannot be planned until then", kind="scenario",
+                           cells=(p.where,)) for p in broken]
+    return replace(checked, warnings=(*checked.warnings, *warned))
 
 
 def _scenarios_table(grid: list[list] | None, name: str, sink: Sink) -> Table | None:
