@@ -360,7 +360,7 @@ def pilot_differences(rows: Sequence[tuple[str, float | None, float | None, floa
     """One line per pilot: the difference against its baseline with its 95% interval, each on its own scale
     (``rows``: name, difference, low, high, unit label), a line at no difference."""
     shown = [(name, diff, lo, hi, unit) for name, diff, lo, hi, unit in rows if diff is not None]
-    fig, axes = plt.subplots(max(len(shown), 1), 1, figsize=(WIDTH_IN, 0.5 + 0.62 * max(len(shown), 1)), squeeze=False)
+    fig, axes = plt.subplots(max(len(shown), 1), 1, figsize=(WIDTH_IN, max(1.8, 0.5 + 0.62 * max(len(shown), 1))), squeeze=False)
     if not shown:
         return _empty(fig, axes[0][0], "Pilot results", "no pilot has a result yet", "pilots")
     for ax, (name, diff, lo, hi, unit) in zip(axes[:, 0], shown):
