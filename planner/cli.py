@@ -59,6 +59,11 @@ tickets_option = click.option("--tickets", metavar="FILE", type=click.Path(path_
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document on stdout.")
 
 
+page_size_option = click.option("--page-size", metavar="A4|Letter", default="A4", show_default=True, help="PDF page size.")
+pdf_engine_option = click.option("--pdf-engine", "pdf_engine", metavar="weasyprint|chromium", default=None,
+                                 help="PDF engine (default: WeasyPrint when it loads, else Edge, Chrome or Chromium headless).")
+
+
 def out_option(what: str):
     return click.option("--out", metavar="DIR", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
                         help=f"Folder for {what} (created if missing).")
@@ -301,9 +306,8 @@ def optimize(book: Path, out: Path, accounts: Path | None, tickets: Path | None,
 @click.option("--format", "formats", metavar="LIST", default=None,
               help="Comma-separated subset of html,pdf,xlsx,csv,json (default: all).")
 @plan_options
-@click.option("--page-size", metavar="A4|Letter", default="A4", show_default=True, help="PDF page size.")
-@click.option("--pdf-engine", "pdf_engine", metavar="weasyprint|chromium", default=None,
-              help="PDF engine (default: WeasyPrint when it loads, else Edge, Chrome or Chromium headless).")
+@page_size_option
+@pdf_engine_option
 @click.option("--write-back", is_flag=True, help="Also put the result sheets into BOOK itself (keeps a backup).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the run's outcome (summary, files written) as one JSON document on stdout.")
@@ -369,9 +373,8 @@ def plan(book: Path, out: Path, accounts: Path | None, tickets: Path | None, for
 @click.option("--format", "formats", metavar="LIST", default=None,
               help="Comma-separated subset of html,pdf,xlsx,json (default: all).")
 @as_of_option
-@click.option("--page-size", metavar="A4|Letter", default="A4", show_default=True, help="PDF page size.")
-@click.option("--pdf-engine", "pdf_engine", metavar="weasyprint|chromium", default=None,
-              help="PDF engine (default: WeasyPrint when it loads, else Edge, Chrome or Chromium headless).")
+@page_size_option
+@pdf_engine_option
 @json_option
 def compare(book: Path, names: str | None, out: Path, accounts: Path | None, formats: str | None, as_of: str | None,
             page_size: str, pdf_engine: str | None, as_json: bool) -> None:
@@ -474,9 +477,8 @@ def _plan_for_pack(book: Path, accounts: Path | None, tickets: Path | None, page
 @out_option("pilots.json, pilots.html and pilots.pdf")
 @accounts_option
 @tickets_option
-@click.option("--page-size", metavar="A4|Letter", default="A4", show_default=True, help="PDF page size.")
-@click.option("--pdf-engine", "pdf_engine", metavar="weasyprint|chromium", default=None,
-              help="PDF engine (default: WeasyPrint when it loads, else Edge, Chrome or Chromium headless).")
+@page_size_option
+@pdf_engine_option
 @json_option
 def pilots(book: Path, out: Path, accounts: Path | None, tickets: Path | None, page_size: str, pdf_engine: str | None,
            as_json: bool) -> None:
@@ -523,9 +525,8 @@ def pilots(book: Path, out: Path, accounts: Path | None, tickets: Path | None, p
 @out_option("review.json, review.html and review.pdf")
 @accounts_option
 @tickets_option
-@click.option("--page-size", metavar="A4|Letter", default="A4", show_default=True, help="PDF page size.")
-@click.option("--pdf-engine", "pdf_engine", metavar="weasyprint|chromium", default=None,
-              help="PDF engine (default: WeasyPrint when it loads, else Edge, Chrome or Chromium headless).")
+@page_size_option
+@pdf_engine_option
 @json_option
 def review(book: Path, previous: Path, out: Path, accounts: Path | None, tickets: Path | None, page_size: str,
            pdf_engine: str | None, as_json: bool) -> None:
