@@ -57,7 +57,8 @@ if [ "$latest" = 1 ]; then
   "$python_bin" -m venv "$venv"
   log=$venv/install.log
   echo "Installing the newest allowed Python packages into $venv (log: $log)"
-  if ! { "$venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade pip \
+  # pip, and the build backend pyproject.toml's [build-system] names (the tests build the wheel without isolation)
+  if ! { "$venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade pip "setuptools>=68" wheel \
          && "$venv/bin/python" -m pip install "${pip_quiet[@]}" --upgrade --upgrade-strategy eager -e ".[test]"; } >"$log" 2>&1; then
     tail -n 40 "$log"
     echo "Installing the newest Python packages failed; the whole log is in $log" >&2
