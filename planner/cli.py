@@ -19,7 +19,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import click
@@ -321,7 +321,7 @@ def plan(book: Path, out: Path, accounts: Path | None, tickets: Path | None, for
     (the report is still written and says what must give).
     """
     from planner.options import PlanOptions, check_as_of
-    from planner.pipeline import build_plan, guard_outputs, parse_formats, write_outputs
+    from planner.pipeline import build_plan, guard_outputs, parse_formats, pdf_worker, write_outputs
     from planner.report.pdf_chromium import check_engine
 
     chosen = parse_formats(formats)
@@ -336,10 +336,10 @@ def plan(book: Path, out: Path, accounts: Path | None, tickets: Path | None, for
         check_writable(book)
         read_as = book_stamp(book)  # write-back refuses if the workbook is saved while the plan runs
     back = None
-    with _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
-        inputs = _read(book, accounts, tickets)
+    with pdf_worker(chosen) or nullcontext() as worker, _stdout_reserved(as_json), _progress(enabled=not as_json) as step:
+        inputs = _read(book, accounts, tickets)  # the worker imports the PDF engine meanwhile
         the_plan = build_plan(inputs, options, progress=step)
-        written = write_outputs(the_plan, out, chosen, progress=step, pdf_engine=pdf_engine, warn=_say)
+        written = write_outputs(the_plan, out, chosen, progress=step, pdf_engine=pdf_engine, warn=_say, pdf_worker=worker)
         if write_back:
             from planner.pipeline import write_back_results
 

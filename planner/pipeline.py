@@ -20,6 +20,7 @@ from planner.options import PlanOptions, apply_options
 from planner.pilots.costing import PilotCost
 from planner.pilots.evaluate import PilotResult
 from planner.segmentation import Segmentation
+from planner.sidebyside import Worker
 from planner.valuation import Valuation
 from planner.versions.diff import PlanDiff
 from planner.writers.layout import ResultSheet
@@ -136,11 +137,14 @@ def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMATS, progress: Progress | None = None,
-                  pdf_engine: str | None = None, warn: Callable[[str], None] | None = None) -> list[Path]:
+                  pdf_engine: str | None = None, warn: Callable[[str], None] | None = None,
+                  pdf_worker: Worker | None = None) -> list[Path]:
     """Write the chosen files of a plan into out_dir; returns their paths.
 
     ``pdf_engine``: see planner.report.write_pdf. When no engine can print the PDF, the HTML report is
     written (even if not asked for), ``warn`` gets a message saying how to get the PDF, and the run goes on.
+    The PDF is laid out in a second process while this one writes the other files (``pdf_worker``: one
+    started early by :func:`pdf_worker`, its libraries already imported; otherwise one is forked here).
     """
     from planner.writers.outfolder import OutputFolder
     from planner.writers.results import write_results_workbook
@@ -155,6 +159,17 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
             with folder.file(name) as tmp:
                 write(tmp)
             written.append(out_dir / name)
+
+        html = None
+        pdf = pdf_worker if pdf_worker is not None and pdf_worker.alive else None
+        if "html" in formats or "pdf" in formats:
+            from planner.report import pdf_bytes, render_html
+
+            step("Rendering report")
+            html = render_html(plan)
+            if "pdf" in formats:  # laid out beside the other writers (WeasyPrint takes longest)
+                pdf = pdf or Worker()
+                pdf.call(pdf_bytes, html, plan.options.page_size, pdf_engine)
 
         if "json" in formats:
             step("Writing plan.json")
@@ -184,27 +199,31 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
             too_long = limit_note(len(plan.segmentation.accounts), schema.ACCOUNT_TIERS.name)
             for text in ([str(too_long)] if too_long else []) + [f"{FILE_NAMES['xlsx']}, {c.sheet} sheet: {c.sentence()}" for c in cuts]:
                 (warn or (lambda text: None))(text)
-        if "html" in formats or "pdf" in formats:
-            from planner.report import render_html, write_pdf
+        if html is not None and "html" in formats:
+            put(FILE_NAMES["html"], lambda tmp: tmp.write_text(html, encoding="utf-8"))
+        if html is not None and pdf is not None:
+            from planner.report.pdf_chromium import PdfEngineUnavailable
 
-            step("Rendering report")
-            html = render_html(plan)
-            if "html" in formats:
-                put(FILE_NAMES["html"], lambda tmp: tmp.write_text(html, encoding="utf-8"))
-            if "pdf" in formats:
-                from planner.report.pdf_chromium import PdfEngineUnavailable
-
-                step("Rendering PDF")
-                try:
-                    put(FILE_NAMES["pdf"], lambda tmp: write_pdf(plan, tmp, page_size=plan.options.page_size, html=html,
-                                                                 engine=pdf_engine))
-                except PdfEngineUnavailable as exc:
-                    folder.remove(FILE_NAMES["pdf"])  # an older run's PDF would not match this plan
-                    if "html" not in formats:
-                        put(FILE_NAMES["html"], lambda tmp: tmp.write_text(html, encoding="utf-8"))
-                    (warn or (lambda text: None))(str(exc))
+            step("Rendering PDF")
+            try:
+                document = pdf.result()
+            except PdfEngineUnavailable as exc:
+                folder.remove(FILE_NAMES["pdf"])  # an older run's PDF would not match this plan
+                if "html" not in formats:
+                    put(FILE_NAMES["html"], lambda tmp: tmp.write_text(html, encoding="utf-8"))
+                (warn or (lambda text: None))(str(exc))
+            else:
+                put(FILE_NAMES["pdf"], lambda tmp: tmp.write_bytes(document))
     return written
 
+
+def pdf_worker(formats: Iterable[str]) -> Worker | None:
+    """For a run that writes the PDF: a second process that imports the PDF engine now, while the plan is
+    read and computed, and lays the report out later (:func:`write_outputs`). None when no PDF is asked for."""
+    return Worker(PDF_LIBRARIES) if "pdf" in tuple(formats) else None
+
+
+PDF_LIBRARIES = ("weasyprint", "planner.report.pdf_chromium")
 
 PACK_FORMATS = ("json", "html", "pdf")
 

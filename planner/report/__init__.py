@@ -11,13 +11,14 @@ planner.report.words; the assumption tables come from ``plan.inputs``. Same plan
 from __future__ import annotations
 
 import logging
+import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 PAGE_SIZES = ("A4", "Letter")
 
-__all__ = ["render_html", "render_document", "write_pdf", "PAGE_SIZES"]
+__all__ = ["render_html", "render_document", "pdf_bytes", "write_pdf", "PAGE_SIZES"]
 
 
 @lru_cache(maxsize=1)
@@ -66,16 +67,9 @@ class _DropSVGStyleWarnings(logging.Filter):
         return not (message.startswith("Ignored `") and "unknown property" in message)
 
 
-def render_document(plan, page_size: str = "A4", html: str | None = None):
-    """The report laid out by WeasyPrint (a ``weasyprint.Document``), ``page_size`` A4 or Letter.
-
-    ``html`` is the report already rendered by :func:`render_html` (any page size), to avoid
-    rendering it twice when both files are written.
-    """
+def _layout(text: str, size: str):
     from weasyprint import CSS, HTML
 
-    size = _check_page_size(page_size)
-    text = html if html is not None else render_html(plan, page_size=size)
     logger = logging.getLogger("weasyprint")
     quiet = _DropSVGStyleWarnings()
     logger.addFilter(quiet)
@@ -85,18 +79,39 @@ def render_document(plan, page_size: str = "A4", html: str | None = None):
         logger.removeFilter(quiet)
 
 
-def write_pdf(plan, path, page_size: str = "A4", html: str | None = None, engine: str | None = None) -> Path:
-    """Write the report as a PDF at ``path`` (A4 or Letter, fonts embedded) and return the path.
+def render_document(plan, page_size: str = "A4", html: str | None = None):
+    """The report laid out by WeasyPrint (a ``weasyprint.Document``), ``page_size`` A4 or Letter.
+
+    ``html`` is the report already rendered by :func:`render_html` (any page size), to avoid
+    rendering it twice when both files are written.
+    """
+    size = _check_page_size(page_size)
+    return _layout(html if html is not None else render_html(plan, page_size=size), size)
+
+
+def pdf_bytes(html: str, page_size: str = "A4", engine: str | None = None) -> bytes:
+    """The PDF of the report ``html`` (from :func:`render_html`), A4 or Letter, fonts embedded.
 
     ``engine``: "weasyprint", "chromium" (planner.report.pdf_chromium), or None for WeasyPrint when it
     loads and a Chromium-family browser otherwise; PdfEngineUnavailable when neither can print.
+    Needs nothing but the HTML, so a second process can lay it out (planner.pipeline.write_outputs).
     """
     from planner.report.pdf_chromium import choose_engine, print_to_pdf
 
-    path = Path(path)
+    size = _check_page_size(page_size)
     chosen, browser = choose_engine(engine)
     if chosen == "chromium":
-        text = html if html is not None else render_html(plan, page_size=_check_page_size(page_size))
-        return print_to_pdf(text, path, page_size=_check_page_size(page_size), browser=browser)
-    render_document(plan, page_size, html).write_pdf(path)
+        with tempfile.TemporaryDirectory(prefix="tierplan-pdf-", ignore_cleanup_errors=True) as tmp:
+            out = Path(tmp) / "tier_plan.pdf"
+            print_to_pdf(html, out, page_size=size, browser=browser)
+            return out.read_bytes()
+    data: bytes = _layout(html, size).write_pdf()
+    return data
+
+
+def write_pdf(plan, path, page_size: str = "A4", html: str | None = None, engine: str | None = None) -> Path:
+    """Write the report as a PDF at ``path`` (see :func:`pdf_bytes`) and return the path."""
+    path = Path(path)
+    size = _check_page_size(page_size)
+    path.write_bytes(pdf_bytes(html if html is not None else render_html(plan, page_size=size), size, engine))
     return path
