@@ -38,6 +38,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from planner import schema
+from planner.workbook.text import first_headers
 
 PRIORITIES: tuple[str, ...] = schema.SEVERITIES  # ("Urgent", "High", "Normal", "Low")
 CHANNELS: tuple[str, ...] = schema.CHANNELS  # ("Chat", "Phone", "Email/ticket")
@@ -120,16 +121,8 @@ def match_ticket_columns(headers: Iterable[str]) -> tuple[dict[str, tuple[str, s
     for a header whose cells decide.
     """
     best: dict[str, tuple[int, str, str]] = {}
-    seen: dict[str, str] = {}
-    repeats: list[tuple[str, str]] = []
-    for h in headers:
-        k = header_key(h)
-        if not k:
-            continue
-        if k in seen:
-            repeats.append((h, seen[k]))
-            continue
-        seen[k] = h
+    firsts, repeats = first_headers(headers, header_key)
+    for h, k in firsts:
         for canon, aliases in _ALIASES.items():
             if k in aliases:
                 rank = aliases.index(k)

@@ -18,8 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from planner.errors import Problem, UserInputError
-from planner.workbook.locators import MAX_ROW_PROBLEMS, FileLocator, Locator
-from planner.workbook.text import plural
+from planner.workbook.export_files import header_delimiter, is_workbook_bytes, ragged_rows_error, short_error
+from planner.workbook.locators import FileLocator, Locator
 from planner.workbook.ticket_columns import used_headers
 
 
@@ -53,14 +53,9 @@ def _read_parquet(path: Path):
         needed = used_headers(names)
         table = pq.read_table(path, columns=[c for c in names if c in needed])
     except Exception as exc:  # pyarrow raises several types for damaged files
-        raise UserInputError(Problem(path.name, "cannot be read as a Parquet file", _short(exc))) from None
+        raise UserInputError(Problem(path.name, "cannot be read as a Parquet file", short_error(exc))) from None
     columns = {c: table.column(c) for c in table.column_names}
     return list(names), columns, table.num_rows
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
 
 
 def _decode(data: bytes, name: str) -> bytes:
@@ -78,7 +73,7 @@ def _decode(data: bytes, name: str) -> bytes:
         try:
             return data.decode(encoding).encode("utf-8")
         except UnicodeDecodeError as exc:
-            raise UserInputError(Problem(name, "looks like UTF-16 text but cannot be decoded", _short(exc))) from None
+            raise UserInputError(Problem(name, "looks like UTF-16 text but cannot be decoded", short_error(exc))) from None
     return data  # UTF-8 as far as anyone knows: the CSV reader checks every value, and _read_csv falls back
 
 
@@ -95,8 +90,8 @@ def _read_csv(path: Path):
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UserInputError(Problem(name, "cannot be opened", exc.strerror or _short(exc))) from None
-    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise UserInputError(Problem(name, "cannot be opened", exc.strerror or short_error(exc))) from None
+    if is_workbook_bytes(data):
         raise UserInputError(Problem(name, "is a workbook saved with a .csv name, not a CSV file",
                                      "export the tickets as CSV (comma-separated values)"))
     data = _decode(data, name)
@@ -120,11 +115,11 @@ def _read_csv_bytes(name: str, data: bytes):
         first_line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
         raise _NotUtf8 from None
-    delimiter = max((",", ";", "\t", "|"), key=lambda d: len(re.sub(r'"[^"]*"', "", first_line).split(d)))
+    delimiter = header_delimiter(first_line)
     try:
         headers = next(csv.reader([first_line], delimiter=delimiter))
     except (csv.Error, StopIteration) as exc:
-        raise UserInputError(Problem(name, "cannot be read as CSV", _short(exc))) from None
+        raise UserInputError(Problem(name, "cannot be read as CSV", short_error(exc))) from None
     needed = used_headers(headers)
     names = [f"c{j}" for j in range(len(headers))]
     include = [names[j] for j, h in enumerate(headers) if h in needed]
@@ -151,16 +146,9 @@ def _read_csv_bytes(name: str, data: bytes):
     except Exception as exc:  # pyarrow.ArrowInvalid mostly; a user's file must never end in a traceback
         if "utf8" in str(exc).lower() or "utf-8" in str(exc).lower():
             raise _NotUtf8 from None
-        raise UserInputError(Problem(name, "cannot be read as CSV", _short(exc))) from None
+        raise UserInputError(Problem(name, "cannot be read as CSV", short_error(exc))) from None
     if invalid:
-        problems = []
-        for number, expected, actual in invalid[:MAX_ROW_PROBLEMS]:
-            where = f"{name} row {number}" if number else name
-            problems.append(Problem(where, f"has {plural(actual, 'value')} but the header has {plural(expected, 'column')}",
-                                    "check for an unquoted separator or a missing value in this row"))
-        if len(invalid) > MAX_ROW_PROBLEMS:
-            problems.append(Problem(name, f"... and {len(invalid) - MAX_ROW_PROBLEMS:,} more rows with the same problem"))
-        raise UserInputError(problems)
+        raise ragged_rows_error(name, invalid)
     by_name = dict(zip(names, headers))
     columns = {by_name[c]: table.column(c) for c in table.column_names}  # chunked as read: nothing is copied
     return headers, columns, table.num_rows
