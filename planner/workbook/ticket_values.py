@@ -24,8 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from planner.workbook.column_text import text_cells
 from planner.workbook.ticket_columns import CHANNELS, EMAIL, PRIORITIES, header_key
-from planner.workbook.timeparse import text_cells
 
 _PRIORITY_WORDS = {
     "Urgent": ("urgent", "critical", "emergency", "blocker", "highest", "p1", "sev1", "severity1", "s1", "4urgent"),

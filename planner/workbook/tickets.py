@@ -14,7 +14,7 @@ Values
   When an export gives the first reply or the resolution only as minutes
   (Zendesk's CSV does), its timestamp is the creation time plus those
   calendar minutes.
-- Durations: minutes, hours or ``HH:MM:SS``; a blank is missing, never 0.
+- Durations: see :mod:`planner.workbook.durations`: minutes, hours or ``HH:MM:SS``; a blank is missing, never 0.
 - Priority and channel: see planner.workbook.ticket_values. A blank priority
   is Normal, a blank channel Email/ticket (both noted).
 
@@ -41,6 +41,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from planner.errors import Problem, UserInputError
+from planner.workbook.civil_time import NAT, NS_PER_MINUTE
+from planner.workbook.durations import parse_durations
 from planner.workbook.locators import FileLocator, Locator, report_rows_capped
 from planner.workbook.text import plural, show_value
 from planner.workbook.ticket_columns import (
@@ -55,7 +57,7 @@ from planner.workbook.ticket_columns import (
 )
 from planner.workbook.ticket_files import read_ticket_file
 from planner.workbook.ticket_values import as_series, channel_codes, first_rows, priority_codes, text_values
-from planner.workbook.timeparse import NAT, NS_PER_MINUTE, parse_durations, parse_instants
+from planner.workbook.timeparse import parse_instants
 
 _LABELS = {
     "ticket_id": "ticket id",
