@@ -3,6 +3,7 @@ workbook with buttons) and doctor (what those buttons need on this machine). Non
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -17,9 +18,7 @@ def init(path: Path) -> None:
     """Write the blank planning template to PATH (.xlsx)."""
     from planner.workbook.template import write_template
 
-    _refuse_overwrite(path)
-    write_template(path)
-    console.print(f"Wrote blank template {path}", markup=False)
+    _write_new(path, write_template, "blank template")
 
 
 @click.command(short_help="Write the demo workbook (2,000 accounts, benchmark costs).")
@@ -28,9 +27,7 @@ def demo(path: Path) -> None:
     """Write the demo workbook to PATH (.xlsx): 2,000 accounts, benchmark costs, a budget that binds."""
     from planner.workbook.demo import write_demo
 
-    _refuse_overwrite(path)
-    write_demo(path)
-    console.print(f"Wrote demo workbook {path}", markup=False)
+    _write_new(path, write_demo, "demo workbook")
 
 
 @click.command(short_help="Write a macro-enabled workbook with the Excel buttons.")
@@ -72,6 +69,13 @@ def doctor(book: str | None) -> None:
         console.print(line, markup=False)
     if any(not f.ok for f in findings):
         raise SystemExit(EXIT_USER_ERROR)
+
+
+def _write_new(path: Path, write: Callable[[Path], object], what: str) -> None:
+    """Write a new file with ``write``, refusing when PATH exists, and say so."""
+    _refuse_overwrite(path)
+    write(path)
+    console.print(f"Wrote {what} {path}", markup=False)
 
 
 def _refuse_overwrite(path: Path) -> None:
