@@ -185,7 +185,7 @@ def test_help_shows_readable_placeholders_not_type_names(name):
 
 SILENCE = textwrap.dedent("""
     import os, sys, pulp
-    from planner.optimization import solve as s
+    from planner.optimization import engines as e, solve as s
 
     def tiny():
         prob = pulp.LpProblem("tiny", pulp.LpMaximize)
@@ -210,8 +210,8 @@ SILENCE = textwrap.dedent("""
             os.write(1, b"solver says: out of licences\\n")
             os.write(2, b"and on stderr too\\n")
             raise RuntimeError("boom")
-    s.make_solver = lambda *a, **k: Loud()
-    failed = s._solve_here(tiny(), "highs", 10, True)
+    e.make_solver = lambda *a, **k: Loud()
+    failed = e.solve_here(tiny(), "highs", 10, True)
     open(sys.argv[1], "w").write(repr((results, failed.status, failed.output)))
 """)
 

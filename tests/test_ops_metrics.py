@@ -10,7 +10,9 @@ import pytest
 from ops_helpers import accounts, default_slas, default_tiers
 
 from planner.operations import BusinessCalendar, find_outcomes, operations_report
-from planner.operations.metrics import grouped_quantiles, grr, nrr, sla_unit
+from planner.operations.measuring import sla_unit
+from planner.operations.quantiles import grouped_quantiles
+from planner.operations.retention import grr, nrr
 from planner.report.operations_words import off_text
 
 AS_OF = dt.date(2026, 6, 30)

@@ -16,7 +16,7 @@ import pytest
 from ops_helpers import accounts, default_slas, default_tiers
 
 from planner.operations import BusinessCalendar, OutreachRules, operations_report
-from planner.operations.metrics import grouped_quantiles
+from planner.operations.quantiles import grouped_quantiles
 from planner.workbook.tickets import read_tickets
 from planner.writers.plan_json import operations_json
 

@@ -14,7 +14,8 @@ import pytest
 
 from planner.errors import UserInputError
 from planner.workbook.accounts import MAX_ROW_PROBLEMS
-from planner.workbook.tickets import CANONICAL_COLUMNS, clean_tickets, read_tickets
+from planner.workbook.ticket_columns import CANONICAL_COLUMNS
+from planner.workbook.tickets import clean_tickets, read_tickets
 
 T = pd.Timestamp
 

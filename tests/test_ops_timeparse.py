@@ -7,7 +7,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from planner.workbook.timeparse import days_from_civil, localize, parse_durations, parse_instants
+from planner.workbook.civil_time import days_from_civil, localize
+from planner.workbook.durations import parse_durations
+from planner.workbook.timeparse import parse_instants
 
 
 def utc(text: str) -> pd.Timestamp:

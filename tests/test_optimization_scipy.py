@@ -13,8 +13,9 @@ import numpy as np
 import pulp
 import pytest
 
+from planner.optimization.outcome import INFEASIBLE, OPTIMAL, UNBOUNDED
 from planner.optimization.scipy_solve import Matrices
-from planner.optimization.solve import INFEASIBLE, OPTIMAL, UNBOUNDED, solve
+from planner.optimization.solve import solve
 
 
 def _mixed(sense, rhs_eq=10.0, rhs_ge=None, rhs_le=8.0):

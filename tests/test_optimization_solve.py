@@ -8,15 +8,10 @@ import pulp
 import pytest
 
 from planner.errors import UserInputError
-from planner.optimization.solve import (
-    FEASIBLE,
-    INFEASIBLE,
-    NO_SOLUTION,
-    OPTIMAL,
-    check_solver,
-    parse_cbc_log,
-    solve,
-)
+from planner.optimization.engines import parse_cbc_log
+from planner.optimization.outcome import FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL
+from planner.optimization.solve import solve
+from planner.options import check_solver
 
 SOLVERS = ["highs", "cbc", "scipy"]
 

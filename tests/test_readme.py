@@ -15,6 +15,7 @@ import click
 import pytest
 
 from planner import cli
+from planner.commands import shared
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -64,10 +65,10 @@ def test_every_option_in_the_readme_exists_in_the_help(name):
 
 def test_the_readme_exit_codes_are_the_clis():
     table = dict(re.findall(r"^\| (\d) \| (.+?) \|$", _section("### Exit codes"), flags=re.M))
-    assert sorted(map(int, table)) == sorted({cli.EXIT_OK, cli.EXIT_OURS, cli.EXIT_USER_ERROR, cli.EXIT_NO_PLAN})
-    assert "no plan fits" in table[str(cli.EXIT_NO_PLAN)]
-    assert "bad input" in table[str(cli.EXIT_USER_ERROR)]
-    assert "error of ours" in table[str(cli.EXIT_OURS)]
+    assert sorted(map(int, table)) == sorted({shared.EXIT_OK, shared.EXIT_OURS, shared.EXIT_USER_ERROR, shared.EXIT_NO_PLAN})
+    assert "no plan fits" in table[str(shared.EXIT_NO_PLAN)]
+    assert "bad input" in table[str(shared.EXIT_USER_ERROR)]
+    assert "error of ours" in table[str(shared.EXIT_OURS)]
 
 
 def test_the_two_setup_commands_are_the_scripts_and_ci_runs_the_second():

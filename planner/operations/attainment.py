@@ -36,7 +36,7 @@ import pandas as pd
 
 from planner.inputs import SLA, Finance
 from planner.operations.calendar import BusinessCalendar, business_minutes_between, calendar_minutes_between
-from planner.operations.metrics import BusinessHours, Period, is_business, sla_unit
+from planner.operations.measuring import BusinessHours, Period, is_business, sla_unit
 from planner.operations.ticketdata import BUSINESS, CALENDAR, TicketView
 from planner.optimization.staffing import SupportQueue, queue_groups, staff_queue
 

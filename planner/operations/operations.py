@@ -29,7 +29,8 @@ from planner.errors import Problem
 from planner.inputs import SLA, Finance, Tier
 from planner.operations.attainment import SlaAttainment, StaffingAssumptions, sla_attainment
 from planner.operations.calendar import BusinessCalendar
-from planner.operations.metrics import BusinessHours, Period, SegmentMetrics, segment_metrics
+from planner.operations.measuring import BusinessHours, Period
+from planner.operations.metrics import SegmentMetrics, segment_metrics
 from planner.operations.outreach import OutreachReport, OutreachRules, outreach_flags
 from planner.operations.ticketdata import as_of_date, as_of_instant, ticket_view
 from planner.optimization.staffing import SupportQueue

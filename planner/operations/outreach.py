@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from planner.inputs import Tier
-from planner.operations.metrics import MetricOff
+from planner.operations.measuring import MetricOff
 from planner.workbook.outcomes import Outcomes
 
 RULES = ("usage_drop", "seat_use", "seats_shrinking", "inactive", "health_drop", "sla_breaches")

@@ -27,8 +27,9 @@ from typing import TypeVar, cast
 
 from planner.optimization.formulation import build
 from planner.optimization.model import BUDGET, SUPPORT, ModelData, Spec, requirement_groups, unit_id
+from planner.optimization.outcome import INFEASIBLE, SolveOutcome
 from planner.optimization.plan import OPTIMAL, PlanSolution, Runner, SolveEntry, solve_plan
-from planner.optimization.solve import INFEASIBLE, SolveOutcome, guard_seconds, run_parallel
+from planner.optimization.solve import guard_seconds, run_parallel
 from planner.schema import PlanningMode
 
 T = TypeVar("T")

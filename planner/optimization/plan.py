@@ -20,7 +20,8 @@ from typing import Any, NotRequired, TypedDict
 
 from planner.optimization.formulation import Built, build
 from planner.optimization.model import Evaluation, ModelData, Spec, evaluate, min_people
-from planner.optimization.solve import ERROR, FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SolveOutcome, StatusFlags, solve
+from planner.optimization.outcome import ERROR, FEASIBLE, INFEASIBLE, NO_SOLUTION, OPTIMAL, SolveOutcome, StatusFlags
+from planner.optimization.solve import solve
 from planner.schema import PlanningMode
 
 VALUE_TOLERANCE = 1e-6  # relative: plans within this share of the best value count as ties

@@ -33,7 +33,7 @@ import math
 import numpy as np
 import pulp
 
-from planner.optimization.solve import (
+from planner.optimization.outcome import (
     ERROR,
     FEASIBLE,
     INFEASIBLE,
@@ -100,7 +100,7 @@ class Matrices:
 
 
 def solve_scipy(prob: pulp.LpProblem, time_limit: float, mip: bool) -> SolveOutcome:
-    """Solve ``prob`` with SciPy's HiGHS in this process; the outcome in the vocabulary of planner.optimization.solve."""
+    """Solve ``prob`` with SciPy's HiGHS in this process; the outcome in the vocabulary of planner.optimization.outcome."""
     m = Matrices(prob, mip)
     if not m.variables:
         return _empty(prob, m)

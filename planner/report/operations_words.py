@@ -73,7 +73,7 @@ def reason_texts(flags: pd.DataFrame) -> list[str]:
 
 
 def off_text(off) -> str:
-    """Why a metric or rule is not computed (a :class:`~planner.operations.metrics.MetricOff`)."""
+    """Why a metric or rule is not computed (a :class:`~planner.operations.measuring.MetricOff`)."""
     cols = [COLUMN_LABELS.get(c, c) for c in off.needs]
     if cols == [COLUMN_LABELS["tickets"]]:
         missing = "there is no ticket export"

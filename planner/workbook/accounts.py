@@ -77,7 +77,7 @@ from planner.errors import Problem
 from planner.inputs import ACCOUNT_FIXED_COLUMNS
 from planner.workbook.export import read_accounts_file
 from planner.workbook.locators import MAX_ROW_PROBLEMS, FileLocator, Locator, SheetLocator, report_rows_capped
-from planner.workbook.text import error_text, fmt_number, normalise_header, plural, show_value
+from planner.workbook.text import error_text, first_headers, fmt_number, normalise_header, plural, show_value
 from planner.workbook.values import Numbers, Texts, lookup_small, parse_flags, parse_numbers, parse_texts
 
 ACCOUNT_TEXT_KEYS = schema.ACCOUNT_TEXT_KEYS
@@ -100,16 +100,8 @@ def match_account_columns(headers: Iterable[str]) -> tuple[dict[str, str], list[
         lookup.setdefault(normalise_header(c.header), c.key)
         lookup.setdefault(normalise_header(c.key), c.key)
     found: dict[str, str] = {}
-    seen: dict[str, str] = {}
-    repeats: list[tuple[str, str]] = []
-    for h in headers:
-        k = normalise_header(h)
-        if not k:
-            continue
-        if k in seen:
-            repeats.append((h, seen[k]))
-            continue
-        seen[k] = h
+    firsts, repeats = first_headers(headers, normalise_header)
+    for h, k in firsts:
         if k in lookup and lookup[k] not in found:
             found[lookup[k]] = h
     return found, repeats

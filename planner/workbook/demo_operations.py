@@ -44,7 +44,7 @@ import pandas as pd
 
 from planner.operations.calendar import BusinessCalendar, business_minutes_between
 from planner.workbook.defaults import TIER_NAMES, sla_rows
-from planner.workbook.tickets import CHANNEL_DTYPE, PRIORITY_DTYPE
+from planner.workbook.ticket_columns import CHANNEL_DTYPE, PRIORITY_DTYPE
 
 DEMO_AS_OF = dt.date(2026, 6, 30)
 DEMO_OPERATIONS_SEED = 20261123

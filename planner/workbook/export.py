@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,8 +12,8 @@ import pyarrow as pa
 
 from planner import schema
 from planner.errors import Problem, UserInputError
-from planner.workbook.locators import MAX_ROW_PROBLEMS
-from planner.workbook.text import normalise_header, plural
+from planner.workbook.export_files import header_delimiter, is_workbook_bytes, ragged_rows_error, short_error
+from planner.workbook.text import normalise_header
 
 
 def read_accounts_file(path: Path | str) -> pd.DataFrame:
@@ -52,7 +51,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise UserInputError(Problem(path.name, "cannot be read as a Parquet file", _short(exc))) from None
+        raise UserInputError(Problem(path.name, "cannot be read as a Parquet file", short_error(exc))) from None
     return plain_columns(table).to_pandas()
 
 
@@ -74,31 +73,26 @@ def plain_columns(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=pa.schema(fields))
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
-
-
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UserInputError(Problem(path.name, "cannot be opened", exc.strerror or _short(exc))) from None
+        raise UserInputError(Problem(path.name, "cannot be opened", exc.strerror or short_error(exc))) from None
     name = path.name
     if not data.strip():
         raise UserInputError(Problem(name, "is empty", "a CSV export with a header row and one row per account"))
-    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if is_workbook_bytes(data):
         raise UserInputError(Problem(name, "is a workbook saved with a .csv name, not a CSV file",
                                      "export the accounts as CSV (comma-separated values)"))
     text = decode_text(name, data)
     data = text.encode("utf-8")  # pyarrow reads UTF-8: a UTF-16 or Windows-1252 export is handed over transcoded
     encoding = "utf-8"
     first_line = (text.splitlines() or [""])[0]
-    delimiter = max((",", ";", "\t", "|"), key=lambda d: _count_outside_quotes(first_line, d))
+    delimiter = header_delimiter(first_line)
     try:
         headers = next(csv.reader([first_line], delimiter=delimiter))
     except (csv.Error, StopIteration) as exc:
-        raise UserInputError(Problem(name, "cannot be read as CSV", _short(exc))) from None
+        raise UserInputError(Problem(name, "cannot be read as CSV", short_error(exc))) from None
     seen: dict[str, int] = {}
     problems = []
     for j, h in enumerate(headers):
@@ -117,14 +111,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if invalid:
         # the rare path: read again on one thread, which is when pyarrow knows the line numbers
         table, invalid = _pyarrow_csv(name, data, encoding, delimiter, as_text, threads=False)
-        problems = []
-        for number, expected, actual in invalid[:MAX_ROW_PROBLEMS]:
-            where = f"{name} row {number}" if number else name
-            problems.append(Problem(where, f"has {plural(actual, 'value')} but the header has {plural(expected, 'column')}",
-                                    "check for an unquoted separator or a missing value in this row"))
-        if len(invalid) > MAX_ROW_PROBLEMS:
-            problems.append(Problem(name, f"... and {len(invalid) - MAX_ROW_PROBLEMS:,} more rows with the same problem"))
-        raise UserInputError(problems)
+        raise ragged_rows_error(name, invalid)
     df = table.to_pandas()
     df.columns = [str(c) for c in df.columns]
     return df
@@ -181,12 +168,8 @@ def _pyarrow_csv(name: str, data: bytes, encoding: str, delimiter: str, as_text:
             ),
         )
     except Exception as exc:  # pyarrow.ArrowInvalid mostly; a user's file must never end in a traceback
-        raise UserInputError(Problem(name, "cannot be read as CSV", _short(exc))) from None
+        raise UserInputError(Problem(name, "cannot be read as CSV", short_error(exc))) from None
     return table, invalid
-
-
-def _count_outside_quotes(line: str, delim: str) -> int:
-    return len(re.sub(r'"[^"]*"', "", line).split(delim)) - 1
 
 
 def _text_headers(headers: Iterable[str]) -> set[str]:

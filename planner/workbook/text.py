@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -24,6 +25,26 @@ def normalise_header(text: object) -> str:
     s = str(text).strip().lower()
     s = re.sub(r"\([^)]*\)\s*$", "", s) if not s.startswith("(") else s
     return re.sub(r"[^a-z0-9%]", "", s)
+
+
+def first_headers(headers: Iterable[str], key: Callable[[object], str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """([(header, its key)] for each header whose key is new, in order; [(repeated header, first header with its key)]).
+
+    Headers whose key is blank are passed over.
+    """
+    firsts: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    repeats: list[tuple[str, str]] = []
+    for h in headers:
+        k = key(h)
+        if not k:
+            continue
+        if k in seen:
+            repeats.append((h, seen[k]))
+            continue
+        seen[k] = h
+        firsts.append((h, k))
+    return firsts, repeats
 
 
 def normalise_choice(text: object) -> str:

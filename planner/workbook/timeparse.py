@@ -1,4 +1,6 @@
-"""Timestamps and durations as helpdesk and CRM exports write them, parsed a whole column at a time.
+"""Timestamps as helpdesk and CRM exports write them, parsed a whole column at a time.
+
+Durations are planner.workbook.durations; the calendar arithmetic is planner.workbook.civil_time.
 
 Timestamps (:func:`parse_instants`)
 -----------------------------------
@@ -30,14 +32,6 @@ both are counted so the caller can say so. Real timestamp columns (Parquet)
 are taken as they are: with a zone they are instants, without one they are
 wall-clock times in ``timezone``.
 
-Durations (:func:`parse_durations`)
------------------------------------
-A number is in the column's unit (minutes, hours or seconds, from its
-header); ``HH:MM:SS`` and ``HH:MM`` are hours, minutes and seconds whatever
-the unit; numbers with units are read as written (``90 min``, ``1.5 h``,
-``1h 30m``, ``2 days``). A blank is missing, never 0; negative durations are
-not read.
-
 Everything is vectorised (pyarrow compute and numpy): the common strict ISO
 forms go through Arrow's own parser, the rest through regular expressions on
 the rows that need them. Nothing here reads files or knows the clock.
@@ -54,11 +48,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-NS_PER_SECOND = 1_000_000_000
-NS_PER_MINUTE = 60 * NS_PER_SECOND
-NAT = np.iinfo(np.int64).min  # numpy's NaT as an int64
-
-_BLANKS = ("", "-", "--", "n/a", "na", "none", "null", "nan", "nat", "nil")
+from planner.workbook.civil_time import NAT, NS_PER_MINUTE, NS_PER_SECOND, days_from_civil, days_in_month, localize
+from planner.workbook.column_text import BLANK_WORDS, arrow_mask, as_arrow_text, cell_at, combine_chunks
 
 _TIME = (
     r"(?:(?:[T ]+|,\s*|\s+at\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<F>\d{1,9}))?)?"
@@ -91,132 +82,11 @@ class Instants:
     raw: object = field(default=None, repr=False)  # the cells as given (Series or Arrow array), for messages
 
     def cell(self, i: int):
-        return _cell(self.raw, i)
+        return cell_at(self.raw, i)
 
     def utc(self) -> pd.Series:
         """The values as a ``datetime64[ns, UTC]`` Series (positional index)."""
         return pd.Series(pd.DatetimeIndex(self.values).tz_localize("UTC"))
-
-
-@dataclass
-class Durations:
-    values: np.ndarray  # float64 minutes; NaN where blank or unreadable
-    blank: np.ndarray
-    bad: np.ndarray
-    negative: np.ndarray
-    raw: object = field(default=None, repr=False)  # the cells as given (Series or Arrow array), for messages
-
-    def cell(self, i: int):
-        return _cell(self.raw, i)
-
-
-def _cell(raw, i: int):
-    if raw is None:
-        return None
-    if isinstance(raw, (pa.Array, pa.ChunkedArray)):
-        return raw[i].as_py()
-    return raw.iat[i]
-
-
-# ----------------------------------------------------------------- calendar arithmetic
-
-
-def days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 of the proleptic Gregorian dates (y, m, d); whole arrays."""
-    y = np.asarray(y, np.int64) - (np.asarray(m) <= 2)
-    era = np.floor_divide(y, 400)
-    yoe = y - era * 400
-    mp = (np.asarray(m, np.int64) + 9) % 12
-    doy = (153 * mp + 2) // 5 + np.asarray(d, np.int64) - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def _days_in_month(y: np.ndarray, m: np.ndarray) -> np.ndarray:
-    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    table = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
-    out = table[np.clip(m, 0, 12)]
-    return np.where((m == 2) & leap, 29, out)
-
-
-def localize(wall_ns: np.ndarray, timezone: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Wall-clock times (int64 ns, NaT allowed) in ``timezone`` -> (UTC int64 ns, repeated mask, skipped mask).
-
-    Offsets are looked up once per distinct quarter hour (every time zone in use
-    changes its offset on a quarter hour), so a million times cost a sort.
-    """
-    wall_ns = np.asarray(wall_ns, np.int64)
-    n = len(wall_ns)
-    repeated = np.zeros(n, bool)
-    skipped = np.zeros(n, bool)
-    if n == 0:
-        return wall_ns.copy(), repeated, skipped
-    valid = wall_ns != NAT
-    out = np.full(n, NAT, np.int64)
-    if timezone.upper() in ("UTC", "Z", "ETC/UTC", "GMT"):
-        out[valid] = wall_ns[valid]
-        return out, repeated, skipped
-    quarter = 15 * NS_PER_MINUTE
-    keys = np.floor_divide(wall_ns[valid], quarter)
-    inverse, uniq = pd.factorize(keys)  # hashing: no sort of a million keys
-    starts = pd.DatetimeIndex((uniq * quarter).view("datetime64[ns]"))
-    first = starts.tz_localize(timezone, ambiguous=np.ones(len(uniq), bool), nonexistent="NaT").as_unit("ns")
-    second = starts.tz_localize(timezone, ambiguous=np.zeros(len(uniq), bool), nonexistent="NaT").as_unit("ns")
-    gap = np.asarray(first.isna())  # an ndarray already (pandas-stubs say Index)
-    off_first = np.where(gap, 0, uniq * quarter - first.asi8)  # offset east of UTC, ns
-    rep = ~gap & (first.asi8 != second.asi8)
-    if gap.any():  # the offset in force before the change: an hour earlier is outside the gap
-        before = pd.DatetimeIndex((uniq[gap] * quarter - 3600 * NS_PER_SECOND).view("datetime64[ns]")).tz_localize(
-            timezone, ambiguous=np.ones(int(gap.sum()), np.bool_), nonexistent="shift_backward").as_unit("ns")
-        off_first[gap] = uniq[gap] * quarter - 3600 * NS_PER_SECOND - before.asi8
-    out[valid] = wall_ns[valid] - off_first[inverse]
-    repeated[valid] = rep[inverse]
-    skipped[valid] = gap[inverse]
-    return out, repeated, skipped
-
-
-# ----------------------------------------------------------------- timestamps
-
-
-def _combine(a):
-    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
-
-
-def _mask(m: np.ndarray) -> pa.Array:
-    return pa.array(np.asarray(m, bool))
-
-
-def _as_arrow_text(values):
-    """Text as an Arrow string array; a chunked array (a CSV read in blocks) stays chunked: nothing is copied."""
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values if values.type == pa.string() else values.cast(pa.string())
-    return text_cells(pd.Series(values).reset_index(drop=True))
-
-
-def text_cells(s: pd.Series) -> pa.Array:
-    """A column as Arrow text: strings as they are, whole numbers as digits (12, not 12.0), blanks as nulls.
-
-    Object columns whose cells mix types (a sheet read cell by cell) are converted cell by cell: they are
-    small; exports arrive as one type per column and take the C path.
-    """
-    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
-        def one(v):
-            if v is None or (isinstance(v, float) and np.isnan(v)):
-                return None
-            if isinstance(v, str):
-                return v
-            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and float(v) == int(v):
-                return str(int(v))
-            return str(v)
-        return pa.array([one(v) for v in s], type=pa.string())
-    if pd.api.types.is_float_dtype(s.dtype):
-        v = s.to_numpy(dtype=float, na_value=np.nan)
-        if np.all(np.isnan(v) | (v == np.floor(v))):
-            return pa.array(np.where(np.isnan(v), 0, v).astype(np.int64), mask=np.isnan(v)).cast(pa.string())
-    if s.dtype == object:
-        # pandas-stubs leave None out of na_value's type; pandas takes it (the blank an Arrow null is made from)
-        return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)  # type: ignore[call-overload]
-    return pa.array(s, from_pandas=True).cast(pa.string())
 
 
 def _field_ints(struct: pa.StructArray, name: str, default: int = 0) -> np.ndarray:
@@ -274,7 +144,7 @@ def _assemble(y, mo, d, struct) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     frac = _fraction_ns(struct)
     aware, offset = _zone(struct)
     bad = bad_ap | (mo < 1) | (mo > 12) | (d < 1) | (hh > 23) | (mm > 59) | (ss > 59) | (np.abs(offset) > 18 * 60)
-    bad |= d > _days_in_month(y, np.clip(mo, 1, 12))
+    bad |= d > days_in_month(y, np.clip(mo, 1, 12))
     days = days_from_civil(y, np.clip(mo, 1, 12), np.clip(d, 1, 31))
     wall = ((days * 86400 + hh * 3600 + mm * 60 + ss) * NS_PER_SECOND) + frac
     return wall, aware, offset, bad
@@ -318,7 +188,7 @@ def parse_instants(values, *, timezone: str = "UTC", dayfirst: bool | None = Non
             return _mixed_objects(values.reset_index(drop=True), timezone, dayfirst)
     if isinstance(values, pd.Series) and pd.api.types.is_numeric_dtype(values.dtype):
         return _all_bad(values)
-    text = _as_arrow_text(values)
+    text = as_arrow_text(values)
     res = _parse_text(text, timezone, dayfirst)
     res.raw = raw if raw is not None else text
     return res
@@ -401,7 +271,7 @@ def _parse_text(text, timezone: str, dayfirst: bool | None) -> Instants:
         for part, tz in ((~done & zoned, "UTC"), (~done & ~zoned, None)):
             if not part.any():
                 continue
-            sub = pc.filter(t, _mask(part))
+            sub = pc.filter(t, arrow_mask(part))
             try:
                 cast = pc.cast(sub, pa.timestamp("ns", tz=tz))
                 hit = part
@@ -410,7 +280,7 @@ def _parse_text(text, timezone: str, dayfirst: bool | None) -> Instants:
                 hit = np.zeros(n, bool)
                 hit[np.flatnonzero(part)[strict]] = True
                 try:
-                    cast = pc.cast(pc.filter(sub, _mask(strict)), pa.timestamp("ns", tz=tz))
+                    cast = pc.cast(pc.filter(sub, arrow_mask(strict)), pa.timestamp("ns", tz=tz))
                 except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                     continue  # an invalid date among them: the slow path finds which
             wall[hit] = np.asarray(cast.cast(pa.int64()))
@@ -418,7 +288,7 @@ def _parse_text(text, timezone: str, dayfirst: bool | None) -> Instants:
             done |= hit
     if (~done).any():  # the words that mean blank, looked for only where no date was found
         rest = np.flatnonzero(~done)
-        words = np.asarray(pc.fill_null(pc.is_in(pc.utf8_lower(pc.filter(t, _mask(~done))), pa.array(_BLANKS)), False))
+        words = np.asarray(pc.fill_null(pc.is_in(pc.utf8_lower(pc.filter(t, arrow_mask(~done))), pa.array(BLANK_WORDS)), False))
         blank[rest[words]] = True
         done |= blank
 
@@ -429,12 +299,12 @@ def _parse_text(text, timezone: str, dayfirst: bool | None) -> Instants:
             if not todo.any():
                 break
             idx = np.flatnonzero(todo)
-            sub = _combine(pc.filter(t, _mask(todo)))
+            sub = combine_chunks(pc.filter(t, arrow_mask(todo)))
             matched = np.asarray(pc.fill_null(pc.match_substring_regex(sub, pattern), False))
             if not matched.any():
                 continue
             idx = idx[matched]
-            struct = pc.extract_regex(pc.filter(sub, _mask(matched)), pattern)
+            struct = pc.extract_regex(pc.filter(sub, arrow_mask(matched)), pattern)
             if pattern is _RE_YMD:
                 y, mo, d = _field_ints(struct, "y"), _field_ints(struct, "mo"), _field_ints(struct, "d")
             elif pattern is _RE_NUMERIC_DATE:
@@ -491,106 +361,3 @@ def _numeric_order(a: np.ndarray, b: np.ndarray, dayfirst: bool | None) -> tuple
         # the column mixes both orders: each date is read the only way it can be, the rest month-first
         return a > 12, "mixed", False
     return np.zeros(len(a), bool), "month/day", False
-
-
-# ----------------------------------------------------------------- durations
-
-_UNIT_MINUTES = {"seconds": 1 / 60, "minutes": 1.0, "hours": 60.0, "days": 1440.0}
-_RE_CLOCK = r"^(?P<h>\d+):(?P<m>\d{1,2})(?::(?P<s>\d{1,2}(?:\.\d+)?))?$"
-_RE_UNITS = (
-    r"^(?:(?P<d>\d+(?:\.\d+)?)\s*d(?:ays?)?\s*)?"
-    r"(?:(?P<h>\d+(?:\.\d+)?)\s*h(?:ours?|rs?)?\s*)?"
-    r"(?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in(?:utes?|s)?)?\s*)?"
-    r"(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec(?:onds?|s)?)?)?$"
-)
-
-
-def parse_durations(values, *, unit: str = "minutes") -> Durations:
-    """Parse a whole column of durations to minutes (see the module docstring)."""
-    factor = _UNIT_MINUTES[unit]
-    if isinstance(values, (pa.Array, pa.ChunkedArray)) and (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
-        return _durations_from_text(values, factor, values)
-    if isinstance(values, pd.Series):
-        s = values.reset_index(drop=True)
-    elif isinstance(values, pa.Array):
-        s = pd.Series(values.to_pandas())
-    else:
-        s = pd.Series(values)
-    n = len(s)
-    out = np.full(n, np.nan)
-    negative = np.zeros(n, bool)
-    if pd.api.types.is_bool_dtype(s.dtype):
-        blank = s.isna().to_numpy()
-        return Durations(out, blank, ~blank, negative, raw=s)
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        v = s.to_numpy(dtype=float, na_value=np.nan)
-        blank = np.isnan(v)
-        bad = np.isinf(v)
-        negative = v < 0
-        good = ~blank & ~bad & ~negative
-        out[good] = v[good] * factor
-        return Durations(out, blank, bad, negative, raw=s)
-    if pd.api.types.is_timedelta64_dtype(s.dtype):
-        v = s.dt.total_seconds().to_numpy() / 60.0
-        blank = np.isnan(v)
-        negative = v < 0
-        out[~blank & ~negative] = v[~blank & ~negative]
-        return Durations(out, blank, np.zeros(n, bool), negative, raw=s)
-    return _durations_from_text(_as_arrow_text(s), factor, s)
-
-
-def _durations_from_text(text: pa.Array, factor: float, raw) -> Durations:
-    n = len(text)
-    out = np.full(n, np.nan)
-    t = pc.utf8_trim_whitespace(text)
-    blank = np.asarray(pc.is_null(t)) | np.asarray(pc.fill_null(pc.equal(t, ""), True))
-    # fast path: every filled cell a plain number (the usual export)
-    filled = pc.filter(t, _mask(~blank))
-    try:
-        numbers = np.asarray(pc.cast(filled, pa.float64()))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        numbers = None
-    if numbers is not None and np.isfinite(numbers).all():
-        negative = np.zeros(n, bool)
-        negative[~blank] = numbers < 0
-        out[~blank] = np.where(numbers < 0, np.nan, numbers * factor)
-        return Durations(out, blank, np.zeros(n, bool), negative, raw=raw)
-    low = pc.utf8_lower(t)
-    blank = np.asarray(pc.fill_null(pc.is_in(low, pa.array(_BLANKS)), True)) | np.asarray(pc.is_null(t))
-    negative = np.asarray(pc.fill_null(pc.starts_with(t, "-"), False)) & ~blank
-    body = pc.replace_substring_regex(t, r"^[+-]\s*", "")
-    done = blank.copy()
-    # plain numbers, a decimal comma allowed ("12,5")
-    plain = np.asarray(pc.fill_null(pc.match_substring_regex(body, r"^\d+(?:[.,]\d+)?$|^\.\d+$"), False)) & ~done
-    if plain.any():
-        out[plain] = np.asarray(pc.cast(pc.replace_substring(pc.filter(body, _mask(plain)), ",", "."), pa.float64())) * factor
-        done |= plain
-    clock = np.asarray(pc.fill_null(pc.match_substring_regex(body, _RE_CLOCK), False)) & ~done
-    if clock.any():
-        st = pc.extract_regex(_combine(pc.filter(body, _mask(clock))), _RE_CLOCK)
-        h = np.asarray(pc.cast(st.field("h"), pa.float64()))
-        m = np.asarray(pc.cast(st.field("m"), pa.float64()))
-        sec = pc.fill_null(st.field("s"), "")
-        sec = np.asarray(pc.cast(pc.if_else(pc.equal(sec, ""), pa.scalar("0"), sec), pa.float64()))
-        val = h * 60 + m + sec / 60
-        badclock = (m >= 60) | (sec >= 60)
-        out[np.flatnonzero(clock)] = np.where(badclock, np.nan, val)
-        done |= clock
-        clock_bad = np.zeros(n, bool)
-        clock_bad[np.flatnonzero(clock)] = badclock
-    else:
-        clock_bad = np.zeros(n, bool)
-    rest = ~done & np.asarray(pc.fill_null(pc.match_substring_regex(pc.utf8_lower(body), _RE_UNITS), False))
-    rest &= ~np.asarray(pc.fill_null(pc.equal(body, ""), False))
-    if rest.any():
-        st = pc.extract_regex(_combine(pc.filter(pc.utf8_lower(body), _mask(rest))), _RE_UNITS)
-        total = np.zeros(int(rest.sum()))
-        for name, mult in (("d", 1440.0), ("h", 60.0), ("m", 1.0), ("s", 1 / 60)):
-            f = pc.fill_null(st.field(name), "")
-            total += np.asarray(pc.cast(pc.if_else(pc.equal(f, ""), pa.scalar("0"), f), pa.float64())) * mult
-        out[rest] = total
-        done |= rest
-    bad = (~done | clock_bad) & ~blank
-    negative &= ~bad
-    out[negative | bad] = np.nan
-    return Durations(out, blank, bad & ~negative, negative, raw=raw)
