@@ -36,8 +36,11 @@ import pandas as pd
 import xlsxwriter
 
 from planner import schema
-from planner.workbook import guide, summary_formulas
+from planner.workbook import guide
 from planner.workbook.defaults import FormulaCell, WorkbookContent, default_content
+from planner.workbook.summary_formulas import erlang_sheet, package_sheet, placement_sheet, summary_sheet
+from planner.workbook.summary_formulas.layout import ERLANG_SHEET, PACKAGE_SHEET, PLACEMENT_SHEET, can_price
+from planner.workbook.summary_formulas.writer import Writer as PackageWriter
 
 # ------------------------------------------------------------------ declarations
 
@@ -224,7 +227,7 @@ class _Writer:
         self._formats: dict[tuple, object] = {}
         self.present = [s for s in schema.SHEET_ORDER if s not in content.drop_sheets]
         # the Summary prices the negotiated package through helper sheets; they need every input sheet and column
-        self.negotiated = summary_formulas.Writer(self, content) if summary_formulas.can_price(content) else None
+        self.negotiated = PackageWriter(self, content) if can_price(content) else None
 
     # ---- formats
     def fmt(self, role: str, num_format: str = "General", **extra):
@@ -300,12 +303,12 @@ class _Writer:
             self._protect(ws, name)
         if self.negotiated is not None:
             helpers = {
-                summary_formulas.PLACEMENT_SHEET: self.negotiated.write_placement,
-                summary_formulas.PACKAGE_SHEET: self.negotiated.write_package,
-                summary_formulas.ERLANG_SHEET: self.negotiated.write_erlang,
+                PLACEMENT_SHEET: placement_sheet.write,
+                PACKAGE_SHEET: package_sheet.write,
+                ERLANG_SHEET: erlang_sheet.write,
             }
             for name, write in helpers.items():
-                write(self.book.add_worksheet(name))
+                write(self.negotiated, self.book.add_worksheet(name))
         self.define_names()
         first = self.present.index(schema.GUIDE_SHEET) if schema.GUIDE_SHEET in self.present else 0
         self.book.worksheets()[first].activate()
@@ -539,7 +542,7 @@ class _Writer:
     # ---- Summary
     def write_summary(self, ws) -> None:
         if self.negotiated is not None:
-            self.negotiated.write_summary(ws)
+            summary_sheet.write(self.negotiated, ws)
         else:  # a hand-broken variant (tests): the package formulas need every input sheet and column
             self._sheet_header(ws, "Summary", "This workbook lacks an input sheet or column the Summary's formulas read; "
                                               "tierplan validate names what is missing.")
