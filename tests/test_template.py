@@ -20,7 +20,7 @@ from planner.workbook.demo import DEMO_BUDGET, demo_accounts, demo_content, writ
 from planner.workbook.summary_formulas import layout as sf_layout
 from planner.workbook.summary_formulas import refs as sf_refs
 from planner.workbook.summary_formulas import summary_sheet
-from planner.workbook.template import write_template, write_workbook
+from planner.workbook.template import declarations, write_template, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = {"template": ROOT / "workbooks" / "tierplan_template.xlsx", "demo": ROOT / "workbooks" / "tierplan_demo.xlsx"}
@@ -278,7 +278,7 @@ def test_number_formats_frozen_headers_widths_and_print_setup(demo_book):
             if c.number_format:
                 assert fmt == c.number_format
             assert _width(ws, col) == pytest.approx(c.width, abs=0.8), (sheet.name, c.header)
-        assert ws.freeze_panes == f"{get_column_letter(template.FROZEN_COLUMNS.get(sheet.name, 0) + 1)}{FIRST_DATA_ROW}"
+        assert ws.freeze_panes == f"{get_column_letter(declarations.FROZEN_COLUMNS.get(sheet.name, 0) + 1)}{FIRST_DATA_ROW}"
         assert ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)  # absent fitToWidth means 1 (OOXML default)

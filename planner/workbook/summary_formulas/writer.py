@@ -13,7 +13,7 @@ from planner.workbook.summary_formulas.layout import AccountColumns, K, PackageL
 class Writer:
     """What the helper sheets and the Summary's package blocks are written with, into an XlsxWriter workbook.
 
-    ``owner`` is planner.workbook.template's sheet writer: it gives formats
+    ``owner`` is planner.workbook.template.book.BookWriter: it gives formats
     (``fmt``), table headers (``header``) and the book.
     """
 
@@ -70,7 +70,7 @@ class Writer:
 
     def finish(self, ws, freeze_row: int, freeze_col: int) -> None:
         """A helper sheet's frame: frozen headers, no gridlines, the print setup, a grey tab, protected without a password."""
-        from planner.workbook.template import PROTECT_OPTIONS
+        from planner.workbook.template.declarations import PROTECT_OPTIONS
 
         ws.freeze_panes(freeze_row, freeze_col)
         ws.hide_gridlines(2)
