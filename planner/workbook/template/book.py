@@ -22,13 +22,7 @@ from planner.workbook.summary_formulas.layout import ERLANG_SHEET, PACKAGE_SHEET
 from planner.workbook.summary_formulas.writer import Writer as PackageWriter
 from planner.workbook.template import data_validation
 from planner.workbook.template.data_validation import clip
-from planner.workbook.template.declarations import (
-    DEFAULT_NUMBER_FORMATS,
-    FROZEN_COLUMNS,
-    PROTECT_OPTIONS,
-    number_format,
-    signal_number_format,
-)
+from planner.workbook.template.declarations import DEFAULT_NUMBER_FORMATS, FROZEN_COLUMNS, PROTECT_OPTIONS, number_format, signal_number_format
 from planner.workbook.template.formulas import COLUMN_FORMULAS
 
 _TAB_COLOURS = {
