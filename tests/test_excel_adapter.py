@@ -16,8 +16,8 @@ import xlsxwriter
 from xlwings import main as xlwings_main
 
 from planner.excel import adapter
+from planner.writers.layout import is_stamp
 from planner.writers.results import Formula, header_label
-from planner.writers.writeback import is_stamp
 
 NOW = dt.datetime(2027, 2, 1, 10, 30, 0)
 

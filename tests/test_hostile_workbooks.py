@@ -20,7 +20,8 @@ import openpyxl
 import pytest
 
 from planner.errors import UserInputError
-from planner.workbook import bounded
+from planner.workbook.bounded.limits import ENTRY_LIMIT
+from planner.workbook.bounded.package import open_package
 from planner.workbook.reader import read_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +112,7 @@ def padded_copy(src: Path, dest: Path, sheet_part: str, pad: int, *, lie: bool =
 
 
 def sheet_part(book: Path, sheet: str) -> str:
-    pkg = bounded.open_package(book)
+    pkg = open_package(book)
     try:
         return pkg.sheets[sheet]
     finally:
@@ -151,8 +152,8 @@ def test_part_count_limit(tmp_path):
     with zipfile.ZipFile(DEMO) as zin, zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             zout.writestr(info, zin.read(info))
-        for i in range(bounded.ENTRY_LIMIT + 1):
+        for i in range(ENTRY_LIMIT + 1):
             zout.writestr(f"junk/{i}.bin", b"")
     with pytest.raises(UserInputError) as err:
         read_inputs(book)
-    assert f"the package holds {bounded.ENTRY_LIMIT + len(zipfile.ZipFile(DEMO).infolist()) + 1:,} parts" in str(err.value)
+    assert f"the package holds {ENTRY_LIMIT + len(zipfile.ZipFile(DEMO).infolist()) + 1:,} parts" in str(err.value)

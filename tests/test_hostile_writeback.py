@@ -18,7 +18,8 @@ from planner import cli, pipeline
 from planner.errors import UserInputError
 from planner.tempdirs import pid_prefix
 from planner.writers import writeback
-from planner.writers.writeback import TEMP_PREFIX, book_stamp, write_back
+from planner.writers.writeback import book_stamp, write_back
+from planner.writers.writeback.guards import TEMP_PREFIX
 
 
 @pytest.fixture()

@@ -17,10 +17,11 @@ import pytest
 from planner import schema
 from planner.segmentation import segment
 from planner.valuation import service_matrix, tier_summary
-from planner.workbook import summary_formulas as sf
 from planner.workbook.defaults import default_content
 from planner.workbook.demo import demo_accounts, demo_content, write_demo
 from planner.workbook.reader import read_inputs
+from planner.workbook.summary_formulas import layout as sf
+from planner.workbook.summary_formulas import summary_sheet
 from planner.workbook.template import write_template, write_workbook
 
 pytestmark = pytest.mark.slow
@@ -165,8 +166,8 @@ def placed_tiers(values, content, inputs) -> pd.Series:
 def assert_summary_match(values, content, inputs, tiers: pd.Series):
     """The Summary's tier table against Python's valuation of the same accounts in the same tiers."""
     ws = values[schema.SUMMARY_SHEET]
-    lay = sf.summary_layout(content)
-    col = {key: j + 1 for j, (key, _, _) in enumerate(sf.TIER_COLUMNS)}
+    lay = summary_sheet.summary_layout(content)
+    col = {key: j + 1 for j, (key, _, _) in enumerate(summary_sheet.TIER_COLUMNS)}
     expected = tier_summary(inputs, tiers).set_index("tier")
     previous = inputs.accounts["previous_tier"]
     for k in range(lay["n_tiers"]):
@@ -252,7 +253,7 @@ def test_blank_template_recalculates_without_errors_and_values_the_catalog(blank
     assert_intervals_match(values, demo_inputs)
     assert_roles_match(values, demo_inputs)
     ws = values[schema.SUMMARY_SHEET]
-    lay = sf.summary_layout(default_content())
+    lay = summary_sheet.summary_layout(default_content())
     for k in range(3):
         assert ws.cell(lay["tier_first"] + 1 + k, 2).value == 0  # no accounts yet
     assert ws.cell(lay["headline"]["budget"] + 1, 4).value in (None, "")

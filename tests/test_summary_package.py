@@ -22,8 +22,9 @@ import pytest
 import summary_cases
 
 from planner.segmentation import segment
-from planner.workbook import summary_formulas as sf
 from planner.workbook.reader import read_inputs
+from planner.workbook.summary_formulas import layout as sf
+from planner.workbook.summary_formulas import summary_sheet
 from planner.workbook.template import write_workbook
 
 pytestmark = pytest.mark.slow
@@ -72,7 +73,7 @@ def people_by_role(plan: dict) -> dict[str, int]:
 
 
 def summary_roles(wb, content) -> dict[str, int]:
-    lay = sf.summary_layout(content)
+    lay = summary_sheet.summary_layout(content)
     ws = wb["Summary"]
     out = {}
     for i in range(lay["role_rows"]):
@@ -84,14 +85,14 @@ def summary_roles(wb, content) -> dict[str, int]:
 
 
 def verdict(wb, content) -> str:
-    lay = sf.summary_layout(content)
+    lay = summary_sheet.summary_layout(content)
     text = wb["Summary"].cell(lay["headline"]["verdict"] + 1, 4).value
     assert named(wb, sf.VERDICT_NAME) == text
     return text
 
 
 def line(wb, content, key: str) -> str:
-    lay = sf.summary_layout(content)
+    lay = summary_sheet.summary_layout(content)
     return wb["Summary"].cell(lay["assumptions"][key] + 1, 2).value
 
 
@@ -120,7 +121,7 @@ def test_negotiated_plan_cost_and_people_equal_the_min_cost_plan(runs, name):
     content = run["content"]
     assert summary_roles(run["values"], content) == dict(people_by_role(run["plan"]))
     budget = run["inputs"].finance.budget
-    share = run["values"]["Summary"].cell(sf.summary_layout(content)["headline"]["share"] + 1, 4).value
+    share = run["values"]["Summary"].cell(summary_sheet.summary_layout(content)["headline"]["share"] + 1, 4).value
     assert share == pytest.approx(plan["total_cost"] / budget, rel=1e-9)
 
 
@@ -137,7 +138,7 @@ def test_every_account_sits_in_the_tier_the_plan_gives_it(runs, name):
     assert sheet_tiers == list(seg.tiers.astype(str))
     assert sheet_scores == pytest.approx(list(seg.accounts["score"]), abs=1e-9)
     counts = run["plan"]["segmentation"]["counts"]
-    lay = sf.summary_layout(content)
+    lay = summary_sheet.summary_layout(content)
     ws = run["values"]["Summary"]
     for k, tier in enumerate(run["inputs"].tier_names):
         assert ws.cell(lay["tier_first"] + 1 + k, 1).value == tier
@@ -150,7 +151,7 @@ def test_every_account_sits_in_the_tier_the_plan_gives_it(runs, name):
 def test_the_demo_counts_every_account_and_says_how_new_ones_are_placed(runs):
     run = runs["demo"]
     wb, content = run["values"], run["content"]
-    lay = sf.summary_layout(content)
+    lay = summary_sheet.summary_layout(content)
     ws = wb["Summary"]
     accounts = run["inputs"].accounts
     new = accounts["previous_tier"].isna()

@@ -14,10 +14,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 
 from planner import schema
-from planner.workbook import defaults, guide, summary_formulas, template
+from planner.workbook import defaults, guide, template
 from planner.workbook.defaults import FormulaCell, default_content
 from planner.workbook.demo import DEMO_BUDGET, demo_accounts, demo_content, write_demo
-from planner.workbook.template import write_template, write_workbook
+from planner.workbook.summary_formulas import layout as sf_layout
+from planner.workbook.summary_formulas import refs as sf_refs
+from planner.workbook.summary_formulas import summary_sheet
+from planner.workbook.template import declarations, write_template, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = {"template": ROOT / "workbooks" / "tierplan_template.xlsx", "demo": ROOT / "workbooks" / "tierplan_demo.xlsx"}
@@ -28,7 +31,7 @@ FIRST_DATA_ROW = schema.HEADER_ROW + 1
 CLASSIC_FUNCTIONS = {
     "IF", "IFERROR", "INDEX", "MATCH", "SUMIF", "SUMIFS", "COUNTIF", "COUNTIFS", "SUMPRODUCT", "SUM", "ROWS",
     "ISNUMBER", "ISBLANK", "AND", "OR", "NOT", "MIN", "MAX", "ROUND", "ABS", "COUNTA", "VLOOKUP",
-    # the Summary's package formulas (planner/workbook/summary_formulas.py): Excel 2007 and LibreOffice 7.4 functions too
+    # the Summary's package formulas (planner/workbook/summary_formulas/): Excel 2007 and LibreOffice 7.4 functions too
     "RANK", "COUNT", "INT", "EXP", "FIXED", "LOWER", "TRIM", "ROW", "SUBSTITUTE", "N",
 }
 
@@ -143,7 +146,7 @@ def test_committed_demo_ticket_export_equals_what_the_demo_command_writes(genera
 
 
 def test_sheets_titles_headers_and_tables_follow_the_schema(demo_book):
-    assert demo_book.sheetnames == list(schema.SHEET_ORDER) + list(summary_formulas.HELPER_SHEETS)
+    assert demo_book.sheetnames == list(schema.SHEET_ORDER) + list(sf_layout.HELPER_SHEETS)
     for sheet in schema.INPUT_SHEETS:
         ws = demo_book[sheet.name]
         assert ws["A1"].value == sheet.title
@@ -275,7 +278,7 @@ def test_number_formats_frozen_headers_widths_and_print_setup(demo_book):
             if c.number_format:
                 assert fmt == c.number_format
             assert _width(ws, col) == pytest.approx(c.width, abs=0.8), (sheet.name, c.header)
-        assert ws.freeze_panes == f"{get_column_letter(template.FROZEN_COLUMNS.get(sheet.name, 0) + 1)}{FIRST_DATA_ROW}"
+        assert ws.freeze_panes == f"{get_column_letter(declarations.FROZEN_COLUMNS.get(sheet.name, 0) + 1)}{FIRST_DATA_ROW}"
         assert ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)  # absent fitToWidth means 1 (OOXML default)
@@ -285,7 +288,7 @@ def test_number_formats_frozen_headers_widths_and_print_setup(demo_book):
     headers = [c.value for c in ws[schema.HEADER_ROW]]
     assert ws.cell(FIRST_DATA_ROW, headers.index("ARR growth %") + 1).number_format == schema.PERCENT_FORMAT
     summary = demo_book[schema.SUMMARY_SHEET]
-    lay = summary_formulas.summary_layout(demo_content())
+    lay = summary_sheet.summary_layout(demo_content())
     assert summary.freeze_panes == "B4"
     head = {key: summary.cell(r + 1, 4).number_format for key, r in lay["headline"].items()}
     assert head["cost"] == head["budget"] == head["left"] == schema.MONEY_FORMAT and head["share"] == schema.PERCENT_FORMAT
@@ -326,7 +329,7 @@ def test_intervals_and_roles_formulas_are_table_calculated_columns(demo_book):
 
 def test_summary_has_a_row_per_possible_tier_and_formulas_only(demo_book):
     ws = demo_book[schema.SUMMARY_SHEET]
-    lay = summary_formulas.summary_layout(demo_content())
+    lay = summary_sheet.summary_layout(demo_content())
     assert lay["n_tiers"] == schema.MAX_TIERS
     for k in range(lay["n_tiers"]):
         r = lay["tier_first"] + 1 + k
@@ -334,7 +337,7 @@ def test_summary_has_a_row_per_possible_tier_and_formulas_only(demo_book):
         assert ws.cell(r, 2).value == f'=IF($A{r}="","",INDEX(pl_planned,{k + 1}))'  # accounts as the plan places them
         assert ws.cell(r, 3).value == f'=IF($A{r}="","",INDEX(pl_previous,{k + 1}))'
         assert ws.cell(r, 4).value == f'=IF($A{r}="","",INDEX(pl_new,{k + 1}))'
-        for j in range(1, len(summary_formulas.TIER_COLUMNS) + 1):
+        for j in range(1, len(summary_sheet.TIER_COLUMNS) + 1):
             assert str(ws.cell(r, j).value).startswith("=")
     assert ws.cell(lay["tier_total"] + 1, 1).value == "Total"
     head = lay["headline"]
@@ -342,18 +345,18 @@ def test_summary_has_a_row_per_possible_tier_and_formulas_only(demo_book):
     assert ws.cell(head["people"] + 1, 4).value == "=pk_people"
     assert ws.cell(head["share"] + 1, 4).value.startswith("=IF(AND(ISNUMBER(Budget)")
     names = _names(demo_book)
-    assert names[summary_formulas.PLAN_COST_NAME] == f"Summary!$D${head['cost'] + 1}"
-    assert names[summary_formulas.PEOPLE_NAME] == f"Summary!$D${head['people'] + 1}"
+    assert names[sf_layout.PLAN_COST_NAME] == f"Summary!$D${head['cost'] + 1}"
+    assert names[sf_layout.PEOPLE_NAME] == f"Summary!$D${head['people'] + 1}"
 
 
 def test_summary_leads_with_the_package_and_says_what_it_assumes(demo_book):
     """The Summary prices the negotiated package as the plan does (whole people, books of accounts, support), says whether
     it fits, keeps the services' own time and direct cost as a labelled second figure, and says what it assumes."""
     ws = demo_book[schema.SUMMARY_SHEET]
-    lay = summary_formulas.summary_layout(demo_content())
+    lay = summary_sheet.summary_layout(demo_content())
     cells = {str(v) for v in _cells(ws).values()}
     assert not any("Cost to serve" in v for v in cells)
-    labels = [ws.cell(lay["headline"][key] + 1, 1).value for key, _, _, _ in summary_formulas.HEADLINE_ROWS]
+    labels = [ws.cell(lay["headline"][key] + 1, 1).value for key, _, _, _ in summary_sheet.HEADLINE_ROWS]
     assert labels == ["Annual CS budget", "Negotiated package: total cost", "Share of the budget",
                       "Left in the budget (negative: over it)", "People", "Does the package fit?", "Service time and direct cost only"]
     note = ws.cell(lay["headline"]["cost"] + 1, 5).value
@@ -372,17 +375,17 @@ def test_summary_leads_with_the_package_and_says_what_it_assumes(demo_book):
 
 def test_helper_sheets_are_protected_formula_sheets_sized_to_the_content(demo_book, template_book):
     for wb in (demo_book, template_book):
-        for name in summary_formulas.HELPER_SHEETS:
+        for name in sf_layout.HELPER_SHEETS:
             ws = wb[name]
             assert ws.protection.sheet and not ws.protection.password, name
             assert ws["A1"].value == name
     # one Placement row per account and headroom for accounts typed later; the blank template still has room
     def placed(wb):
-        ws = wb[summary_formulas.PLACEMENT_SHEET]
-        return sum(1 for (v,) in ws.iter_rows(min_row=summary_formulas.PL_FIRST + 1, max_col=1, values_only=True) if isinstance(v, int))
+        ws = wb[sf_layout.PLACEMENT_SHEET]
+        return sum(1 for (v,) in ws.iter_rows(min_row=sf_layout.PL_FIRST + 1, max_col=1, values_only=True) if isinstance(v, int))
 
-    assert placed(demo_book) == 2_000 + summary_formulas.ACCOUNT_HEADROOM
-    assert placed(template_book) == summary_formulas.MIN_ACCOUNT_ROWS
+    assert placed(demo_book) == 2_000 + sf_layout.ACCOUNT_HEADROOM
+    assert placed(template_book) == sf_layout.MIN_ACCOUNT_ROWS
 
 
 def test_the_fast_formula_path_stores_what_write_formula_stores(tmp_path):
@@ -399,7 +402,7 @@ def test_the_fast_formula_path_stores_what_write_formula_stores(tmp_path):
         ws = book.add_worksheet("S")
         for i, f in enumerate(formulas):
             if fast:
-                summary_formulas.put_formula(ws, i, 0, f, None)
+                sf_refs.put_formula(ws, i, 0, f, None)
             else:
                 ws.write_formula(i, 0, f, None, "")
         book.close()
@@ -416,7 +419,7 @@ def test_guide_says_how_the_summary_prices_the_package(demo_book):
     assert "the same figure Run optimization (tierplan optimize --mode min_cost) prices" in text
     assert "Productive hours per year are the only place time off, breaks and meetings are taken out" in text
     assert "until the Summary fits the budget" not in text
-    for name in summary_formulas.HELPER_SHEETS:
+    for name in sf_layout.HELPER_SHEETS:
         assert name in text
 
 

@@ -22,6 +22,7 @@ from planner.schema import MONEY_FORMAT, PERCENT_FORMAT
 from planner.writers import writeback
 from planner.writers.results import Formula, ResultSheet
 from planner.writers.writeback import WriteBackResult, write_back
+from planner.writers.writeback.package import Package
 
 NOW = dt.datetime(2027, 3, 4, 5, 6, 7)
 LATER = dt.datetime(2027, 3, 5, 9, 0, 0)
@@ -220,7 +221,7 @@ def test_failed_verification_leaves_book_untouched_and_makes_no_backup(book: Pat
     def broken(*args, **kwargs):
         raise RuntimeError("write-back verification: injected")
 
-    monkeypatch.setattr(writeback, "_verify", broken)
+    monkeypatch.setattr(writeback, "verify", broken)
     with pytest.raises(RuntimeError, match="injected"):
         write_back(book, results(), now=NOW)
     assert book.read_bytes() == original
@@ -229,7 +230,7 @@ def test_failed_verification_leaves_book_untouched_and_makes_no_backup(book: Pat
 
 def test_crash_while_writing_the_temporary_file(book: Path, monkeypatch):
     original = book.read_bytes()
-    real = writeback._Package.write
+    real = Package.write
 
     def half_then_crash(self, dest, parts, drop):
         real(self, dest, parts, drop)
@@ -237,7 +238,7 @@ def test_crash_while_writing_the_temporary_file(book: Path, monkeypatch):
             fh.truncate(1000)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(writeback._Package, "write", half_then_crash)
+    monkeypatch.setattr(Package, "write", half_then_crash)
     with pytest.raises(KeyboardInterrupt):
         write_back(book, results(), now=NOW)
     assert book.read_bytes() == original
@@ -246,7 +247,7 @@ def test_crash_while_writing_the_temporary_file(book: Path, monkeypatch):
 
 def test_verification_catches_a_corrupt_temporary_package(book: Path, monkeypatch):
     original = book.read_bytes()
-    real = writeback._Package.write
+    real = Package.write
 
     def corrupt(self, dest, parts, drop):
         bad = dict(parts)
@@ -254,7 +255,7 @@ def test_verification_catches_a_corrupt_temporary_package(book: Path, monkeypatc
         bad[first_new] = b"<worksheet"
         real(self, dest, bad, drop)
 
-    monkeypatch.setattr(writeback._Package, "write", corrupt)
+    monkeypatch.setattr(Package, "write", corrupt)
     with pytest.raises(RuntimeError, match=r"write-back verification: xl/worksheets/sheet\d+\.xml is not well-formed XML"):
         write_back(book, results(), now=NOW)
     assert book.read_bytes() == original

@@ -49,7 +49,7 @@ from planner.errors import Problem, UserInputError
 from planner.options import PlanOptions
 from planner.pipeline import ALL_FORMATS, FILE_NAMES, Plan, build_plan, write_outputs
 from planner.writers.layout import STAMP_PREFIX, Formula, SheetRows, is_stamp, sheet_rows, stale_rows
-from planner.writers.writeback import STAMP_ROWS
+from planner.writers.writeback.stamps import STAMP_ROWS
 
 #: Where the status line goes on the Guide sheet (unlocked by planner.excel.build).
 STATUS_SHEET = schema.GUIDE_SHEET

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 from planner import schema
+from planner.workbook.summary_formulas.layout import HELPER_PURPOSES, can_price
 
 TITLE = "TierPlan: Customer Success tier planning"
 PURPOSE = "Read me first: what this workbook is for, how to fill it in, and how the numbers are computed."
@@ -52,9 +53,7 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
     if content is not None and isinstance(content.finance.get("margin"), (int, float)):
         margin = float(content.finance["margin"])
     unprotected = [s.name for s in schema.INPUT_SHEETS if s.name not in protected]
-    from planner.workbook.summary_formulas import HELPER_PURPOSES  # the Summary's working sheets (imports this module)
-
-    helper_names = dict(HELPER_PURPOSES) if content is None or _priced(content) else {}
+    helper_names = dict(HELPER_PURPOSES) if content is None or can_price(content) else {}
     H = lambda label: Line("heading", label)
     T = lambda label, text: Line("text", label, text)
     S = lambda label, text: Line("small", label, text)
@@ -207,11 +206,6 @@ def guide_lines(content=None, protected: tuple[str, ...] = _PROTECTED_DEFAULT) -
             out.append(S(s.label, _describe_setting(s)))
     return out
 
-
-def _priced(content) -> bool:
-    from planner.workbook.summary_formulas import can_price
-
-    return can_price(content)
 
 
 def _describe_column(c: schema.Column) -> str:

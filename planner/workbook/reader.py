@@ -135,7 +135,7 @@ def inputs_from_grids(grids: Mapping[str, list[list]], source: str, accounts: pd
     typed outside them. Raises UserInputError with every problem found; warnings go to ``PlanInputs.warnings``.
     """
     sink = Sink()
-    sink.notes.extend(getattr(grids, "notes", ()))  # what the reading left out (planner.workbook.bounded.Grids)
+    sink.notes.extend(getattr(grids, "notes", ()))  # what the reading left out (planner.workbook.bounded.grids.Grids)
     wanted = [n for n in schema.READ_SHEETS if not (n == schema.ACCOUNTS.name and accounts is not None)]
     needed = [n for n in wanted if n not in schema.OPTIONAL_SHEETS]
     names: dict[str, str] = {}  # canonical sheet name -> its name in the workbook

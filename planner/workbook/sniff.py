@@ -63,12 +63,15 @@ def load_grids(book: Path, *, skip_accounts: bool = False) -> dict[str, list[lis
 
 def _other_format_grids(book: Path, wanted: set[str]) -> dict[str, list[list]]:
     """.xls, .xlsb and .ods: their sizes checked (zip parts, or the sheets' extent in a memory-capped child process), then read whole."""
-    from planner.workbook import bounded
+    from planner.workbook.bounded.grids import canonical_sheet, sheet_grid
+    from planner.workbook.bounded.limits import EXCEL_COLUMNS
+    from planner.workbook.bounded.package import check_zip
+    from planner.workbook.bounded.probe import probe_extent
 
     where = str(book)
     if zipfile.is_zipfile(book):
-        bounded.check_zip(book)
-    bounded.probe_extent(book, wanted)
+        check_zip(book)
+    probe_extent(book, wanted)
     try:
         import python_calamine as calamine
 
@@ -81,8 +84,8 @@ def _other_format_grids(book: Path, wanted: set[str]) -> dict[str, list[list]]:
     grids: dict[str, list[list]] = {}
     try:
         for name in wb.sheet_names:
-            if bounded.canonical_sheet(name) in wanted:
-                grids[name] = bounded.sheet_grid(wb.get_sheet_by_name(name), bounded.EXCEL_COLUMNS)[0]
+            if canonical_sheet(name) in wanted:
+                grids[name] = sheet_grid(wb.get_sheet_by_name(name), EXCEL_COLUMNS)[0]
     except Exception:
         raise UserInputError(Problem(where, "cannot be read as a workbook: a sheet is damaged",
                                      "open it in Excel and save it again as .xlsx")) from None

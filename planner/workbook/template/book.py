@@ -1,105 +1,29 @@
-"""Write a planning workbook from a WorkbookContent, laid out as planner.schema declares.
+"""The sheet writer behind write_workbook: formats, the input tables, the settings sheets, the Guide and the Summary.
 
-Layout of every table sheet: title in A1, purpose in A2, units in row 3,
-headers on ``schema.HEADER_ROW`` (row 4), data below, all inside an Excel table
-named as in the schema. Finance is a settings table with one defined name per
-setting pointing at its value cell. Summary holds formulas only.
-
-Formulas use structured references (``IntervalsTable[[#This Row],[Hours per
-occurrence]]``, ``RolesTable[Hourly rate]``) and classic functions only (IF,
-INDEX, MATCH, SUMIF, COUNTIF, SUMPRODUCT, ROWS, SUM, ISNUMBER, AND, OR), so
-the workbook computes in Excel and in LibreOffice 7.4, and rows added to a
-table are picked up without editing any formula. Every formula is written with
-an empty cached result: Excel recalculates on load (XlsxWriter sets the flag)
-and LibreOffice recalculates formulas that carry no cached value.
-
-Drop-downs for tiers, roles and services use the defined names ``TierList``,
-``RoleList`` and ``ServiceList``, which point at whole table columns
-(``=TiersTable[Tier]``): data validation cannot use structured references
-directly, a name can, and the name grows with the table.
-
-Protection: sheets holding formulas or fixed structure (Guide, Finance,
-Roles, Intervals, Summary) are protected without a password; inputs on them
-are unlocked. Pure input tables (Tiers, Services, SLAs, Scoring, Accounts)
-stay unprotected so the tables grow when rows are typed or pasted below them.
+Every table sheet: title in A1, purpose in A2, units in row 3, headers on ``schema.HEADER_ROW``
+(row 4), data below, inside an Excel table named as in the schema. The Summary and its helper
+sheets are written by planner.workbook.summary_formulas when the content can be priced.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import xlsxwriter
 
 from planner import schema
-from planner.workbook import guide, summary_formulas
-from planner.workbook.defaults import FormulaCell, WorkbookContent, default_content
-
-# ------------------------------------------------------------------ declarations
-
-#: Fixed document properties: the same content always gives the same file.
-CREATED = _dt.datetime(2026, 1, 1)
-
-#: Sheets protected (no password). Everything else is left unprotected.
-PROTECTED_SHEETS = (
-    schema.GUIDE_SHEET,
-    schema.FINANCE.name,
-    schema.ROLES.name,
-    schema.INTERVALS.name,
-    schema.SUMMARY_SHEET,
-)
-
-#: What a user may still do on a protected sheet.
-PROTECT_OPTIONS = {
-    "format_cells": True,
-    "format_columns": True,
-    "format_rows": True,
-    "insert_rows": True,
-    "sort": True,
-    "autofilter": True,
-    "select_locked_cells": True,
-    "select_unlocked_cells": True,
-}
-
-#: Defined names over whole table columns, used by drop-downs: name -> (sheet, column key).
-LIST_NAMES = {
-    "TierList": (schema.TIERS, "name"),
-    "RoleList": (schema.ROLES, "name"),
-    "ServiceList": (schema.SERVICES, "name"),
-}
-_REF_LIST = {"Tiers": "TierList", "Roles": "RoleList", "Services": "ServiceList"}
-#: Name over the Accounts header row, used by the Scoring sheet's "Account column" drop-down.
-ACCOUNT_COLUMN_LIST = "AccountColumnList"
-
-#: Columns frozen at the left of each sheet (rows above the data are always frozen).
-FROZEN_COLUMNS = {
-    schema.TIERS.name: 1,
-    schema.SERVICES.name: 1,
-    schema.ROLES.name: 1,
-    schema.INTERVALS.name: 2,
-    schema.SLAS.name: 2,
-    schema.ACCOUNTS.name: 2,
-}
-
-#: Classic spreadsheet functions the template's formulas may use.
-ALLOWED_FUNCTIONS = frozenset({"IF", "INDEX", "MATCH", "SUMIF", "COUNTIF", "SUMIFS", "COUNTIFS", "SUMPRODUCT", "ROWS", "SUM", "ISNUMBER", "AND", "OR"})
-
-DEFAULT_NUMBER_FORMATS = {
-    schema.CURRENCY: schema.MONEY_FORMAT,
-    schema.PERCENT: schema.PERCENT_FORMAT,
-    schema.NUMBER: "General",
-    schema.INTEGER: "0",
-    schema.TEXT: "@",
-    schema.CHOICE: "General",
-    schema.BOOL: "General",
-    schema.FORMULA: schema.MONEY_FORMAT,
-    schema.DATE: "yyyy-mm-dd",
-    schema.VALUE: "General",
-}
+from planner.workbook import guide
+from planner.workbook.defaults import FormulaCell, WorkbookContent
+from planner.workbook.summary_formulas import erlang_sheet, package_sheet, placement_sheet, summary_sheet
+from planner.workbook.summary_formulas.layout import ERLANG_SHEET, PACKAGE_SHEET, PLACEMENT_SHEET, can_price
+from planner.workbook.summary_formulas.writer import Writer as PackageWriter
+from planner.workbook.template import data_validation
+from planner.workbook.template.data_validation import clip
+from planner.workbook.template.declarations import DEFAULT_NUMBER_FORMATS, FROZEN_COLUMNS, PROTECT_OPTIONS, number_format, signal_number_format
+from planner.workbook.template.formulas import COLUMN_FORMULAS
 
 _TAB_COLOURS = {
     schema.GUIDE_SHEET: schema.COLOURS["header"][0],
@@ -112,119 +36,17 @@ _HEADER_IDX = schema.HEADER_ROW - 1  # 0-based row of table headers
 _UNITS_IDX = _HEADER_IDX - 1  # 0-based row of the units line
 
 
-def number_format(column: schema.Column) -> str:
-    """Excel number format of a column: its declared one, else the default for its kind."""
-    return column.number_format or DEFAULT_NUMBER_FORMATS[column.kind]
 
+class BookWriter:
+    """Writes every sheet of one workbook into an XlsxWriter book: formats, tables, settings, the Guide and the Summary."""
 
-def signal_number_format(header: str) -> str:
-    """Number format of an Accounts signal column, from its header ("... %" is a percentage)."""
-    return schema.PERCENT_FORMAT if header.strip().endswith("%") else "General"
-
-
-# ------------------------------------------------------------------ formulas
-
-Header = Callable[[schema.Sheet, str], str]
-
-
-def _this(sheet: schema.Sheet, key: str, h: Header) -> str:
-    return f"{sheet.table}[[#This Row],[{h(sheet, key)}]]"
-
-
-def _col(sheet: schema.Sheet, key: str, h: Header) -> str:
-    return f"{sheet.table}[{h(sheet, key)}]"
-
-
-def _roles_hourly_rate(h: Header) -> str:
-    R = schema.ROLES
-    hours, cost = _this(R, "productive_hours", h), _this(R, "loaded_cost", h)
-    return f"=IF({hours}>0,{cost}/{hours},0)"
-
-
-def _intervals_hourly_rate(h: Header) -> str:
-    I, S, R = schema.INTERVALS, schema.SERVICES, schema.ROLES
-    own = _this(I, "role", h)
-    catalog = f"INDEX({_col(S, 'role', h)},MATCH({_this(I, 'service', h)},{_col(S, 'name', h)},0))"
-    return f"=INDEX({_col(R, 'hourly_rate', h)},MATCH(IF({own}<>\"\",{own},{catalog}),{_col(R, 'name', h)},0))"
-
-
-def _intervals_cost_per_occurrence(h: Header) -> str:
-    I, S = schema.INTERVALS, schema.SERVICES
-    direct = f"INDEX({_col(S, 'direct_cost', h)},MATCH({_this(I, 'service', h)},{_col(S, 'name', h)},0))"
-    return f"={_this(I, 'hours', h)}*{_this(I, 'hourly_rate', h)}+{direct}"
-
-
-def _intervals_annual_cost(h: Header) -> str:
-    I = schema.INTERVALS
-    return f"={_this(I, 'cost_per_occurrence', h)}*{_this(I, 'negotiated', h)}"
-
-
-def _intervals_asv(h: Header) -> str:
-    I = schema.INTERVALS
-    return f"={_this(I, 'annual_cost', h)}*(1+{schema.FINANCE.setting('margin').name})"
-
-
-#: The formula of every FORMULA column, by (sheet name, column key).
-COLUMN_FORMULAS: dict[tuple[str, str], Callable[[Header], str]] = {
-    (schema.ROLES.name, "hourly_rate"): _roles_hourly_rate,
-    (schema.INTERVALS.name, "hourly_rate"): _intervals_hourly_rate,
-    (schema.INTERVALS.name, "cost_per_occurrence"): _intervals_cost_per_occurrence,
-    (schema.INTERVALS.name, "annual_cost"): _intervals_annual_cost,
-    (schema.INTERVALS.name, "asv"): _intervals_asv,
-}
-
-# ------------------------------------------------------------------ public API
-
-
-def write_template(path: str | Path) -> Path:
-    """Write the blank planning template (defaults, no accounts, no budget)."""
-    return write_workbook(path, default_content())
-
-
-def write_workbook(
-    path: str | Path,
-    content: WorkbookContent,
-    extras: Callable[[xlsxwriter.Workbook], None] | None = None,
-) -> Path:
-    """Write ``content`` as a planning workbook at ``path`` (.xlsx). Deterministic output.
-
-    ``extras`` is called with the XlsxWriter workbook after every sheet is
-    written and before the file is closed; the macro-enabled variant
-    (planner.excel.build) adds its VBA project and buttons there.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(
-        str(path),
-        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "nan_inf_to_errors": False},
-    )
-    book.set_properties(
-        {
-            "title": content.title,
-            "subject": "Customer Success tier planning",
-            "author": "TierPlan",
-            "company": "",
-            "created": CREATED,
-        }
-    )
-    _Writer(book, content).write()
-    if extras is not None:
-        extras(book)
-    book.close()
-    return path
-
-
-# ------------------------------------------------------------------ writer
-
-
-class _Writer:
     def __init__(self, book: xlsxwriter.Workbook, content: WorkbookContent):
         self.book = book
         self.content = content
         self._formats: dict[tuple, object] = {}
         self.present = [s for s in schema.SHEET_ORDER if s not in content.drop_sheets]
         # the Summary prices the negotiated package through helper sheets; they need every input sheet and column
-        self.negotiated = summary_formulas.Writer(self, content) if summary_formulas.can_price(content) else None
+        self.negotiated = PackageWriter(self, content) if can_price(content) else None
 
     # ---- formats
     def fmt(self, role: str, num_format: str = "General", **extra):
@@ -273,7 +95,7 @@ class _Writer:
         ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
 
     def _protect(self, ws, name: str) -> None:
-        if name in PROTECTED_SHEETS:
+        if name in schema.PROTECTED_SHEETS:
             ws.protect("", dict(PROTECT_OPTIONS))
 
     def _tab(self, ws, name: str) -> None:
@@ -300,22 +122,22 @@ class _Writer:
             self._protect(ws, name)
         if self.negotiated is not None:
             helpers = {
-                summary_formulas.PLACEMENT_SHEET: self.negotiated.write_placement,
-                summary_formulas.PACKAGE_SHEET: self.negotiated.write_package,
-                summary_formulas.ERLANG_SHEET: self.negotiated.write_erlang,
+                PLACEMENT_SHEET: placement_sheet.write,
+                PACKAGE_SHEET: package_sheet.write,
+                ERLANG_SHEET: erlang_sheet.write,
             }
             for name, write in helpers.items():
-                write(self.book.add_worksheet(name))
+                write(self.negotiated, self.book.add_worksheet(name))
         self.define_names()
         first = self.present.index(schema.GUIDE_SHEET) if schema.GUIDE_SHEET in self.present else 0
         self.book.worksheets()[first].activate()
 
     def define_names(self) -> None:
-        for name, (sheet, key) in LIST_NAMES.items():
+        for name, (sheet, key) in data_validation.LIST_NAMES.items():
             if sheet.name in self.present:
                 self.book.define_name(name, f"={sheet.table}[{self.header(sheet, key)}]")
         if schema.ACCOUNTS.name in self.present:
-            self.book.define_name(ACCOUNT_COLUMN_LIST, f"={schema.ACCOUNTS.table}[#Headers]")
+            self.book.define_name(data_validation.ACCOUNT_COLUMN_LIST, f"={schema.ACCOUNTS.table}[#Headers]")
 
     # ---- cell writing
     def put(self, ws, row: int, col: int, value, fmt) -> None:
@@ -340,66 +162,6 @@ class _Writer:
             self.put(ws, row, col, value.item(), fmt)
         else:
             ws.write_string(row, col, str(value), fmt)
-
-    # ---- validation
-    def _validation(self, column: schema.Column | schema.Setting, header: str) -> dict | None:
-        """Data validation options for one input column or setting (None: just a prompt)."""
-        prompt = _clip(column.help + (f" Unit: {column.unit}." if column.unit else ""), 255)
-        base = {"input_title": _clip(header, 32), "input_message": prompt, "ignore_blank": True}
-        ref, strict = column.ref, True
-        if isinstance(column, schema.Column) and column.key == "previous_tier":
-            # old tier names are allowed (the account is then treated as new): warn, do not refuse
-            ref, strict = "Tiers", False
-        if ref in _REF_LIST:
-            if ref not in self.present:
-                return {"validate": "any", **base}
-            return {
-                "validate": "list",
-                "source": f"={_REF_LIST[ref]}",
-                "error_type": "stop" if strict else "warning",
-                "error_title": _clip(f"Unknown {ref[:-1].lower()}", 32),
-                "error_message": f"Choose a name listed on the {ref} sheet."
-                + ("" if strict else " A tier that no longer exists makes the account count as new."),
-                **base,
-            }
-        if column.kind in (schema.CHOICE, schema.BOOL) and column.choices:
-            return {
-                "validate": "list",
-                "source": list(column.choices),
-                "error_title": _clip(f"Not a valid {header.lower()}", 32),
-                "error_message": "Choose one of: " + ", ".join(column.choices) + ".",
-                **base,
-            }
-        if column.kind == schema.DATE:
-            return {
-                "validate": "date", "criteria": "between",
-                "minimum": _dt.datetime(2000, 1, 1), "maximum": _dt.datetime(2100, 12, 31),
-                "error_title": _clip(f"Not a date: {header.lower()}", 32),
-                "error_message": "Type a date, e.g. 2026-06-30.",
-                **base,
-            }
-        if column.kind in (schema.NUMBER, schema.CURRENCY, schema.PERCENT, schema.INTEGER):
-            kind = "integer" if column.kind == schema.INTEGER else "decimal"
-            lo, hi = column.minimum, column.maximum
-            if lo is not None and hi is not None:
-                rule = {"criteria": "between", "minimum": lo, "maximum": hi}
-                text = f"from {_show(lo, column.kind)} to {_show(hi, column.kind)}"
-            elif lo is not None:
-                rule = {"criteria": ">=", "value": lo}
-                text = f"at least {_show(lo, column.kind)}"
-            elif hi is not None:
-                rule = {"criteria": "<=", "value": hi}
-                text = f"at most {_show(hi, column.kind)}"
-            else:
-                return {"validate": "any", **base}
-            return {
-                "validate": kind,
-                **rule,
-                "error_title": _clip(f"{header}: out of range", 32),
-                "error_message": _clip(f"Enter a {'whole ' if kind == 'integer' else ''}number {text}.", 255),
-                **base,
-            }
-        return {"validate": "any", **base}
 
     # ---- table sheets
     def write_rows_sheet(self, ws, sheet: schema.Sheet, rows: list[dict]) -> None:
@@ -476,9 +238,9 @@ class _Writer:
             ws.set_column(j, j, width)
             if role == "input":
                 if column is not None:
-                    dv = self._validation(column, header)
+                    dv = data_validation.rule(column, header, self.present)
                 elif name == schema.ACCOUNTS.name:
-                    dv = {"validate": "any", "input_title": _clip(header, 32), "input_message": "Signal column from the CRM export; the Scoring sheet says whether and how it is used."}
+                    dv = {"validate": "any", "input_title": clip(header, 32), "input_message": "Signal column from the CRM export; the Scoring sheet says whether and how it is used."}
                 else:
                     dv = None
                 if dv is not None:
@@ -487,16 +249,7 @@ class _Writer:
             at = next((j for j, s in enumerate(specs) if s[1] == "column"), None)
             if at is not None:
                 col = sheet.column("column")
-                ws.data_validation(first, at, last, at, {
-                    "validate": "list",
-                    "source": f"={ACCOUNT_COLUMN_LIST}",
-                    "error_type": "warning",
-                    "error_title": "Not an Accounts column",
-                    "error_message": "This header is not on the Accounts sheet. Check the spelling, or add the column there.",
-                    "input_title": _clip(specs[at][2], 32),
-                    "input_message": _clip(col.help, 255),
-                    "ignore_blank": True,
-                })
+                ws.data_validation(first, at, last, at, data_validation.account_column_rule(specs[at][2], col.help))
         ws.set_row(_HEADER_IDX, 45)
         ws.freeze_panes(_HEADER_IDX + 1, FROZEN_COLUMNS.get(name, 0))
         self._page_setup(ws)
@@ -525,7 +278,7 @@ class _Writer:
             lines = guide.estimated_lines(s.help, _FINANCE_WIDTHS[3])
             if lines > 1:
                 ws.set_row(r, 15 * lines + 1)
-            dv = self._validation(s, s.label)
+            dv = data_validation.rule(s, s.label, self.present)
             if dv is not None:
                 ws.data_validation(r, 1, r, 1, dv)
             self.book.define_name(s.name, f"={_quote(F.name)}!$B${r + 1}")
@@ -539,7 +292,7 @@ class _Writer:
     # ---- Summary
     def write_summary(self, ws) -> None:
         if self.negotiated is not None:
-            self.negotiated.write_summary(ws)
+            summary_sheet.write(self.negotiated, ws)
         else:  # a hand-broken variant (tests): the package formulas need every input sheet and column
             self._sheet_header(ws, "Summary", "This workbook lacks an input sheet or column the Summary's formulas read; "
                                               "tierplan validate names what is missing.")
@@ -561,7 +314,7 @@ class _Writer:
         swatches = {key: self.fmt("guide_swatch", border=1, border_color="#BFBFBF", bg_color=fill, **(on_header if key == "header" else {}))
                     for key, (fill, _) in schema.COLOURS.items()}
         r = guide.FIRST_ROW
-        for line in guide.guide_lines(self.content, PROTECTED_SHEETS):
+        for line in guide.guide_lines(self.content, schema.PROTECTED_SHEETS):
             if line.kind == "blank":
                 r += 1
                 continue
@@ -606,16 +359,6 @@ class _FrameSource:
 
     def column(self, key: str) -> list:
         return self.frame[key].tolist()
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 3].rstrip() + "..."
-
-
-def _show(value: float, kind: str) -> str:
-    if kind == schema.PERCENT:
-        return f"{value:.0%}"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
 
 
 def _quote(sheet_name: str) -> str:
