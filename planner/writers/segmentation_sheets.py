@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -71,7 +73,25 @@ def account_sheet(seg: Segmentation) -> ResultSheet:
     pieces = template.split("\x00")
     table["tier_by_score"] = pd.Series([Formula(f"{score_col}{first + i}".join(pieces)) for i in range(len(table))],
                                        index=table.index, dtype=object)
-    return ResultSheet.of(schema.ACCOUNT_TIERS, table, title, note)
+    results: dict[str, Sequence[object]] = {"tier_by_score": tier_by_formula(table["score"].to_numpy(dtype=float), seg.cutoffs)}
+    return ResultSheet.of(schema.ACCOUNT_TIERS, table, title, note, results=results)
+
+
+def tier_by_formula(scores: np.ndarray, cutoffs: pd.Series) -> list[str]:
+    """What :func:`tier_formula` gives on each score as the sheet holds it (16 significant digits; blank counts as 0),
+    against the cut-offs as the formula writes them (two decimals): the formula's cached result."""
+    names = [str(n) for n in cutoffs.index]
+    bounds = [float(f"{c:.2f}") for c in cutoffs.to_numpy()[:-1]]
+    held = np.nan_to_num(np.asarray(scores, dtype=float), nan=0.0)
+    near = np.zeros(len(held), dtype=bool)
+    for b in bounds:
+        near |= np.abs(held - b) < 1e-9 * max(1.0, abs(b))
+    if near.any():  # within rounding of a cut-off: compare the number exactly as written to the sheet
+        held[near] = [float(f"{v:.16G}") for v in held[near]]
+    out = np.full(len(held), names[-1], dtype=object)
+    for name, b in zip(reversed(names[:-1]), reversed(bounds)):
+        out = np.where(held >= b, name, out)
+    return out.tolist()
 
 
 def _guardrail_condition(seg: Segmentation) -> str:
