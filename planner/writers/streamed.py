@@ -10,8 +10,9 @@ stays bounded and the sheet is compressed as it is written.
 
 The cells are what XlsxWriter writes for the same values, with two differences a spreadsheet does not
 see: text is an inline string (``t="inlineStr"``, as XlsxWriter's own constant_memory mode writes it)
-instead of an entry of the shared-string table, and rows carry no ``spans`` hint. Numbers use
-XlsxWriter's form (``%.16G``), blanks keep the column's format, text is cut at Excel's 32,767 characters,
+instead of an entry of the shared-string table, rows carry no ``spans`` hint, and numbers are the
+shortest decimal of the exact double (:func:`number_texts`), where XlsxWriter's ``%.16G`` cannot always
+carry the last bit. Blanks keep the column's format, text is cut at Excel's 32,767 characters,
 control characters become ``_xHHHH_`` escapes, formulas keep their cached result.
 """
 
@@ -95,10 +96,26 @@ def _blank_where_null(cell: pa.Array, ref_open: pa.Array, s: str) -> pa.Array:
     return pc.coalesce(cell, _join(ref_open, f"{s}/>"))
 
 
-def _number_cells(ref_open: pa.Array, s: str, series: pd.Series) -> pa.Array:
-    numbers = series.to_numpy(dtype=float, na_value=np.nan)
+def number_texts(numbers: np.ndarray) -> pa.Array:
+    """Each number as the shortest decimal that reads back as the same double (Arrow's cast: ``46.95``, ``11600``,
+    ``1e-7``); null for NaN and infinities.
+
+    XlsxWriter writes ``%.16G``, which 16 digits cannot always carry back (0.1 + 0.2 is written 0.3, another
+    double); the streamed cells keep the exact value.
+    """
+    numbers = np.asarray(numbers, dtype=float)
     finite = np.isfinite(numbers)
-    texts = pa.array([f"{v:.16G}" if ok else None for v, ok in zip(numbers.tolist(), finite.tolist())], type=pa.string())
+    return pa.array(numbers, mask=~finite).cast(pa.string())
+
+
+def _shortest(v: float) -> str:
+    if v.is_integer() and abs(v) < 1e16:
+        return str(int(v))
+    return repr(v)
+
+
+def _number_cells(ref_open: pa.Array, s: str, series: pd.Series) -> pa.Array:
+    texts = number_texts(series.to_numpy(dtype=float, na_value=np.nan))
     return _blank_where_null(_join(ref_open, f"{s}><v>", texts, "</v></c>"), ref_open, s)
 
 
@@ -135,7 +152,7 @@ def _python_cell(ref: str, s: str, value) -> str | None:
         v = float(value)
         if v != v or v in (float("inf"), float("-inf")):
             return f'<c r="{ref}"{s}/>' if s else None
-        return f'<c r="{ref}"{s}><v>{v:.16G}</v></c>'
+        return f'<c r="{ref}"{s}><v>{_shortest(v)}</v></c>'
     if hasattr(value, "item"):
         return _python_cell(ref, s, value.item())
     return _python_text(ref, s, str(value))
