@@ -82,18 +82,21 @@ def _join(*parts) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
-def _text_cells(ref_open: pa.Array, s: str, texts: pa.Array) -> pa.Array:
+Ref = tuple  # ('<c r="A', row numbers): the opening of each cell up to its reference, joined with what follows
+
+
+def _text_cells(ref: Ref, s: str, texts: pa.Array) -> pa.Array:
     """Inline-string cells; null text gives a blank cell with the style (or no cell without one)."""
     preserve = pc.fill_null(pc.match_substring_regex(texts, r"^\s|\s$"), False)
     open_t = pc.if_else(preserve, '<t xml:space="preserve">', "<t>")
-    cell = _join(ref_open, f'{s} t="inlineStr"><is>', open_t, _xml_text(texts), "</t></is></c>")
-    return _blank_where_null(cell, ref_open, s)
+    cell = _join(*ref, f'"{s} t="inlineStr"><is>', open_t, _xml_text(texts), "</t></is></c>")
+    return _blank_where_null(cell, ref, s)
 
 
-def _blank_where_null(cell: pa.Array, ref_open: pa.Array, s: str) -> pa.Array:
-    if not s:
+def _blank_where_null(cell: pa.Array, ref: Ref, s: str) -> pa.Array:
+    if not s or cell.null_count == 0:
         return cell  # XlsxWriter writes no cell for a blank without a format
-    return pc.coalesce(cell, _join(ref_open, f"{s}/>"))
+    return pc.coalesce(cell, _join(*ref, f'"{s}/>'))
 
 
 def number_texts(numbers: np.ndarray) -> pa.Array:
@@ -114,18 +117,18 @@ def _shortest(v: float) -> str:
     return repr(v)
 
 
-def _number_cells(ref_open: pa.Array, s: str, series: pd.Series) -> pa.Array:
+def _number_cells(ref: Ref, s: str, series: pd.Series) -> pa.Array:
     texts = number_texts(series.to_numpy(dtype=float, na_value=np.nan))
-    return _blank_where_null(_join(ref_open, f"{s}><v>", texts, "</v></c>"), ref_open, s)
+    return _blank_where_null(_join(*ref, f'"{s}><v>', texts, "</v></c>"), ref, s)
 
 
-def _bool_cells(ref_open: pa.Array, s: str, series: pd.Series) -> pa.Array:
+def _bool_cells(ref: Ref, s: str, series: pd.Series) -> pa.Array:
     flags = pa.array(series.to_numpy(dtype=object), type=pa.bool_(), from_pandas=True)
     texts = pc.if_else(flags, "1", "0")
-    return _blank_where_null(_join(ref_open, f'{s} t="b"><v>', texts, "</v></c>"), ref_open, s)
+    return _blank_where_null(_join(*ref, f'"{s} t="b"><v>', texts, "</v></c>"), ref, s)
 
 
-def _formula_cells(ref_open: pa.Array, s: str, values: np.ndarray, results: Sequence | None) -> pa.Array:
+def _formula_cells(ref: Ref, s: str, values: np.ndarray, results: Sequence | None) -> pa.Array:
     texts = pa.array([v.text[1:] if isinstance(v, Formula) else None for v in values], type=pa.string())
     if results is None:
         cached = pa.array([""] * len(values), type=pa.string())
@@ -134,8 +137,8 @@ def _formula_cells(ref_open: pa.Array, s: str, values: np.ndarray, results: Sequ
         cached = pa.array([None if r is None else str(r) for r in results], type=pa.string())
         cached = pc.fill_null(cached, "")
         t = pc.if_else(pc.equal(cached, ""), "", ' t="str"')
-    cell = _join(ref_open, s, t, "><f>", _xml_text(texts), "</f><v>", _xml_text(cached), "</v></c>")
-    return _blank_where_null(cell, ref_open, s)
+    cell = _join(*ref, '"' + s, t, "><f>", _xml_text(texts), "</f><v>", _xml_text(cached), "</v></c>")
+    return _blank_where_null(cell, ref, s)
 
 
 def _python_cell(ref: str, s: str, value) -> str | None:
@@ -178,24 +181,23 @@ def _needs_python(texts: pa.Array) -> bool:
 
 def _column_cells(letter: str, rows: pa.Array, column: StreamedColumn) -> pa.Array:
     s = f' s="{column.style}"' if column.style else ""
-    ref_open = _join(f'<c r="{letter}', rows, '"')
+    ref: Ref = (f'<c r="{letter}', rows)
     series = column.series
-    values = series.to_numpy(dtype=object)
     if pd.api.types.is_bool_dtype(series.dtype):
-        return _bool_cells(ref_open, s, series)
+        return _bool_cells(ref, s, series)
     if pd.api.types.is_numeric_dtype(series.dtype):
-        return _number_cells(ref_open, s, series)
+        return _number_cells(ref, s, series)
+    values = series.to_numpy(dtype=object)
     formulas = (len(values) and isinstance(values[0], Formula)) or column.results is not None
     if formulas and all(isinstance(v, Formula) or v is None for v in values):
-        return _formula_cells(ref_open, s, values, column.results)
+        return _formula_cells(ref, s, values, column.results)
     try:
         texts = pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         texts = None
     if texts is not None and not _needs_python(texts):
-        return _text_cells(ref_open, s, texts)
-    refs = ref_open.to_pylist()
-    return pa.array([_python_cell(r[6:-1], s, v) for r, v in zip(refs, values)], type=pa.string())
+        return _text_cells(ref, s, texts)
+    return pa.array([_python_cell(f"{letter}{r}", s, v) for r, v in zip(rows.to_pylist(), values)], type=pa.string())
 
 
 def data_rows(columns: Sequence[StreamedColumn], first_row: int) -> Iterator[bytes]:
