@@ -192,10 +192,15 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
             step("Writing results workbook")
             from planner import schema
             from planner.writers.row_limit import fit_sheets, limit_note
+            from planner.writers.segmentation_sheets import ACCOUNTS_FILE, accounts_over_sheet, write_accounts_parquet
             from planner.writers.sheets import plan_sheets
 
             sheets, cuts = fit_sheets(plan_sheets(plan))
             put(FILE_NAMES["xlsx"], lambda tmp: write_results_workbook(tmp, sheets))
+            if accounts_over_sheet(plan.segmentation):  # the whole Account tiers table beside the workbook
+                put(ACCOUNTS_FILE, lambda tmp: write_accounts_parquet(plan.segmentation, tmp))
+            else:
+                folder.remove(ACCOUNTS_FILE)  # an older run's table would not match this plan
             too_long = limit_note(len(plan.segmentation.accounts), schema.ACCOUNT_TIERS.name)
             for text in ([str(too_long)] if too_long else []) + [f"{FILE_NAMES['xlsx']}, {c.sheet} sheet: {c.sentence()}" for c in cuts]:
                 (warn or (lambda text: None))(text)
@@ -269,7 +274,10 @@ def guard_outputs(out_dir: Path, protected: Iterable[Path | None], formats: Iter
             break
     protected_paths = {Path(p).resolve() for p in protected if p is not None}
     formats = tuple(formats)
-    targets = [FILE_NAMES[fmt] for fmt in formats] + ([OUTREACH_FILE] if "csv" in formats else []) + list(names)
+    from planner.writers.segmentation_sheets import ACCOUNTS_FILE
+
+    targets = [FILE_NAMES[fmt] for fmt in formats] + ([OUTREACH_FILE] if "csv" in formats else []) + (
+        [ACCOUNTS_FILE] if "xlsx" in formats else []) + list(names)
     for name in targets:
         target = (out_dir / name).resolve()
         if target in protected_paths:
@@ -302,7 +310,7 @@ def segment_and_write(inputs: PlanInputs, out_dir: Path, protected: Iterable[Pat
     out_dir = Path(out_dir)
     guard_outputs(out_dir, protected, ("csv", "xlsx"))
     from planner.writers.plan_json import segmentation_json
-    from planner.writers.segmentation_sheets import segmentation_sheets
+    from planner.writers.segmentation_sheets import ACCOUNTS_FILE, accounts_over_sheet, segmentation_sheets, write_accounts_parquet
 
     seg = segment(inputs)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -310,6 +318,8 @@ def segment_and_write(inputs: PlanInputs, out_dir: Path, protected: Iterable[Pat
         write_crm_csv(seg, out_dir / FILE_NAMES["csv"]),
         write_results_workbook(out_dir / FILE_NAMES["xlsx"], segmentation_sheets(seg)),
     ]
+    if accounts_over_sheet(seg):  # the whole Account tiers table beside the workbook
+        files.append(write_accounts_parquet(seg, out_dir / ACCOUNTS_FILE))
     summary = segmentation_json(seg)
     summary["accounts"] = len(seg.tiers)
     summary["files"] = [p.name for p in files]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -65,17 +66,21 @@ class ResultSheet:
     title: str = ""
     note: str = ""
     formats: dict[str, str] = field(default_factory=dict)  # column -> Excel number format
+    # formula column -> each row's result as the writer computed it, written as the formula's cached value (shown by a
+    # reader that does not calculate; Excel and LibreOffice recalculate on load); position i is the table's row i
+    results: dict[str, Sequence[object]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, spec: ResultSheetSpec, table: pd.DataFrame, title: str = "", note: str = "",
-           tier_names: tuple[str, ...] | list[str] = (), scenario_names: tuple[str, ...] | list[str] = ()) -> ResultSheet:
+           tier_names: tuple[str, ...] | list[str] = (), scenario_names: tuple[str, ...] | list[str] = (),
+           results: dict[str, Sequence[object]] | None = None) -> ResultSheet:
         """A declared result sheet: its columns in the declared order, formatted as declared."""
         keys = spec.keys(tier_names, scenario_names)
         missing = [k for k in keys if k not in table.columns]
         extra = [c for c in table.columns if c not in keys]
         if missing or extra:
             raise ValueError(f"{spec.name}: the table's columns differ from the declaration (missing {missing}, undeclared {extra})")
-        return cls(table[keys], title=title, note=note, formats=spec.formats(tier_names, scenario_names))
+        return cls(table[keys], title=title, note=note, formats=spec.formats(tier_names, scenario_names), results=dict(results or {}))
 
 
 _MONEY_HINTS = ("cost", "arr", "budget", "value", "asv", "price", "spend", "rate", "impact")

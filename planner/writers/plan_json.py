@@ -412,6 +412,8 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
 def jsonable(value: Any) -> Any:
     """Plain JSON types only: numpy scalars unboxed, NaN/inf -> None, DataFrames -> records, dataclasses -> objects."""
     if isinstance(value, dict):
+        if all(type(k) is str and (type(v) is str or v is None) for k, v in value.items()):
+            return dict(value)  # already plain (account_tiers: a million entries)
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]

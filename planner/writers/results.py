@@ -23,19 +23,39 @@ from planner.writers.layout import Formula, ResultSheet, default_format, layout
 __all__ = ["Formula", "ResultSheet", "default_format", "header_label", "write_results_workbook"]
 
 
-def write_results_workbook(path: str | Path, sheets: Mapping[str, ResultSheet | pd.DataFrame]) -> Path:
-    """Write a new .xlsx with one formatted table per sheet. Deterministic output."""
+def write_results_workbook(path: str | Path, sheets: Mapping[str, ResultSheet | pd.DataFrame],
+                           stream_rows: int | None = None) -> Path:
+    """Write a new .xlsx with one formatted table per sheet. Deterministic output.
+
+    A table longer than ``stream_rows`` rows (default planner.writers.streamed.STREAM_ROWS) has its rows after the
+    first streamed into the sheet a column at a time (planner.writers.streamed); ``stream_rows=-1`` never streams.
+    """
+    from planner.writers.streamed import STREAM_ROWS, StreamedColumn, StreamedSheet, put_rows
+
+    limit = STREAM_ROWS if stream_rows is None else stream_rows
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": False})
     # fixed document properties so the same plan gives the same bytes
     book.set_properties({"title": "TierPlan results", "author": "TierPlan", "created": _EPOCH})
     formats = _Formats(book)
-    for name, sheet in sheets.items():
+    later: list[tuple[int, ResultSheet, int, list]] = []
+    names = list(sheets)
+    for index, (name, sheet) in enumerate(sheets.items()):
         if isinstance(sheet, pd.DataFrame):
             sheet = ResultSheet(sheet)
-        _write_sheet(book, formats, name, sheet)
+        streamed = 0 <= limit < len(sheet.table) and len(sheet.table.columns) > 0
+        fmts = _write_sheet(book, formats, name, sheet, rows=1 if streamed else None)
+        if streamed:
+            later.append((index, sheet, layout(sheet).first_data_row + 1, fmts))
     book.close()
+    put_rows(path, [
+        StreamedSheet(index, _table_name(names[index]), tuple(
+            StreamedColumn(sheet.table.iloc[1:, j], None if fmt is None else fmt.xf_index,
+                           None if (r := sheet.results.get(str(col))) is None else list(r)[1:len(sheet.table)])
+            for j, (col, fmt) in enumerate(zip(sheet.table.columns, fmts))), first, first + len(sheet.table) - 2)
+        for index, sheet, first, fmts in later
+    ])
     return path
 
 
@@ -56,7 +76,8 @@ class _Formats:
         return self._cache[key]
 
 
-def _write_sheet(book, formats: _Formats, name: str, sheet: ResultSheet) -> None:
+def _write_sheet(book, formats: _Formats, name: str, sheet: ResultSheet, rows: int | None = None) -> list:
+    """Write the sheet (only the table's first ``rows`` rows when given: the rest are streamed); its columns' formats."""
     ws = book.add_worksheet(name[:31])
     ws.set_tab_color("#70AD47")
     table = sheet.table
@@ -66,14 +87,18 @@ def _write_sheet(book, formats: _Formats, name: str, sheet: ResultSheet) -> None
     if lay.note_row is not None:
         ws.write_string(lay.note_row, 0, sheet.note, formats.note)
     n = len(table)
-    values = table.to_numpy(dtype=object)
+    part = table if rows is None else table.iloc[:rows]
+    values = part.to_numpy(dtype=object)
+    fmts = [formats.number(f) for f in lay.formats]
     for j in range(len(lay.columns)):
-        _write_column(ws, lay.first_data_row, j, table.iloc[:, j], values[:, j], formats.number(lay.formats[j]))
+        results = sheet.results.get(lay.columns[j])
+        _write_column(ws, lay.first_data_row, j, part.iloc[:, j], values[:, j], fmts[j],
+                      None if results is None else list(results)[: len(part)])
     if lay.columns:
-        ws.add_table(
+        ws.add_table(  # a streamed table is declared over its first row here, its whole range when the rows are in
             lay.header_row,
             0,
-            lay.header_row + max(n, 1),
+            lay.header_row + (max(n, 1) if rows is None else 1),
             len(lay.columns) - 1,
             {
                 "name": _table_name(name),
@@ -85,9 +110,10 @@ def _write_sheet(book, formats: _Formats, name: str, sheet: ResultSheet) -> None
         for j, width in enumerate(lay.widths):
             ws.set_column(j, j, width)
         ws.freeze_panes(lay.first_data_row, 0)
+    return fmts
 
 
-def _write_column(ws, first_row: int, col: int, series: pd.Series, values, fmt) -> None:
+def _write_column(ws, first_row: int, col: int, series: pd.Series, values, fmt, results=None) -> None:
     """Write one column; plain numeric and plain text columns take a fast path (100k-row sheets)."""
     if pd.api.types.is_bool_dtype(series.dtype):
         for i, v in enumerate(values):
@@ -109,14 +135,16 @@ def _write_column(ws, first_row: int, col: int, series: pd.Series, values, fmt) 
                 _write_cell(ws, first_row + i, col, v, fmt)
     else:
         for i, v in enumerate(values):
-            _write_cell(ws, first_row + i, col, v, fmt)
+            _write_cell(ws, first_row + i, col, v, fmt, "" if results is None or results[i] is None else str(results[i]))
 
 
-def _write_cell(ws, row: int, col: int, value, fmt) -> None:
+def _write_cell(ws, row: int, col: int, value, fmt, result: str = "") -> None:
     if value is None:
         ws.write_blank(row, col, None, fmt)
     elif isinstance(value, Formula):
-        ws.write_formula(row, col, value.text, fmt, "")  # no cached result: LibreOffice and Excel calculate it on load
+        # the cached result (when the sheet gives one) is what a reader that does not calculate shows; Excel and
+        # LibreOffice calculate the formula on load all the same
+        ws.write_formula(row, col, value.text, fmt, result)
     elif isinstance(value, str):
         ws.write_string(row, col, value, fmt)
     elif isinstance(value, bool):

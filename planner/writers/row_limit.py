@@ -17,6 +17,7 @@ import pandas as pd
 
 from planner.errors import Problem
 from planner.writers.layout import ResultSheet, layout
+from planner.writers.segmentation_sheets import ACCOUNTS_FILE
 
 Sheet = TypeVar("Sheet", ResultSheet, pd.DataFrame, ResultSheet | pd.DataFrame)
 
@@ -74,4 +75,5 @@ def limit_note(accounts: int, sheet: str) -> Problem | None:
     return Problem(f"results workbook, {sheet} sheet",
                    f"{accounts:,} accounts are more than an Excel sheet holds ({EXCEL_ROWS:,} rows): the sheets with a row "
                    "per account list the first ones and say how many are left out",
-                   "every account is in crm_tiers.csv and in the plan's figures")
+                   "every account is in crm_tiers.csv and in the plan's figures, and the whole Account tiers table in "
+                   f"{ACCOUNTS_FILE} beside the results workbook")

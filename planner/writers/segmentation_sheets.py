@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -31,12 +34,8 @@ def tier_formula(score_ref: str, cutoffs: pd.Series) -> str:
     return "=" + text
 
 
-def account_sheet(seg: Segmentation) -> ResultSheet:
-    acc = seg.accounts
-    room = EXCEL_ROWS - 4  # title, note, blank row and header above the data
-    left_off = max(len(acc) - room, 0)
-    if left_off:
-        acc = acc.iloc[:room]
+def account_table(acc: pd.DataFrame) -> pd.DataFrame:
+    """The Account tiers table of these accounts (``tier_by_score`` left blank: the sheet's formula, the file's value)."""
     table = pd.DataFrame(
         {
             "account_id": acc["account_id"].to_numpy(dtype=object),
@@ -56,6 +55,16 @@ def account_sheet(seg: Segmentation) -> ResultSheet:
     )
     for p in PILLARS:
         table[f"{pillar_key(p)}_contribution"] = acc[f"{pillar_key(p)}_contribution"].to_numpy()
+    return table
+
+
+def account_sheet(seg: Segmentation) -> ResultSheet:
+    acc = seg.accounts
+    room = EXCEL_ROWS - 4  # title, note, blank row and header above the data
+    left_off = max(len(acc) - room, 0)
+    if left_off:
+        acc = acc.iloc[:room]
+    table = account_table(acc)
     rule = tier_formula("[score]", seg.cutoffs).replace("[score]", "score")
     title = schema.ACCOUNT_TIERS.name
     note = (
@@ -71,7 +80,48 @@ def account_sheet(seg: Segmentation) -> ResultSheet:
     pieces = template.split("\x00")
     table["tier_by_score"] = pd.Series([Formula(f"{score_col}{first + i}".join(pieces)) for i in range(len(table))],
                                        index=table.index, dtype=object)
-    return ResultSheet.of(schema.ACCOUNT_TIERS, table, title, note)
+    results: dict[str, Sequence[object]] = {"tier_by_score": tier_by_formula(table["score"].to_numpy(dtype=float), seg.cutoffs)}
+    return ResultSheet.of(schema.ACCOUNT_TIERS, table, title, note, results=results)
+
+
+ACCOUNTS_FILE = "tier_plan_accounts.parquet"
+
+
+def accounts_over_sheet(seg: Segmentation) -> bool:
+    """More accounts than the Account tiers sheet holds: the whole table is written as :data:`ACCOUNTS_FILE` too."""
+    return len(seg.accounts) > EXCEL_ROWS - 4
+
+
+def write_accounts_parquet(seg: Segmentation, path: str | Path) -> Path:
+    """Every account's row of the Account tiers sheet, under the sheet's headers, Tier by score as its value (Parquet)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from planner.schema import header_label
+
+    table = account_table(seg.accounts)
+    table["tier_by_score"] = tier_by_formula(table["score"].to_numpy(dtype=float), seg.cutoffs)
+    table.columns = [header_label(c) for c in table.columns]
+    path = Path(path)
+    pq.write_table(pa.Table.from_pandas(table, preserve_index=False), path)
+    return path
+
+
+def tier_by_formula(scores: np.ndarray, cutoffs: pd.Series) -> list[str]:
+    """What :func:`tier_formula` gives on each score as the sheet holds it (16 significant digits; blank counts as 0),
+    against the cut-offs as the formula writes them (two decimals): the formula's cached result."""
+    names = [str(n) for n in cutoffs.index]
+    bounds = [float(f"{c:.2f}") for c in cutoffs.to_numpy()[:-1]]
+    held = np.nan_to_num(np.asarray(scores, dtype=float), nan=0.0)
+    near = np.zeros(len(held), dtype=bool)
+    for b in bounds:
+        near |= np.abs(held - b) < 1e-9 * max(1.0, abs(b))
+    if near.any():  # within rounding of a cut-off: compare the number exactly as written to the sheet
+        held[near] = [float(f"{v:.16G}") for v in held[near]]
+    out = np.full(len(held), names[-1], dtype=object)
+    for name, b in zip(reversed(names[:-1]), reversed(bounds)):
+        out = np.where(held >= b, name, out)
+    return out.tolist()
 
 
 def _guardrail_condition(seg: Segmentation) -> str:
