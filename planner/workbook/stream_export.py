@@ -66,6 +66,7 @@ class Export:
         self.con = duckdb.connect()
         self.con.execute(f"SET memory_limit = {_sql_text(MEMORY_LIMIT)}")
         self.con.execute("SET preserve_insertion_order = true")  # batches in file order: row numbers hold
+        self.con.execute("SET enable_progress_bar = false")  # stdout carries results only
         try:
             described = self.con.sql(f"SELECT * FROM {self.source} LIMIT 0")
             self.columns = [str(c) for c in described.columns]
