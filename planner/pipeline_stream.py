@@ -185,26 +185,28 @@ def streamed_plan_json(plan: StreamedPlan) -> dict:
     })
 
 
-def write_streamed_outputs(plan: StreamedPlan, out_dir: Path) -> list[Path]:
-    """account_tiers.parquet and plan.json into ``out_dir``, each under a temporary name, then renamed."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def write_streamed_outputs(plan: StreamedPlan, out_dir: Path, warn: Callable[[str], None] | None = None) -> list[Path]:
+    """account_tiers.parquet and plan.json into ``out_dir``, as every plan's files are written
+    (planner.writers.outfolder: one run at a time, each file under a temporary name then renamed, a file
+    TierPlan did not write kept aside)."""
+    from planner.writers.outfolder import OutputFolder
+
     written = []
-    for name, write in ((RESULTS_FILE, lambda p: write_account_tiers(plan.tiers, p)),
-                        (PLAN_FILE, lambda p: p.write_text(json.dumps(streamed_plan_json(plan), indent=2, sort_keys=False) + "\n",
-                                                           encoding="utf-8"))):
-        target = out_dir / name
-        tmp = out_dir / f".{name}.tmp"
-        write(tmp)
-        tmp.replace(target)
-        written.append(target)
+    text = json.dumps(streamed_plan_json(plan), indent=2, ensure_ascii=False) + "\n"
+    with OutputFolder(Path(out_dir), warn) as folder:
+        for name, write in ((RESULTS_FILE, lambda p: write_account_tiers(plan.tiers, p)),
+                            (PLAN_FILE, lambda p: p.write_text(text, encoding="utf-8"))):
+            with folder.file(name) as tmp:
+                write(tmp)
+            written.append(Path(out_dir) / name)
     return written
 
 
 def plan_streamed(book: Path | str, accounts: Path | str, out_dir: Path | str, options: PlanOptions = PlanOptions(),
-                  progress: Progress | None = None) -> tuple[StreamedPlan, list[Path]]:
+                  progress: Progress | None = None, warn: Callable[[str], None] | None = None) -> tuple[StreamedPlan, list[Path]]:
     """`tierplan plan BOOK --accounts BIG` on the streamed path: the plan, and the files written."""
     plan = build_streamed_plan(book, accounts, options, progress)
-    return plan, write_streamed_outputs(plan, Path(out_dir))
+    return plan, write_streamed_outputs(plan, Path(out_dir), warn)
 
 
 def exit_code(plan: StreamedPlan) -> int:

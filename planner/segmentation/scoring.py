@@ -116,7 +116,7 @@ def percentile_rank(values: np.ndarray) -> np.ndarray:
     """0..100 rank among the non-missing values (average rank for ties); NaN stays NaN.
 
     Whole numbers in a modest range (counts, 1-5 ratings, 0/1 flags) are ranked
-    by counting; anything else by one sort.
+    by counting; anything else by one sort (plus, when values are mostly distinct, one argsort).
     """
     present = ~np.isnan(values)
     n = int(present.sum())
@@ -134,16 +134,19 @@ def percentile_rank(values: np.ndarray) -> np.ndarray:
         before = np.cumsum(counts) - counts
         ranks = (before + (counts + 1) / 2.0)[k]
     else:
-        order = np.argsort(v, kind="stable")
-        sv = v[order]
+        sv = np.sort(v)
         new = np.empty(n, dtype=bool)
         new[0] = True
         np.not_equal(sv[1:], sv[:-1], out=new[1:])
         starts = np.flatnonzero(new)
         ends = np.append(starts[1:], n)
         avg = (starts + 1 + ends) / 2.0  # the ranks start+1 .. end, averaged
-        ranks = np.empty(n)
-        ranks[order] = avg[np.cumsum(new) - 1]
+        if len(starts) * 8 <= n:  # few distinct values (rounded figures): look each value's group up
+            ranks = avg[np.searchsorted(sv[starts], v)]
+        else:  # mostly distinct: one argsort (the order inside a tie does not matter, every tie gets its average)
+            order = np.argsort(v)
+            ranks = np.empty(n)
+            ranks[order] = avg[np.cumsum(new) - 1]
     out[present] = (ranks - 1.0) * (100.0 / (n - 1))
     return out
 

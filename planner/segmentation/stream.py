@@ -126,7 +126,7 @@ class StreamedTiers:
 
 def _joined(parts: list[np.ndarray], dtype: type | None = None) -> np.ndarray:
     out = np.concatenate(parts) if parts else np.zeros(0)
-    return out.astype(dtype) if dtype is not None else out
+    return out.astype(dtype, copy=False) if dtype is not None else out
 
 
 def tier_columns(gathered: AccountColumns, inputs: PlanInputs) -> StreamedTiers:
