@@ -7,18 +7,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from planner.arrays import ObjectArray
 from planner.inputs import PlanInputs, Tier
 from planner.schema import PILLARS
 from planner.segmentation import breakdown as bd
 from planner.segmentation import columns as cols
-from planner.segmentation.anchor import infer_previous_cutoffs
+from planner.segmentation.decide import decide_tiers
 from planner.segmentation.findings import (
     CHANGE_COLUMNS,
     band_message,
-    cutoff_changes,
     drift_table,
     gap_table,
     missing_texts,
@@ -28,9 +26,9 @@ from planner.segmentation.findings import (
 )
 from planner.segmentation.reasons import build_reasons
 from planner.segmentation.reasons import join as join_text
-from planner.segmentation.retier import arr_cents, arr_floor, floor_thresholds, place
+from planner.segmentation.retier import place
 from planner.segmentation.scoring import numeric_values, percentile_rank, pillar_key, score_accounts
-from planner.segmentation.tiering import band_report, choose_cutoffs, keep_previous_cutoffs
+from planner.segmentation.tiering import band_report
 
 DRIFT_MIN_POINTS = 5.0
 
@@ -149,8 +147,6 @@ def _segment(inputs: PlanInputs) -> Segmentation:
     scores = score_accounts(acc, tuple(inputs.scoring))
     notes.extend(scores.notes)
     bins = scores.bins
-    cut = choose_cutoffs(bins, arr, tiers)
-
     prev_text = cols.text_array(_column(acc, "previous_tier"), n)
     previous, prev_unknown = cols.tier_codes(prev_text, tier_names)
     lock_text = cols.text_array(_column(acc, "locked_tier"), n)
@@ -158,33 +154,14 @@ def _segment(inputs: PlanInputs) -> Segmentation:
     lock_reason = cols.text_array(_column(acc, "lock_reason"), n)
     strategic = cols.flags(_column(acc, "strategic"), n)
     churn = cols.flags(_column(acc, "churn_risk"), n)
-
-    margin = float(fin.retier_margin) if fin.retier_margin is not None and np.isfinite(fin.retier_margin) else 0.0
-    margin_bins = round(max(margin, 0.0) * 100)
-    strategic_idx = None
-    strategic_name = fin.strategic_tier.strip() if isinstance(fin.strategic_tier, str) and fin.strategic_tier.strip() else None
-    if strategic_name is not None:
-        found, _ = cols.tier_codes(pa.array([strategic_name]), tier_names)
-        strategic_idx = int(found[0]) if found[0] >= 0 else None
-        if strategic_idx is None:
-            notes.append(f"Finance 'Strategic accounts at least' names {strategic_name!r}, which is not a tier: strategic flags are not applied.")
-        else:
-            strategic_name = tier_names[strategic_idx]
-
-    # ---- last assessment's cut-offs: kept while the bands hold with them
     prev_score = numeric_values(acc["previous_score"])[0] if "previous_score" in acc.columns else np.full(n, np.nan)
-    usable = (locked < 0) & ~churn & ~(strategic if strategic_idx is not None else np.zeros(n, dtype=bool))
-    anchor = infer_previous_cutoffs(previous, prev_score, usable, margin_bins, cut.bins, tier_names)
-    if anchor.note:
-        notes.append(anchor.note)
-    if anchor.bins is not None:
-        cut = keep_previous_cutoffs(bins, arr, tiers, cut, anchor.bins)
-    changes, change_text = cutoff_changes(anchor.bins, cut, bins, arr, tiers)
 
-    cents = arr_cents(arr)
-    thresholds = floor_thresholds(tiers, int(cents.sum()))
-    floor = arr_floor(cents, thresholds)
-    pl = place(bins, cut.bins, previous, margin_bins, strategic, strategic_idx, churn, locked, floor)
+    # ---- cut-offs, the last assessment's cut-offs, guardrails and placement: one function for every path
+    decision = decide_tiers(bins, arr, tiers, fin, previous, prev_score, locked, strategic, churn)
+    notes.extend(decision.notes)
+    cut, anchor, changes, change_text = decision.cut, decision.anchor, decision.changes, decision.change_text
+    thresholds, floor, pl = decision.thresholds, decision.floor, decision.placement
+    margin_bins, strategic_idx, strategic_name = decision.margin_bins, decision.strategic_idx, decision.strategic_name
 
     # ---- pillar contributions and missing-signal text
     pillar_list = list(PILLARS)

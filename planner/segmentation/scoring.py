@@ -19,6 +19,7 @@ number (and the Excel formula in the results reproduces the tier exactly).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,15 +71,16 @@ class Scores:
         return self.bins / 100.0
 
 
-def resolve_column(accounts: pd.DataFrame, name: str) -> str | None:
+def resolve_column(columns: Iterable[str], name: str) -> str | None:
     """Find the accounts column a Scoring rule names: exact, canonical key of a fixed header, or case-insensitive."""
-    if name in accounts.columns:
+    columns = list(columns)
+    if name in columns:
         return name
     wanted = str(name).strip().lower()
     for col in ACCOUNTS.columns:
-        if (col.header.lower() == wanted or col.key == wanted) and col.key in accounts.columns:
+        if (col.header.lower() == wanted or col.key == wanted) and col.key in columns:
             return col.key
-    for name_ in accounts.columns:
+    for name_ in columns:
         if str(name_).strip().lower() == wanted:
             return name_
     return None
@@ -114,7 +116,7 @@ def percentile_rank(values: np.ndarray) -> np.ndarray:
     """0..100 rank among the non-missing values (average rank for ties); NaN stays NaN.
 
     Whole numbers in a modest range (counts, 1-5 ratings, 0/1 flags) are ranked
-    by counting; anything else by one sort.
+    by counting; anything else by one sort (plus, when values are mostly distinct, one argsort).
     """
     present = ~np.isnan(values)
     n = int(present.sum())
@@ -132,23 +134,30 @@ def percentile_rank(values: np.ndarray) -> np.ndarray:
         before = np.cumsum(counts) - counts
         ranks = (before + (counts + 1) / 2.0)[k]
     else:
-        order = np.argsort(v, kind="stable")
-        sv = v[order]
+        sv = np.sort(v)
         new = np.empty(n, dtype=bool)
         new[0] = True
         np.not_equal(sv[1:], sv[:-1], out=new[1:])
         starts = np.flatnonzero(new)
         ends = np.append(starts[1:], n)
         avg = (starts + 1 + ends) / 2.0  # the ranks start+1 .. end, averaged
-        ranks = np.empty(n)
-        ranks[order] = avg[np.cumsum(new) - 1]
+        if len(starts) * 8 <= n:  # few distinct values (rounded figures): look each value's group up
+            ranks = avg[np.searchsorted(sv[starts], v)]
+        else:  # mostly distinct: one argsort (the order inside a tie does not matter, every tie gets its average)
+            order = np.argsort(v)
+            ranks = np.empty(n)
+            ranks[order] = avg[np.cumsum(new) - 1]
     out[present] = (ranks - 1.0) * (100.0 / (n - 1))
     return out
 
 
-def score_accounts(accounts: pd.DataFrame, rules: tuple[ScoringRule, ...]) -> Scores:
-    """Percentile-rank every signal, combine into pillar scores and the composite score."""
-    n = len(accounts)
+def resolve_signals(columns: Iterable[str], rules: tuple[ScoringRule, ...]) -> tuple[list[Signal], bool, list[str]]:
+    """The weighted Scoring rules as signals, each resolved to a column of ``columns``; ARR alone when none is weighted.
+
+    Returns (signals, fallback_to_arr, notes). Needs only the column names, so a streamed export resolves
+    its signals from its schema exactly as a whole table does.
+    """
+    names = list(columns)
     notes: list[str] = []
     signals: list[Signal] = []
     for rule in rules:
@@ -156,37 +165,57 @@ def score_accounts(accounts: pd.DataFrame, rules: tuple[ScoringRule, ...]) -> Sc
         if weight <= 0 or rule.pillar not in PILLARS:
             continue
         direction = -1 if rule.direction is not None and rule.direction < 0 else 1
-        signals.append(Signal(rule.pillar, rule.column, resolve_column(accounts, rule.column), weight, direction))
+        signals.append(Signal(rule.pillar, rule.column, resolve_column(names, rule.column), weight, direction))
     fallback = False
     if not signals:
         fallback = True
         notes.append("The Scoring sheet has no rule with a positive weight: accounts are ranked on ARR alone.")
-        signals.append(Signal("Revenue", "ARR", "arr" if "arr" in accounts.columns else None, 1.0, 1))
+        signals.append(Signal("Revenue", "ARR", "arr" if "arr" in names else None, 1.0, 1))
+    for bit, sig in enumerate(signals):
+        sig.bit = bit
+    return signals, fallback, notes
 
+
+def signal_columns(signals: list[Signal]) -> list[str]:
+    """The account columns the signals read, each once, in rule order."""
+    return list(dict.fromkeys(s.resolved for s in signals if s.resolved is not None))
+
+
+def signal_ranks(values: dict[str, np.ndarray], signals: list[Signal]) -> dict[tuple[str, int], np.ndarray]:
+    """Percentile rank of every (column, direction) the signals use, over all accounts; a lower-is-better signal flipped.
+
+    ``values``: column -> its numbers over the whole base (:func:`numeric_values`). The rank is the one
+    step of scoring that needs every account at once; it takes compact float arrays only.
+    """
+    ranks: dict[tuple[str, int], np.ndarray] = {}
+    for sig in signals:
+        if sig.resolved is None:
+            continue
+        key = (sig.resolved, sig.direction)
+        if key not in ranks:
+            r = percentile_rank(values[sig.resolved])
+            ranks[key] = 100.0 - r if sig.direction < 0 else r
+    return ranks
+
+
+def combine_scores(ranks: dict[tuple[str, int], np.ndarray], signals: list[Signal], n: int) -> tuple[
+        np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray], dict[str, float], np.ndarray, np.ndarray]:
+    """Pillar scores and the composite from the signals' ranks, account by account (any slice of accounts).
+
+    Returns (bins, pillar_scores, contributions, pillar_weights, missing_code, no_signal); nothing here
+    depends on accounts outside the slice, so a streamed base is combined slice by slice.
+    """
     pillar_num = {p: np.zeros(n) for p in PILLARS}
     pillar_den = {p: np.zeros(n) for p in PILLARS}
     missing_code = np.zeros(n, dtype=np.int64)
-    cache: dict[tuple[str, int], np.ndarray] = {}
-    not_numeric_of: dict[str, int] = {}
-    for bit, sig in enumerate(signals):
-        sig.bit = bit
+    for sig in signals:
         if sig.resolved is None:
-            missing_code |= np.int64(1) << bit
+            missing_code |= np.int64(1) << sig.bit
             continue
-        key = (sig.resolved, sig.direction)
-        if key not in cache:
-            values, not_numeric = numeric_values(accounts[sig.resolved])
-            ranks = percentile_rank(values)
-            if sig.direction < 0:
-                ranks = 100.0 - ranks
-            cache[key] = ranks
-            not_numeric_of[sig.resolved] = not_numeric
-        ranks = cache[key]
-        sig.not_numeric = not_numeric_of[sig.resolved]
-        present = ~np.isnan(ranks)
-        sig.present = int(present.sum())
-        missing_code[~present] |= np.int64(1) << bit
-        pillar_num[sig.pillar] += np.where(present, ranks * sig.weight, 0.0)
+        r = ranks[(sig.resolved, sig.direction)]
+        present = ~np.isnan(r)
+        missing_code[~present] |= np.int64(1) << sig.bit
+        pillar_num[sig.pillar] += np.where(present, r * sig.weight, 0.0)
         pillar_den[sig.pillar] += np.where(present, sig.weight, 0.0)
 
     pillar_weights = {p: float(sum(s.weight for s in signals if s.pillar == p)) for p in PILLARS}
@@ -212,6 +241,23 @@ def score_accounts(accounts: pd.DataFrame, rules: tuple[ScoringRule, ...]) -> Sc
         w = pillar_weights[p]
         s = pillar_scores[p]
         contributions[p] = np.where(np.isnan(s) | no_signal, 0.0, w * np.nan_to_num(s) / safe_den)
+    return bins, pillar_scores, contributions, pillar_weights, missing_code, no_signal
+
+
+def score_accounts(accounts: pd.DataFrame, rules: tuple[ScoringRule, ...]) -> Scores:
+    """Percentile-rank every signal, combine into pillar scores and the composite score."""
+    n = len(accounts)
+    signals, fallback, notes = resolve_signals(accounts.columns, rules)
+    values: dict[str, np.ndarray] = {}
+    not_numeric_of: dict[str, int] = {}
+    for col in signal_columns(signals):
+        values[col], not_numeric_of[col] = numeric_values(accounts[col])
+    ranks = signal_ranks(values, signals)
+    for sig in signals:
+        if sig.resolved is not None:
+            sig.not_numeric = not_numeric_of[sig.resolved]
+            sig.present = int((~np.isnan(ranks[(sig.resolved, sig.direction)])).sum())
+    bins, pillar_scores, contributions, pillar_weights, missing_code, no_signal = combine_scores(ranks, signals, n)
     return Scores(
         bins=bins,
         pillar_scores=pillar_scores,
