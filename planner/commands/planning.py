@@ -91,6 +91,10 @@ def plan(book: Path, out: Path, accounts: Path | None, tickets: Path | None, for
     options = PlanOptions(mode=mode, solver=solver, budget=budget, time_limit=time_limit, page_size=page_size, scenario=scenario,
                           as_of=check_as_of(as_of)).check()
     guard_outputs(out, (book, accounts, tickets), chosen)
+    from planner.pipeline_stream import should_stream
+
+    if should_stream(accounts):  # past a few million accounts: streamed through DuckDB (docs/scale.md)
+        _plan_streamed(book, accounts, out, options, write_back, tickets, as_json)
     read_as = None
     if write_back:
         from planner.writers.writeback import book_stamp, check_writable
@@ -176,3 +180,23 @@ def _print_plan_summary(plan, written: list[Path]) -> None:
         )
     for path in written:
         console.print(f"Wrote {path}", markup=False)
+
+
+def _plan_streamed(book: Path, accounts, out: Path, options, write_back: bool, tickets: Path | None, as_json: bool) -> None:
+    """More than STREAM_ACCOUNTS accounts: the streamed path writes account_tiers.parquet and plan.json, then exits."""
+    import sys
+
+    from planner.errors import Problem, UserInputError
+    from planner.pipeline_stream import STREAM_ACCOUNTS, exit_code, plan_streamed
+
+    if write_back or tickets is not None:
+        raise UserInputError(Problem(str(accounts), f"more than {STREAM_ACCOUNTS:,} accounts are planned on the streamed path, "
+                                     "which takes neither --write-back nor --tickets", "run again without them"))
+    with stdout_reserved(as_json), progress(enabled=not as_json) as step:
+        streamed, written = plan_streamed(book, accounts, out, options, progress=step, warn=say)
+    if as_json:
+        print_json({"streamed": True, "exit_code": exit_code(streamed), "files": [str(p) for p in written]})
+    else:
+        for path in written:
+            console.print(f"Wrote {path}", markup=False)
+    sys.exit(exit_code(streamed))
