@@ -28,7 +28,7 @@ from planner.segmentation.reasons import build_reasons
 from planner.segmentation.reasons import join as join_text
 from planner.segmentation.retier import place
 from planner.segmentation.scoring import numeric_values, percentile_rank, pillar_key, score_accounts
-from planner.segmentation.tiering import band_report
+from planner.segmentation.tiering import placement_bands
 
 DRIFT_MIN_POINTS = 5.0
 
@@ -230,12 +230,7 @@ def _segment(inputs: PlanInputs) -> Segmentation:
     tier_series = accounts["tier"].rename("tier")
 
     # ---- bands: final tiers, and the score rule alone
-    bands = band_report(pl.final, arr, tiers, cut.bases)
-    by_rule = band_report(pl.rule_tier, arr, tiers, cut.bases)
-    bands["target_share"] = cut.targets
-    bands["score_rule_share"] = by_rule["share"].to_numpy()
-    bands["score_rule_met"] = by_rule["met"].to_numpy()
-    bands["cutoff"] = cut.bins / 100.0
+    bands = placement_bands(pl.final, pl.rule_tier, arr, tiers, cut)
     message = band_message(bands, cut, [t for t in change_text if t])
     cutoffs = pd.Series(cut.bins / 100.0, index=list(tier_names), name="cutoff")
 

@@ -34,7 +34,7 @@ from planner.segmentation import columns as cols
 from planner.segmentation.decide import Decision, decide_tiers
 from planner.segmentation.retier import RULE_LABELS
 from planner.segmentation.scoring import Signal, combine_scores, numeric_values, resolve_signals, signal_columns, signal_ranks
-from planner.segmentation.tiering import band_report
+from planner.segmentation.tiering import placement_bands
 
 SLICE = 1_000_000  # accounts combined at once (bounds the temporaries of combine_scores)
 
@@ -157,12 +157,7 @@ def tier_columns(gathered: AccountColumns, inputs: PlanInputs) -> StreamedTiers:
                             _joined(gathered.strategic, bool), _joined(gathered.churn, bool))
     notes.extend(decision.notes)
     pl, cut = decision.placement, decision.cut
-    bands = band_report(pl.final, arr, tiers, cut.bases)
-    by_rule = band_report(pl.rule_tier, arr, tiers, cut.bases)
-    bands["target_share"] = cut.targets
-    bands["score_rule_share"] = by_rule["share"].to_numpy()
-    bands["score_rule_met"] = by_rule["met"].to_numpy()
-    bands["cutoff"] = cut.bins / 100.0
+    bands = placement_bands(pl.final, pl.rule_tier, arr, tiers, cut)
     ids = pa.chunked_array(gathered.ids, type=pa.string())
     gathered.ids.clear()
     return StreamedTiers(

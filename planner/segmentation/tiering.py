@@ -264,6 +264,17 @@ def _adjusted_boundaries(cums: list[FloatArray], bases: list[str], targets: Floa
     return b
 
 
+def placement_bands(final: np.ndarray, rule_tier: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, ...], cut: Cutoffs) -> pd.DataFrame:
+    """The bands of the final tiers, with what the score rule alone would give and each tier's cut-off."""
+    bands = band_report(final, arr, tiers, cut.bases)
+    by_rule = band_report(rule_tier, arr, tiers, cut.bases)
+    bands["target_share"] = cut.targets
+    bands["score_rule_share"] = by_rule["share"].to_numpy()
+    bands["score_rule_met"] = by_rule["met"].to_numpy()
+    bands["cutoff"] = cut.bins / 100.0
+    return bands
+
+
 def band_report(tier_idx: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, ...], bases: list[str]) -> pd.DataFrame:
     """Per tier: accounts, ARR, share on its basis, band, met, shortfall/excess (shares, 0..1)."""
     K = len(tiers)
