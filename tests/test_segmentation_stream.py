@@ -190,3 +190,28 @@ def test_csv_gives_the_same_tiers(sample, tmp_path):
     streamed = tier_columns(gathered, inputs)
     assert (seg.accounts["tier"].astype(str).to_numpy() == np.array(streamed.tier_names, dtype=object)[streamed.final]).all()
     pd.testing.assert_frame_equal(seg.tier_stats(), streamed.tier_stats())
+
+
+def test_tierplan_plan_takes_the_streamed_path_past_the_threshold(sample, tmp_path, monkeypatch):
+    """`tierplan plan --accounts` on a file past the threshold: the streamed files, the plan's answer on screen, its exit code."""
+    import functools
+
+    from click.testing import CliRunner
+
+    from planner import pipeline_stream
+    from planner.cli import app
+
+    book, path, _ = sample
+    monkeypatch.setattr(pipeline_stream, "should_stream", functools.partial(should_stream, threshold=N - 1))
+    expected, _ = plan_streamed(book, path, tmp_path / "direct")
+    result = CliRunner().invoke(app, ["plan", str(book), "--accounts", str(path), "--out", str(tmp_path / "cli")])
+    assert result.exit_code == pipeline_stream.exit_code(expected), result.output
+    assert f"Plan status: {expected.optimization.status}" in result.output
+    assert sorted(p.name for p in (tmp_path / "cli").iterdir() if not p.name.startswith(".")) == ["account_tiers.parquet", "plan.json"]
+    assert (tmp_path / "cli" / "plan.json").read_bytes() == (tmp_path / "direct" / "plan.json").read_bytes()
+    from planner.cli import main
+
+    with pytest.raises(SystemExit) as refused:  # main() turns the refusal into exit 2 with the message on stderr
+        main(["plan", str(book), "--accounts", str(path), "--out", str(tmp_path / "wb"), "--write-back"])
+    assert refused.value.code == 2
+    assert not (tmp_path / "wb" / "plan.json").exists()

@@ -197,6 +197,5 @@ def _plan_streamed(book: Path, accounts, out: Path, options, write_back: bool, t
     if as_json:
         print_json({"streamed": True, "exit_code": exit_code(streamed), "files": [str(p) for p in written]})
     else:
-        for path in written:
-            console.print(f"Wrote {path}", markup=False)
+        _print_plan_summary(streamed, written)  # status, cost against the budget, impact, what must give
     sys.exit(exit_code(streamed))
