@@ -20,7 +20,7 @@ from planner.options import PlanOptions, apply_options
 from planner.pilots.costing import PilotCost
 from planner.pilots.evaluate import PilotResult
 from planner.segmentation import Segmentation
-from planner.sidebyside import Worker
+from planner.sidebyside import Worker, beside
 from planner.valuation import Valuation
 from planner.versions.diff import PlanDiff
 from planner.writers.layout import ResultSheet
@@ -74,9 +74,8 @@ def build_plan(inputs: PlanInputs, options: PlanOptions = PlanOptions(), progres
     The options are applied to the inputs first (:func:`planner.options.apply_options`): the
     plan's inputs carry the budget, mode, solver and time limit the run used.
     """
-    from planner.operations.for_plan import figures_day, period_tiers, plan_operations
+    from planner.operations.for_plan import plan_operations
     from planner.optimization import optimize
-    from planner.pilots.evaluate import plan_pilots
     from planner.segmentation import segment
     from planner.valuation import valuation
 
@@ -86,6 +85,7 @@ def build_plan(inputs: PlanInputs, options: PlanOptions = PlanOptions(), progres
     seg = segment(inputs)
     step("Valuing services")
     value = valuation(inputs, seg.tiers)
+    judged = beside(lambda: _judge_pilots(inputs, seg, value)) if inputs.pilots else None  # beside the optimizer
     step("Optimising intervals and headcount")
     stats = seg.tier_stats()
     opt = optimize(inputs, stats)
@@ -97,19 +97,9 @@ def build_plan(inputs: PlanInputs, options: PlanOptions = PlanOptions(), progres
     pilots: list[PilotResult] = []
     costs: list[PilotCost] = []
     pilot_problems: tuple[Problem, ...] = ()
-    if inputs.pilots:
-        from planner.pilots.costing import pilot_cost
-
+    if judged is not None:
         step("Judging pilots")
-        during = period_tiers(inputs, seg.tiers)
-        pilots, pilot_problems = plan_pilots(inputs.pilots, inputs.accounts, during, seg.accounts["score"],
-                                             inputs.outcomes.frame if inputs.outcomes is not None else None,
-                                             inputs.tickets, figures_day(inputs))
-        ids = inputs.accounts["account_id"].astype(str).to_numpy()
-        tier_of = dict(zip(ids, during.astype(str)))
-        arr_of = dict(zip(ids, inputs.accounts["arr"].astype(float)))
-        tier_cost = dict(zip(value.tiers["tier"].astype(str), value.tiers["annual_cost_per_account"].astype(float)))
-        costs = [pilot_cost(r, tier_cost, tier_of, arr_of) for r in pilots]
+        pilots, pilot_problems, costs = judged.result()
     from planner import schema
     from planner.writers.row_limit import limit_note
 
@@ -120,6 +110,24 @@ def build_plan(inputs: PlanInputs, options: PlanOptions = PlanOptions(), progres
         inputs = replace(inputs, notes=(*inputs.notes, too_long))
     return Plan(inputs=inputs, options=options.check(), valuation=value, segmentation=seg, optimization=opt,
                 operations=operations, pilots=tuple(pilots), pilot_costs=tuple(costs), pilot_problems=pilot_problems)
+
+
+def _judge_pilots(inputs: PlanInputs, seg: Segmentation, value: Valuation
+                  ) -> tuple[list[PilotResult], tuple[Problem, ...], list[PilotCost]]:
+    """Each pilot of the Pilots sheet against its baseline, and what its touch model costs (needs no optimization)."""
+    from planner.operations.for_plan import figures_day, period_tiers
+    from planner.pilots.costing import pilot_cost
+    from planner.pilots.evaluate import plan_pilots
+
+    during = period_tiers(inputs, seg.tiers)
+    pilots, problems = plan_pilots(inputs.pilots, inputs.accounts, during, seg.accounts["score"],
+                                   inputs.outcomes.frame if inputs.outcomes is not None else None,
+                                   inputs.tickets, figures_day(inputs))
+    ids = inputs.accounts["account_id"].astype(str).to_numpy()
+    tier_of = dict(zip(ids, during.astype(str)))
+    arr_of = dict(zip(ids, inputs.accounts["arr"].astype(float)))
+    tier_cost = dict(zip(value.tiers["tier"].astype(str), value.tiers["annual_cost_per_account"].astype(float)))
+    return list(pilots), tuple(problems), [pilot_cost(r, tier_cost, tier_of, arr_of) for r in pilots]
 
 
 def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:

@@ -43,16 +43,41 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats as sps
-from scipy.optimize import brentq
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 from planner.arrays import FloatArray
 from planner.pilots.kinds import HypothesisTest, Measure, Sided, Unit, Verdict
+
+# SciPy's and statsmodels' statistics take about a second to import, so they are imported when a pilot
+# is judged, not when the package is (every plan imports this module; few plans have pilots).
+
+
+def _sps() -> Any:
+    from scipy import stats
+
+    return stats
+
+
+def _brentq() -> Any:
+    from scipy.optimize import brentq
+
+    return brentq
+
+
+def _multipletests() -> Any:
+    from statsmodels.stats.multitest import multipletests
+
+    return multipletests
+
+
+def _proportion() -> Any:
+    from statsmodels.stats import proportion
+
+    return proportion
+
 
 ALPHA = 0.05
 POWER = 0.80
@@ -117,7 +142,7 @@ class Comparison:
 
 # ----------------------------------------------------------------- helpers
 def _z_alpha(alpha: float, sided: Sided) -> float:
-    return float(sps.norm.ppf(1 - alpha / 2)) if sided is Sided.TWO_SIDED else float(sps.norm.ppf(1 - alpha))
+    return float(_sps().norm.ppf(1 - alpha / 2)) if sided is Sided.TWO_SIDED else float(_sps().norm.ppf(1 - alpha))
 
 
 def _scipy_alternative(sided: Sided) -> str:
@@ -156,13 +181,13 @@ def fisher_test(pilot_count: int, pilot_n: int, baseline_count: int, baseline_n:
                 sided: Sided = Sided.TWO_SIDED) -> float:
     """Fisher's exact p-value for the 2x2 table; ``GREATER`` means the pilot's rate higher."""
     table = [[pilot_count, pilot_n - pilot_count], [baseline_count, baseline_n - baseline_count]]
-    return float(sps.fisher_exact(table, alternative=_scipy_alternative(sided)).pvalue)
+    return float(_sps().fisher_exact(table, alternative=_scipy_alternative(sided)).pvalue)
 
 
 def z_test(pilot_count: int, pilot_n: int, baseline_count: int, baseline_n: int,
            sided: Sided = Sided.TWO_SIDED) -> float:
     """Two-proportion z-test p-value, pooled variance, no continuity correction."""
-    _, p = proportions_ztest([pilot_count, baseline_count], [pilot_n, baseline_n],
+    _, p = _proportion().proportions_ztest([pilot_count, baseline_count], [pilot_n, baseline_n],
                              alternative=_statsmodels_alternative(sided))
     return float(p)
 
@@ -171,7 +196,7 @@ def newcombe_interval(pilot_count: int, pilot_n: int, baseline_count: int, basel
                       sided: Sided = Sided.TWO_SIDED, level: float = CONFIDENCE) -> tuple[float | None, float | None]:
     """Newcombe's hybrid score interval for pilot rate - baseline rate (one-sided: one bound, the other None)."""
     two_sided_alpha = 1 - level if sided is Sided.TWO_SIDED else 2 * (1 - level)
-    low, high = confint_proportions_2indep(pilot_count, pilot_n, baseline_count, baseline_n,
+    low, high = _proportion().confint_proportions_2indep(pilot_count, pilot_n, baseline_count, baseline_n,
                                            method="newcomb", compare="diff", alpha=two_sided_alpha)
     return _one_sided_ends(low, high, sided)
 
@@ -194,7 +219,7 @@ def detectable_rate(baseline_rate: float, pilot_n: int, baseline_n: int, *, towa
     """
     if pilot_n <= 0 or baseline_n <= 0:
         return None
-    z_a, z_b = _z_alpha(alpha, sided), float(sps.norm.ppf(power))
+    z_a, z_b = _z_alpha(alpha, sided), float(_sps().norm.ppf(power))
     bound = 1.0 if toward > 0 else 0.0
     if bound == baseline_rate:
         return None
@@ -205,7 +230,7 @@ def detectable_rate(baseline_rate: float, pilot_n: int, baseline_n: int, *, towa
     if gap(bound) > 0:
         return None
     near = baseline_rate + toward * 1e-9
-    return float(brentq(gap, near, bound, xtol=1e-12))
+    return float(_brentq()(gap, near, bound, xtol=1e-12))
 
 
 @dataclass(frozen=True)
@@ -222,7 +247,7 @@ def sample_size_per_arm(baseline_rate: float, target_rate: float, *, sided: Side
     """
     if not (0 <= baseline_rate <= 1 and 0 <= target_rate <= 1) or baseline_rate == target_rate:
         raise ValueError("rates must be in [0, 1] and differ")
-    z_a, z_b = _z_alpha(alpha, sided), float(sps.norm.ppf(power))
+    z_a, z_b = _z_alpha(alpha, sided), float(_sps().norm.ppf(power))
     p1, p2 = target_rate, baseline_rate
     pbar = (p1 + p2) / 2
     n = (z_a * math.sqrt(2 * pbar * (1 - pbar)) + z_b * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / (p1 - p2) ** 2
@@ -237,7 +262,7 @@ def sample_size_for_shift(shift_sd: float, *, test: HypothesisTest = HypothesisT
     """
     if shift_sd <= 0:
         raise ValueError("the shift must be positive")
-    z_a, z_b = _z_alpha(alpha, sided), float(sps.norm.ppf(power))
+    z_a, z_b = _z_alpha(alpha, sided), float(_sps().norm.ppf(power))
     n = 2 * (z_a + z_b) ** 2 / shift_sd ** 2
     if test is HypothesisTest.MANN_WHITNEY:
         n /= MANN_WHITNEY_EFFICIENCY
@@ -249,7 +274,7 @@ def detectable_shift(pilot_n: int, baseline_n: int, *, test: HypothesisTest = Hy
     """Smallest shift, in baseline standard deviations, detected with ``power``: (z_a + z_b) sqrt(1/n1 + 1/n2)."""
     if pilot_n <= 0 or baseline_n <= 0:
         return None
-    z_a, z_b = _z_alpha(alpha, sided), float(sps.norm.ppf(power))
+    z_a, z_b = _z_alpha(alpha, sided), float(_sps().norm.ppf(power))
     d = (z_a + z_b) * math.sqrt(1 / pilot_n + 1 / baseline_n)
     if test is HypothesisTest.MANN_WHITNEY:
         d /= math.sqrt(MANN_WHITNEY_EFFICIENCY)
@@ -318,7 +343,7 @@ def median_difference_interval(pilot: np.ndarray, baseline: np.ndarray, *, sided
         return None, None
     size = len(pilot) + len(baseline)
     resamples = max(999, min(n_resamples, BOOTSTRAP_MAX_VALUES // size))
-    result = sps.bootstrap((pilot, baseline), _median_difference, vectorized=True, n_resamples=resamples,
+    result = _sps().bootstrap((pilot, baseline), _median_difference, vectorized=True, n_resamples=resamples,
                            batch=max(1, BOOTSTRAP_BATCH_VALUES // size), method="percentile",
                            confidence_level=level, alternative=_scipy_alternative(sided),
                            rng=np.random.default_rng(seed))
@@ -364,13 +389,13 @@ def compare_amounts(pilot: ArrayLike, baseline: ArrayLike, *, outcome: str = "am
     baseline_sd = float(np.std(y, ddof=1)) if n2 >= 2 else None
     shift = detectable_shift(n1, n2, test=test, sided=sided, alpha=alpha)
     if use_welch:
-        welch = sps.ttest_ind(x, y, equal_var=False, alternative=_scipy_alternative(sided))
+        welch = _sps().ttest_ind(x, y, equal_var=False, alternative=_scipy_alternative(sided))
         interval = welch.confidence_interval(CONFIDENCE)
         low, high = _one_sided_ends(interval.low, interval.high, sided)
         p1, p0, p, ci_method = float(x.mean()), float(y.mean()), float(welch.pvalue), "welch"
         direction = _sign(p1 - p0)
     else:
-        mwu = sps.mannwhitneyu(x, y, alternative=_scipy_alternative(sided), method="auto")
+        mwu = _sps().mannwhitneyu(x, y, alternative=_scipy_alternative(sided), method="auto")
         low, high = median_difference_interval(x, y, sided=sided, seed=seed, n_resamples=n_resamples)
         p1, p0, p, ci_method = float(np.median(x)), float(np.median(y)), float(mwu.pvalue), "bootstrap_percentile"
         direction = _sign(float(mwu.statistic) - n1 * n2 / 2)  # U of the pilot above half the pairs: pilot tends higher
@@ -453,7 +478,7 @@ def adjust_holm(comparisons: Sequence[Comparison]) -> list[Comparison]:
         return c.p_value is not None and c.verdict is not Verdict.STILL_RUNNING
 
     family = [c for c in _flatten(comparisons) if tested(c)]
-    corrected = iter(multipletests([c.p_value for c in family], method="holm")[1] if family else [])
+    corrected = iter(_multipletests()([c.p_value for c in family], method="holm")[1] if family else [])
 
     def redo(c: Comparison) -> Comparison:  # the same pre-order walk as _flatten
         new = c
