@@ -92,6 +92,7 @@ def _silence_child() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.close(devnull)
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (the child leaves by os._exit)
 
 
 class Pending(Generic[T]):
