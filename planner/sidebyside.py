@@ -102,6 +102,7 @@ class Pending(Generic[T]):
         self._fn = fn
         self._pid: int | None = None
         self._fd: int | None = None
+        self._outcome: tuple[str, Any] | None = None  # ("ok", value) or ("raised", exception) once collected
         if not can_fork():
             return
         read_fd, write_fd = os.pipe()
@@ -120,19 +121,29 @@ class Pending(Generic[T]):
         self._pid, self._fd = pid, read_fd
 
     def result(self) -> T:
-        if self._fd is None or self._pid is None:
-            return self._fn()
-        try:
-            kind, value = _unpack(_receive(self._fd))
-        finally:
-            os.close(self._fd)
-            _reap(self._pid)
-            self._fd = self._pid = None
-        if kind == "ok":
-            return value
-        if kind == "raised" and isinstance(value, BaseException):
+        """The value of ``fn()`` (or the exception it raised, raised here); asked again, the same outcome."""
+        if self._outcome is None:
+            self._outcome = self._collect()
+        kind, value = self._outcome
+        if kind == "raised":
             raise value
-        return self._fn()  # the child died or could not say why: do it here
+        return value
+
+    def _collect(self) -> tuple[str, Any]:
+        kind, value = "lost", None
+        if self._fd is not None and self._pid is not None:
+            try:
+                kind, value = _unpack(_receive(self._fd))
+            finally:
+                os.close(self._fd)
+                _reap(self._pid)
+                self._fd = self._pid = None
+        if kind == "ok" or (kind == "raised" and isinstance(value, BaseException)):
+            return kind, value
+        try:  # no fork here, or the child died or could not say why: do it here
+            return "ok", self._fn()
+        except BaseException as exc:
+            return "raised", exc
 
 
 def beside(fn: Callable[[], T]) -> Pending[T]:

@@ -82,3 +82,23 @@ def test_the_child_prints_nothing_on_stdout(capfd):
 
     assert beside(noisy).result() == 1
     assert "from the child" not in capfd.readouterr().out
+
+
+def test_a_result_asked_twice_is_the_first_answer_not_a_second_run(tmp_path):
+    runs = tmp_path / "runs"
+
+    def step() -> int:
+        with runs.open("a") as fh:  # one line per run, in whichever process ran it
+            fh.write(f"{os.getpid()}\n")
+        return 7
+
+    pending = beside(step)
+    assert pending.result() == 7
+    assert pending.result() == 7
+    assert len(runs.read_text().split()) == 1
+    failing = beside(lambda: _refuse("Tiers!C4"))
+    with pytest.raises(UserInputError) as first:
+        failing.result()
+    with pytest.raises(UserInputError) as second:
+        failing.result()
+    assert first.value is second.value

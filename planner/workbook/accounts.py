@@ -307,6 +307,9 @@ def _as_column(values, key: str):
     return pd.Series(values, dtype=object)
 
 
+_PROBE_ROWS = 1_000
+
+
 def _extra_column(series: pd.Series):
     """A column no rule uses: numbers when every filled cell is a number, else text as written."""
     dt = series.dtype
@@ -314,6 +317,12 @@ def _extra_column(series: pd.Series):
         return series.reset_index(drop=True).astype(float)
     if pd.api.types.is_bool_dtype(dt) or pd.api.types.is_datetime64_any_dtype(dt):
         return series.reset_index(drop=True)
+    if len(series) > _PROBE_ROWS:
+        # a cell that is not a number (or is an error value) is so whatever the rest of the column holds:
+        # a text column (names, regions) is known from its first rows without parsing a million cells
+        probe = parse_numbers(series.iloc[:_PROBE_ROWS])
+        if (probe.bad | probe.error).any():
+            return parse_texts(series).values
     nums = parse_numbers(series)
     if not (nums.bad | nums.error | nums.ambiguous).any() and (~nums.blank).any():
         return nums.values
