@@ -180,6 +180,7 @@ def streamed_plan_json(plan: StreamedPlan) -> dict:
             "notes": t.notes,
         },
         "notes": [str(n) for n in plan.inputs.notes],
+        "warnings": [str(w) for w in plan.inputs.warnings],
         "valuation": valuation_json(plan.valuation),
         "optimization": optimization_json(plan.optimization),
     })

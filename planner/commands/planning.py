@@ -57,7 +57,7 @@ def optimize(book: Path, out: Path, accounts: Path | None, tickets: Path | None,
         print_json(plan.to_dict())
     else:
         _print_plan_summary(plan, written)
-    _exit_for(plan)
+    _exit_for(plan, written)
 
 
 @click.command(short_help="The whole plan and the tier-plan report.")
@@ -127,7 +127,7 @@ def plan(book: Path, out: Path, accounts: Path | None, tickets: Path | None, for
                 console.print(f"Replaced result sheets of an earlier run in {book}: {', '.join(back.replaced)}", markup=False)
             console.print(f"Backup of your workbook before write-back: {back.backup}", markup=False)
         _print_plan_summary(the_plan, written)
-    _exit_for(the_plan)
+    _exit_for(the_plan, written)
 
 
 def _exit_code(plan) -> int:
@@ -140,14 +140,32 @@ def _exit_code(plan) -> int:
     return EXIT_OK if opt.fits else EXIT_NO_PLAN
 
 
-def _exit_for(plan) -> None:
+def _written(written: list[Path]) -> tuple[bool, bool]:
+    """(a report was written, plan.json was written): what the summary may point to."""
+    names = {p.name for p in written}
+    return bool(names & {"tier_plan.html", "tier_plan.pdf"}), "plan.json" in names
+
+
+def _exit_for(plan, written: list[Path]) -> None:
     code = _exit_code(plan)
+    report, plan_json = _written(written)
     if code == EXIT_NO_PLAN:
-        say("No plan fits the budget and the requirements: the report and plan.json say what must give (exit code 3).")
+        said = {(True, True): ": the report and plan.json say what must give", (True, False): ": the report says what must give",
+                (False, True): ": plan.json says what must give", (False, False): ""}[(report, plan_json)]
+        say(f"No plan fits the budget and the requirements{said} (exit code 3).")
     elif code == EXIT_OURS:
-        say("The solver failed to produce a plan; plan.json's notes hold what it printed (exit code 1).")
+        say("The solver failed to produce a plan; plan.json's notes hold what it printed (exit code 1)." if plan_json
+            else "The solver failed to produce a plan; run again with --format json: plan.json's notes hold what it printed (exit code 1).")
     if code:
         raise SystemExit(code)
+
+
+def _listed_too(written: list[Path]) -> str:
+    """Where else the run's warnings and notes are listed, among the files it wrote."""
+    report, plan_json = _written(written)
+    if report:
+        return "; the report's data-gaps section has them too"
+    return "; plan.json lists them too" if plan_json else ""
 
 
 def _print_plan_summary(plan, written: list[Path]) -> None:
@@ -168,16 +186,11 @@ def _print_plan_summary(plan, written: list[Path]) -> None:
 
         console.print(diagnosis_summary(opt.diagnosis, cur), markup=False)
     if plan.inputs.warnings:
-        console.print(
-            f"{len(plan.inputs.warnings)} warning(s) on the inputs (run `tierplan validate` to list them; the report's data-gaps "
-            "section has them too)",
-            markup=False,
-        )
+        console.print(f"{len(plan.inputs.warnings)} warning(s) on the inputs (run `tierplan validate` to list them{_listed_too(written)})",
+                      markup=False)
     if plan.inputs.notes:
-        console.print(
-            f"{len(plan.inputs.notes)} note(s) on the data (run `tierplan validate` to list them; the report's data-gaps section has them too)",
-            markup=False,
-        )
+        console.print(f"{len(plan.inputs.notes)} note(s) on the data (run `tierplan validate` to list them{_listed_too(written)})",
+                      markup=False)
     for path in written:
         console.print(f"Wrote {path}", markup=False)
 
