@@ -207,6 +207,8 @@ def test_tierplan_plan_takes_the_streamed_path_past_the_threshold(sample, tmp_pa
     result = CliRunner().invoke(app, ["plan", str(book), "--accounts", str(path), "--out", str(tmp_path / "cli")])
     assert result.exit_code == pipeline_stream.exit_code(expected), result.output
     assert f"Plan status: {expected.optimization.status}" in result.output
+    # every format was asked for (the default), so the answer says which files this path writes and which it does not
+    assert "planned on the streamed path: it writes account_tiers.parquet and plan.json, not the report" in " ".join(result.output.split())
     assert sorted(p.name for p in (tmp_path / "cli").iterdir() if not p.name.startswith(".")) == ["account_tiers.parquet", "plan.json"]
     assert (tmp_path / "cli" / "plan.json").read_bytes() == (tmp_path / "direct" / "plan.json").read_bytes()
     from planner.cli import main

@@ -211,4 +211,6 @@ def _plan_streamed(book: Path, accounts, out: Path, options, write_back: bool, t
         print_json({"streamed": True, "exit_code": exit_code(streamed), "files": [str(p) for p in written]})
     else:
         _print_plan_summary(streamed, written)  # status, cost against the budget, impact, what must give
+        say(f"More than {STREAM_ACCOUNTS:,} accounts were planned on the streamed path: it writes account_tiers.parquet and plan.json, "
+            "not the report, the results workbook or the CRM file (docs/scale.md says why).")
     sys.exit(exit_code(streamed))
