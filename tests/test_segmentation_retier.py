@@ -158,3 +158,19 @@ def test_quiet_accounts_keep_their_tier_when_the_base_shifts_unless_a_band_moves
         assert not (quiet & moved).any()
     if second.bands_feasible:
         assert second.bands["score_rule_met"].all()
+
+
+def test_a_last_cut_off_that_put_everyone_in_the_top_tier_moves_so_every_band_holds():
+    # found by the property tests: Tier 1 40-100% of ARR, Tier 2 5-10%, Tier 3 0-0%, last assessment's cut-offs at 0
+    # (every account in Tier 1). The smallest move once let Tier 1 keep everything and crashed on Tier 2's empty window.
+    from planner.segmentation.tiering import choose_cutoffs, keep_previous_cutoffs
+
+    arr = np.array([4750.0, 250.0, 9750.0, 3000.0, 6250.0, 1750.0])
+    bins = np.array([5000, 1000, 9000, 3000, 7000, 2000])
+    tier_defs = tiers((0.40, 1.0), (0.05, 0.10), (0.0, 0.0))
+    fresh = choose_cutoffs(bins, arr, tier_defs)
+    assert fresh.feasible  # only Tier 2 = the two lowest scores (250 + 1,750 = 7.8% of 25,750) meets every band
+    moved = keep_previous_cutoffs(bins, arr, tier_defs, fresh, np.array([0, 0]))
+    assert moved.method == "previous-moved"
+    tier = np.where(bins >= moved.bins[0], 0, np.where(bins >= moved.bins[1], 1, 2))
+    assert tier.tolist() == [0, 1, 0, 0, 0, 1]

@@ -143,10 +143,11 @@ def keep_previous_cutoffs(bins: np.ndarray, arr: np.ndarray, tiers: tuple[Tier, 
     for k in range(K - 1):
         anchor[k + 1] = min(max(G - int(previous[k]), 0), G)
     anchor = np.maximum.accumulate(anchor)
-    if not fresh.feasible or _meets(anchor, cums, mins, maxs):
+    moved = None if not fresh.feasible or _meets(anchor, cums, mins, maxs) else _smallest_move(cums, mins, maxs, anchor)
+    if moved is None:
         boundaries, method = anchor, "previous"
     else:
-        boundaries, method = _smallest_move(cums, mins, maxs, anchor), "previous-moved"
+        boundaries, method = moved, "previous-moved"
         # a moved cut-off sits at the lowest score left in its tier (same tiers, the CRM rule reads naturally)
         filled = np.flatnonzero(counts > 0)  # score groups holding an account
         for k in range(1, K):
@@ -176,8 +177,9 @@ def _range_min(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.nd
     return out
 
 
-def _smallest_move(cums: list[FloatArray], mins: FloatArray, maxs: FloatArray, anchor: IntArray) -> IntArray:
-    """Boundaries meeting every band with the least total distance from ``anchor`` (assumes feasible)."""
+def _smallest_move(cums: list[FloatArray], mins: FloatArray, maxs: FloatArray, anchor: IntArray) -> IntArray | None:
+    """Boundaries meeting every band with the least total distance from ``anchor``; None when no boundaries do
+    (bands the feasibility check passes within its tolerance can leave no score window here: a band of 0% to 0%)."""
     K = len(cums)
     positions = np.arange(G + 1)
     starts = positions
@@ -188,12 +190,15 @@ def _smallest_move(cums: list[FloatArray], mins: FloatArray, maxs: FloatArray, a
     for k in range(K - 2, -1, -1):
         step[k] = np.abs(positions - anchor[k + 1]).astype("float64") + cost_from[k + 1]
         first, last = _window(cums[k], starts, mins[k], maxs[k])
-        cost_from[k] = _range_min(step[k], np.clip(first, 0, G), np.clip(last, -1, G))
+        # a window past the last boundary (first = G + 1) is empty: clipping it to G would let a tier take a share it cannot
+        cost_from[k] = _range_min(step[k], np.clip(first, 0, G + 1), np.clip(last, -1, G))
+    if not np.isfinite(cost_from[0][0]):
+        return None
     b = np.zeros(K + 1, dtype=np.int64)
     b[K] = G
-    for k in range(K - 1):
+    for k in range(K - 1):  # each step has a finite candidate: cost_from[k][b[k]] is finite
         first, last = _window(cums[k], np.array([b[k]]), mins[k], maxs[k])
-        cand = np.arange(first[0], last[0] + 1)
+        cand = np.arange(max(int(first[0]), 0), min(int(last[0]), G) + 1)  # the window cost_from took its minimum over
         b[k + 1] = cand[np.argmin(step[k][cand])]  # first = higher cut-off on ties
     return b
 
