@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from planner.arrays import ObjectArray
-from planner.inputs import PlanInputs, Tier
+from planner.inputs import Finance, PlanInputs, Tier
 from planner.schema import PILLARS
 from planner.segmentation import breakdown as bd
 from planner.segmentation import columns as cols
@@ -111,17 +111,25 @@ _LAST: list[object] = []  # [accounts (weak), tiers, scoring, finance, the segme
 def segment(inputs: PlanInputs) -> Segmentation:
     """Score, tier and explain every account. Pure computation: no I/O, no clock.
 
-    The segmentation depends on the accounts, tiers, scoring rules and finance settings only; the reader segments
-    the accounts once for the coverage warning and the plan again from the same frame (a million accounts: 3.5 s
-    each), so the last result is kept while its accounts frame lives and handed back when the four are the same."""
-    if _LAST and _LAST[0]() is inputs.accounts and _LAST[1:4] == [tuple(inputs.tiers), tuple(inputs.scoring), inputs.finance]:  # type: ignore[operator]
+    The segmentation depends on the accounts, tiers, scoring rules and two finance settings (the re-tiering margin
+    and the lowest tier of strategic accounts) only; the reader segments the accounts once for the coverage warning
+    and the plan again from the same frame (a million accounts: 3.5 s each), so the last result is kept while its
+    accounts frame lives and handed back when the four are the same: a budget, mode or solver given on the command
+    line does not tier the accounts again."""
+    key = [tuple(inputs.tiers), tuple(inputs.scoring), _finance_key(inputs.finance)]
+    if _LAST and _LAST[0]() is inputs.accounts and _LAST[1:4] == key:  # type: ignore[operator]
         cached = _LAST[4]
         assert isinstance(cached, Segmentation)
         return cached
     seg = _segment(inputs)
-    _LAST[:] = [weakref.ref(inputs.accounts), tuple(inputs.tiers), tuple(inputs.scoring), inputs.finance, seg]
+    _LAST[:] = [weakref.ref(inputs.accounts), *key, seg]
     weakref.finalize(inputs.accounts, _LAST.clear)
     return seg
+
+
+def _finance_key(finance: Finance) -> tuple[float | None, str | None]:
+    """The finance settings tiering reads (planner.segmentation.decide); the rest price and solve the plan."""
+    return (finance.retier_margin, finance.strategic_tier)
 
 
 def _segment(inputs: PlanInputs) -> Segmentation:
