@@ -68,3 +68,19 @@ def test_libreoffice_opens_hostile_cells_as_text(outreach_file, tmp_path):
     assert ws.cell(row=2, column=2).value.startswith("'=HYPERLINK")
     # the numbers arrive as numbers an import can filter on
     assert ws.cell(row=2, column=7).value == 0.5 and ws.cell(row=2, column=8).value == 0.25
+
+
+def test_text_kept_in_arrow_or_as_objects_gives_the_same_file(tmp_path):
+    rows = [{"account_id": i, "name": n, "arr": 5_000.0, "previous_tier": "Tier 3", "Usage now": 50, "Usage a period ago": 100}
+            for i, n in (*HOSTILE, ("ACC-nameless", None), ("ACC-ü", "Ünïcode 東京"))]
+    files = []
+    for dtype in (object, "str"):  # "str": how the reader keeps text
+        frame = accounts(rows)
+        for column in ("account_id", "name", "previous_tier"):
+            frame[column] = frame[column].astype(dtype)
+        report = operations_report(frame, default_tiers(), default_slas(), None, as_of=AS_OF)
+        files.append(write_outreach_csv(report.outreach, tmp_path / f"{dtype}.csv", report.as_of_date).read_bytes())
+    assert files[0] == files[1]
+    with open(tmp_path / "str.csv", encoding="utf-8", newline="") as fh:
+        names = {r["Account ID"]: r["Account name"] for r in csv.DictReader(fh)}
+    assert names["ACC-nameless"] == "ACC-nameless" and names["ACC-ü"] == "Ünïcode 東京"  # a missing name reads as the id

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
@@ -76,10 +77,11 @@ def test_streamed_tables_keep_their_excel_table_range_panes_and_exact_numbers(tm
     assert ws[f"A{4 + n}"].value == f"A{n - 1}"
 
 
-def test_streamed_text_is_escaped_like_the_cell_by_cell_writer(tmp_path):
+@pytest.mark.parametrize("dtype", [object, "str"], ids=["python-text", "arrow-text"])  # "str": what the reader gives
+def test_streamed_text_is_escaped_like_the_cell_by_cell_writer(tmp_path, dtype):
     texts = ["a & b < c > d", "  leading", "trailing ", "bell\x07here", "_x0041_ literal", "ünï 東京", "=1+1", "", None,
              "x" * 40_000, "line\nbreak"]
-    table = pd.DataFrame({"text": texts, "n": [1.5, np.nan, np.inf, -0.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+    table = pd.DataFrame({"text": pd.Series(texts, dtype=dtype), "n": [1.5, np.nan, np.inf, -0.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
                           "f": [Formula(f"=B{5 + i}*2") for i in range(len(texts))]})
     sheet = ResultSheet(table, title="T", note="N", formats={"n": "0.00"})
     old_path = write_results_workbook(tmp_path / "old.xlsx", {"S": sheet}, stream_rows=-1)
@@ -92,6 +94,16 @@ def test_streamed_text_is_escaped_like_the_cell_by_cell_writer(tmp_path):
     assert old == new
     assert [r[0] for r in new[4:]] == ["a & b < c > d", "  leading", "trailing ", "bell\x07here", "_x0041_ literal", "ünï 東京",
                                        "=1+1", "", "", "x" * 32_767, "line\nbreak"]  # cut at Excel's 32,767 characters
+
+
+def test_arrow_text_without_special_characters_streams_like_the_cell_by_cell_writer(tmp_path):
+    texts = pd.Series(["a & b < c > d", "  leading", "trailing ", "ünï 東京", "=1+1", "", None, "line\nbreak"], dtype="str")
+    sheet = ResultSheet(pd.DataFrame({"text": texts}), title="T", note="N")
+    old_path = write_results_workbook(tmp_path / "old.xlsx", {"S": sheet}, stream_rows=-1)
+    new_path = write_results_workbook(tmp_path / "new.xlsx", {"S": sheet}, stream_rows=0)
+    assert _cells(old_path) == _cells(new_path)
+    new = CalamineWorkbook.from_path(str(new_path)).get_sheet_by_name("S").to_python()
+    assert [r[0] for r in new[4:]] == ["a & b < c > d", "  leading", "trailing ", "ünï 東京", "=1+1", "", "", "line\nbreak"]
 
 
 def test_number_texts_read_back_as_the_same_doubles():
@@ -169,13 +181,16 @@ def _slow_bytes(series: pd.Series) -> bytes:
     pd.Series(["a", None, np.nan, "ünï", "", "東京"], dtype=object),
     pd.Series(["a", 1, None, 2.5], dtype=object),  # mixed: the per-value path
     pd.Series(["a", None], dtype="string"),
+    pd.Series(["a", None, "ünï", "", "東京"], dtype="str"),  # what the reader gives: text kept in Arrow, read whole
+    pd.Series(["b", None, "x\x1ey"], dtype=pd.ArrowDtype(pa.large_string())),
+    pd.Series(["c", None], dtype=pd.StringDtype("python")),  # text as Python objects: the per-value path
     pd.Series(pd.Categorical(["x", None, "y"])),
     pd.Series([None, None], dtype=object),
     pd.Series(pd.to_datetime(["2025-01-01 00:00:00.5", None, "2025-01-01 00:00:00.000000123", "2024-02-29 23:59:59"],
                              format="ISO8601")),
     pd.Series(pd.to_datetime(["2025-07-01 10:48:55", "2025-01-01 00:00:00.000001", None], utc=True, format="ISO8601")),
     pd.Series(pd.to_datetime(["2025-03-30 01:30"]).tz_localize("Europe/Paris")),
-], ids=["text", "mixed", "string", "categorical", "blank", "naive-times", "utc-times", "other-zone"])
+], ids=["text", "mixed", "string", "arrow-str", "arrow-large", "python-string", "categorical", "blank", "naive-times", "utc-times", "other-zone"])
 def test_fingerprint_column_bytes_are_the_per_value_tokens(series):
     assert normalise._column_bytes(series) == _slow_bytes(series)
 

@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from planner.arrays import arrow_text
 from planner.inputs import SLA, CellRefs, Finance, Interval, PlanInputs, Role, ScoringRule, Service, Tier
 from planner.schema import FINANCE, OPERATIONS, Channel, Clock, Direction, Pillar, Severity, TargetUnit
 
@@ -234,16 +235,18 @@ _BLANK_TYPES = {type(None), float, np.float64, type(pd.NA)}  # null to Arrow and
 
 def _text_tokens(series: pd.Series) -> pa.Array | None:
     """``s<length>:<text>`` per value and NUL for a blank, when every value is text or blank (else None)."""
-    values = series.to_numpy(dtype=object)
-    try:
-        text = pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    blank = pc.is_null(text)
-    if pc.any(blank).as_py():  # from_pandas reads None, NaN and pd.NA as null: all three are _token's blank; anything else is not
-        nulls = values[np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)]
-        if not set(map(type, nulls)) <= _BLANK_TYPES:
+    text = arrow_text(series)
+    if text is None:
+        values = series.to_numpy(dtype=object)
+        try:
+            text = pa.array(values, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
             return None
+        blank = pc.is_null(text)
+        if pc.any(blank).as_py():  # from_pandas reads None, NaN and pd.NA as null: all three are _token's blank; anything else is not
+            nulls = values[np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)]
+            if not set(map(type, nulls)) <= _BLANK_TYPES:
+                return None
     length = pc.cast(pc.utf8_length(text), pa.string())
     return pc.fill_null(pc.binary_join_element_wise("s", length, ":", text, ""), "\x00")
 
@@ -280,7 +283,9 @@ def accounts_fingerprint(frame: pd.DataFrame, keyed: bool = True) -> str:
     if keyed and "account_id" in frame.columns and n:
         ids = frame["account_id"]
         ids = ids if pd.api.types.is_string_dtype(ids.dtype) and ids.notna().all() else ids.astype(str)
-        order = np.asarray(pc.sort_indices(pa.array(ids.to_numpy(dtype=object), type=pa.string())))  # stable, by code point
+        in_arrow = arrow_text(ids)
+        text = in_arrow if in_arrow is not None else pa.array(ids.to_numpy(dtype=object), type=pa.string())
+        order = np.asarray(pc.sort_indices(text))  # stable, by code point
     else:
         order = np.arange(n)
     for name in sorted(str(c) for c in frame.columns):

@@ -32,7 +32,11 @@ def neutralise(values: pa.Array) -> pa.Array:
 
 
 def _text_column(series) -> pa.Array:
-    return pa.array(series.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    from planner.arrays import arrow_text
+
+    in_arrow = arrow_text(series)  # the reader's text columns: no Python object per value
+    return in_arrow if in_arrow is not None else pa.array(series.to_numpy(dtype=object, na_value=None), type=pa.string(),
+                                                          from_pandas=True)
 
 
 def crm_table(segmentation) -> pa.Table:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -44,6 +44,20 @@ class Formula:
         if not text.startswith("="):
             raise ValueError(f"a formula starts with '=': {text!r}")
         self.text = text
+
+    @classmethod
+    def filled(cls, pieces: Sequence[str], refs: Iterable[str]) -> list[Formula]:
+        """``Formula(ref.join(pieces))`` for each cell reference: one formula per row with its own row's cell in
+        every gap of the template (a million rows in a fraction of the time one call each takes)."""
+        if not pieces or not pieces[0].startswith("="):
+            raise ValueError(f"a formula starts with '=': {pieces[:1]!r}")
+        make = object.__new__
+        out = []
+        for ref in refs:
+            f = make(cls)
+            f.text = ref.join(pieces)
+            out.append(f)
+        return out
 
     def __str__(self) -> str:
         return self.text

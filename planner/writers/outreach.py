@@ -21,6 +21,7 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -47,7 +48,13 @@ def _numbers(values) -> pa.Array:
 
 
 def _text(values) -> pa.Array:
-    return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    """Text; a missing value (None, NaN, NA) is a blank cell."""
+    from planner.arrays import arrow_text
+
+    if isinstance(values, pd.Series) and (in_arrow := arrow_text(values)) is not None:
+        return in_arrow
+    return pa.array([None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v) for v in values],
+                    type=pa.string())
 
 
 def outreach_table(outreach: OutreachReport, due: dt.date) -> pa.Table:

@@ -89,9 +89,10 @@ def overrides_json(inputs: PlanInputs) -> list[dict]:
 
 def account_tiers_json(seg: Segmentation) -> dict[str, str | None]:
     """Every account's final tier, by account id in the export's order (what `tierplan diff` compares accounts on)."""
-    ids = seg.accounts["account_id"].astype(object).tolist()
-    tiers = seg.tiers.astype(object).tolist()
-    return {str(i): (None if t is None or t != t else str(t)) for i, t in zip(ids, tiers)}
+    ids = map(str, seg.accounts["account_id"].astype(object).tolist())
+    tiers = pd.Categorical(seg.tiers.astype(object))  # a few names: each made text once, missing ones None
+    names = np.array([str(t) for t in tiers.categories] + [None], dtype=object)
+    return dict(zip(ids, names[tiers.codes].tolist()))  # code -1 (missing) picks the None at the end
 
 
 def pilots_part(plan: Plan) -> dict:

@@ -34,20 +34,28 @@ def tier_formula(score_ref: str, cutoffs: pd.Series) -> str:
     return "=" + text
 
 
+def _text_values(column: pd.Series):
+    """A text column's values for a new table: kept in Arrow when the reader gave them so (no Python object per
+    value, there and back), else as objects."""
+    from planner.arrays import is_arrow_text
+
+    return column.array if is_arrow_text(column.dtype) else column.to_numpy(dtype=object)
+
+
 def account_table(acc: pd.DataFrame) -> pd.DataFrame:
     """The Account tiers table of these accounts (``tier_by_score`` left blank: the sheet's formula, the file's value)."""
     table = pd.DataFrame(
         {
-            "account_id": acc["account_id"].to_numpy(dtype=object),
-            "name": acc["name"].to_numpy(dtype=object),
+            "account_id": _text_values(acc["account_id"]),
+            "name": _text_values(acc["name"]),
             "arr": acc["arr"].to_numpy(),
             "score": acc["score"].to_numpy(),
             "tier_by_score": None,
-            "tier": acc["tier"].to_numpy(dtype=object),
-            "previous_tier": acc["previous_tier"].to_numpy(dtype=object),
+            "tier": _text_values(acc["tier"]),
+            "previous_tier": _text_values(acc["previous_tier"]),
             "changed": np.where(acc["changed"].to_numpy(), YesNo.YES.value, YesNo.NO.value),
-            "rule": acc["rule"].to_numpy(dtype=object),
-            "reason": acc["reason"].to_numpy(dtype=object),
+            "rule": _text_values(acc["rule"]),
+            "reason": _text_values(acc["reason"]),
             "points_to_next_tier_up": acc["points_to_next_tier_up"].to_numpy(),
             "points_to_next_tier_down": acc["points_to_next_tier_down"].to_numpy(),
             "score_change": acc["score_change"].to_numpy(),
@@ -78,8 +86,8 @@ def account_sheet(seg: Segmentation) -> ResultSheet:
     score_col = col_letter(list(table.columns).index("score"))
     template = tier_formula("\x00", seg.cutoffs)
     pieces = template.split("\x00")
-    table["tier_by_score"] = pd.Series([Formula(f"{score_col}{first + i}".join(pieces)) for i in range(len(table))],
-                                       index=table.index, dtype=object)
+    refs = (f"{score_col}{row}" for row in range(first, first + len(table)))
+    table["tier_by_score"] = pd.Series(Formula.filled(pieces, refs), index=table.index, dtype=object)
     results: dict[str, Sequence[object]] = {"tier_by_score": tier_by_formula(table["score"].to_numpy(dtype=float), seg.cutoffs)}
     return ResultSheet.of(schema.ACCOUNT_TIERS, table, title, note, results=results)
 
@@ -208,7 +216,7 @@ def movers_table(seg: Segmentation) -> tuple[pd.DataFrame, int]:
     movers = mv[cols].copy()
     flags = seg.drift.set_index("account_id")["flag"] if len(seg.drift) else pd.Series(dtype=object)
     movers["drift_flag"] = movers["account_id"].map(flags.to_dict()).fillna("") if len(flags) else ""
-    drift_only = seg.drift[~seg.drift["account_id"].isin(set(movers["account_id"]))].copy()
+    drift_only = seg.drift[~seg.drift["account_id"].isin(movers["account_id"])].copy()
     drift_only["direction"] = "none (drift)"
     drift_only["reason"] = seg.accounts.set_index("account_id")["reason"].reindex(drift_only["account_id"]).to_numpy() \
         if len(drift_only) and seg.accounts["account_id"].is_unique else ""

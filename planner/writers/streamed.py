@@ -31,6 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from planner.arrays import arrow_text
 from planner.errors import col_letter
 from planner.writers.layout import Formula
 
@@ -189,6 +190,9 @@ def _column_cells(letter: str, rows: pa.Array, column: StreamedColumn) -> pa.Arr
         return _bool_cells(ref, s, series)
     if pd.api.types.is_numeric_dtype(series.dtype):
         return _number_cells(ref, s, series)
+    in_arrow = arrow_text(series) if column.results is None else None  # the reader's text columns: no Python object per value
+    if in_arrow is not None and not _needs_python(in_arrow):
+        return _text_cells(ref, s, in_arrow)
     values = series.to_numpy(dtype=object)
     formulas = (len(values) and isinstance(values[0], Formula)) or column.results is not None
     if formulas and all(isinstance(v, Formula) or v is None for v in values):

@@ -8,7 +8,7 @@ import pandas as pd
 
 from planner import schema
 from planner.errors import Problem, UserInputError
-from planner.pilots.definition import Pilot, check_pilots, keep_known_accounts, make_pilot, resolve_accounts
+from planner.pilots.definition import Pilot, check_pilots, id_set, keep_known_accounts, make_pilot, resolve_accounts
 from planner.schema import PilotBaseline, PilotOutcome, PilotSides
 from planner.workbook.cells import INVALID, Names, Sink, Table, check_unique, parse_table, resolve
 
@@ -65,7 +65,7 @@ def finish_pilots(pilots: list[Pilot], accounts: pd.DataFrame | None, sink: Sink
         return tuple(pilots)
     members: dict[str, tuple[str, ...]] = {}
     problems: list[Problem] = []
-    known = accounts["account_id"].astype(str)
+    known = id_set(accounts["account_id"])
     kept: list[Pilot] = []
     for pilot in pilots:  # ids another export does not hold are a note, not a stop: the plan goes on
         held, note = keep_known_accounts(pilot, known)
