@@ -7,7 +7,6 @@ openpyxl, a sheet's XML padded with whitespace through zipfile (a few hundred Ki
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -29,16 +28,27 @@ DEMO = ROOT / "workbooks" / "tierplan_demo.xlsx"
 MiB = 1 << 20
 
 
-def run_validate(book: Path) -> tuple[int, str, float, float]:
+# Linux keeps a process's peak memory across exec, so a child started straight from a large pytest worker
+# (xdist workers grow past 1 GB) reports the worker's peak. A small launcher in between starts the command
+# from its own few MiB and hands back the command's own figure.
+LAUNCHER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def run_validate(book: Path, tmp_path: Path) -> tuple[int, str, float, float]:
     """(exit code, stdout + stderr, peak memory in MiB, seconds) of `tierplan validate BOOK` in a child process."""
+    peak_file = tmp_path / "peak_kib"
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "planner", "validate", str(book)], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, cwd=ROOT)
-    out = proc.stdout.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stdout.close()
-    return proc.returncode, out, usage.ru_maxrss / 1024, time.monotonic() - start
+    proc = subprocess.run([sys.executable, "-c", LAUNCHER, str(peak_file), sys.executable, "-m", "planner", "validate",
+                           str(book)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, check=False)
+    secs = time.monotonic() - start
+    return proc.returncode, proc.stdout.decode(), int(peak_file.read_text()) / 1024, secs
 
 
 def with_cell(tmp_path: Path, sheet: str, cell: str, value="x") -> Path:
@@ -62,7 +72,7 @@ def demo_accounts() -> int:
 def test_far_cell_reads_only_the_tables(tmp_path, sheet, cell):
     book = with_cell(tmp_path, sheet, cell)
     assert book.stat().st_size < DEMO.stat().st_size + MiB  # small on disk: the demo and one cell
-    rc, out, peak, secs = run_validate(book)
+    rc, out, peak, secs = run_validate(book, tmp_path)
     assert rc == 0, out
     assert f"{demo_accounts():,} accounts" in out
     assert "Traceback" not in out
@@ -123,7 +133,7 @@ def sheet_part(book: Path, sheet: str) -> str:
 def test_whitespace_bomb_is_refused_from_the_zip_directory(tmp_path, sheet):
     book = padded_copy(DEMO, tmp_path / f"bomb_{sheet}.xlsx", sheet_part(DEMO, sheet), 256 * MiB)
     assert book.stat().st_size < DEMO.stat().st_size + MiB
-    rc, out, peak, _secs = run_validate(book)
+    rc, out, peak, _secs = run_validate(book, tmp_path)
     assert rc == 2, out
     assert "Traceback" not in out
     # 256 MiB of spaces deflate to about 250 KiB: a ratio near 1,000:1, above the 200:1 limit for parts above 16 MiB
@@ -134,7 +144,7 @@ def test_whitespace_bomb_is_refused_from_the_zip_directory(tmp_path, sheet):
     # loads the same modules (what they take differs between machines and package builds)
     at_once = tmp_path / "not_a_book.xlsx"
     at_once.write_bytes(b"not a zip file")
-    base_rc, _, base_peak, _ = run_validate(at_once)
+    base_rc, _, base_peak, _ = run_validate(at_once, tmp_path)
     assert base_rc == 2 and peak - base_peak < 128, f"peak {peak:.0f} MiB against {base_peak:.0f} MiB"
 
 
