@@ -13,4 +13,5 @@ else
   bash scripts/install.sh --test
 fi
 bash scripts/check.sh "$venv" || { echo "scripts/test.sh: a static check failed (named above); the tests were not run" >&2; exit 1; }
-"$venv/bin/python" -m pytest -q "$@"
+# two workers on a two-core machine (one per core elsewhere), each test file kept on one worker so its fixtures are made once
+"$venv/bin/python" -m pytest -q -n "${TIERPLAN_TEST_WORKERS:-auto}" --dist loadfile "$@"
