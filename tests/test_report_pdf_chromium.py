@@ -32,6 +32,7 @@ from planner.report.pdf_chromium import (
     chromium_print_css,
     find_browser,
     print_to_pdf,
+    renumber_nodes,
     strip_dates,
 )
 
@@ -231,6 +232,17 @@ def test_the_dates_chromium_stamps_are_blanked_and_two_prints_are_the_same_bytes
     assert info.returncode == 0 and "Syntax Error" not in info.stderr
     again = write_pdf(demo_plan, tmp_path / "again.pdf", html=html, engine="chromium")
     assert again.read_bytes() == chromium_pdf.read_bytes()
+    # the renumbered structure still holds together: the ID tree is sorted and names the elements that carry each name
+    tree = PdfReader(chromium_pdf, strict=True).trailer["/Root"]["/StructTreeRoot"]["/IDTree"]
+    named, todo = [], [tree]
+    while todo:
+        node = todo.pop(0).get_object()
+        pairs = node.get("/Names", [])
+        named += [(pairs[i], pairs[i + 1].get_object()) for i in range(0, len(pairs), 2)]
+        todo += list(node.get("/Kids", []))
+    keys = [k for k, _ in named]
+    assert len(keys) > 100 and keys == sorted(keys) and keys[0] == "node00000001"
+    assert all(element["/ID"] == key for key, element in named)
 
 
 def test_strip_dates_keeps_length_and_touches_only_the_info_dictionary():
@@ -240,6 +252,23 @@ def test_strip_dates_keeps_length_and_touches_only_the_info_dictionary():
     assert len(fixed) == len(raw)
     assert b"2026" not in fixed and b"(D:20990101000000Z)" in fixed  # only the first object, the Info dictionary
     assert strip_dates(b"%PDF-1.7\n1 0 obj\n<</Type /Catalog>>\nendobj\n") == b"%PDF-1.7\n1 0 obj\n<</Type /Catalog>>\nendobj\n"
+
+
+def test_structure_node_names_are_renumbered_by_rank_in_place():
+    # two prints of one page whose DOM node ids are shifted by one, with a gap, in the ID tree and in /Headers
+    def pdf(base):
+        return (b"%%PDF-1.7\n3 0 obj\n<</S /TH /ID (node%08d)>>\nendobj\n4 0 obj\n<</S /TD /ID (node%08d) /A [<</Headers [(node%08d)]>>]>>\n"
+                b"endobj\n5 0 obj\n<</Names [(node%08d) 3 0 R (node%08d) 4 0 R]>>\nendobj\n(node12) (nodeX)\n"
+                % (base + 7, base + 40, base + 7, base + 7, base + 40))
+    first, second = pdf(60), pdf(61)
+    assert first != second
+    assert renumber_nodes(first) == renumber_nodes(second)
+    fixed = renumber_nodes(first)
+    assert len(fixed) == len(first)
+    # ranks by value: 12 -> 1, 67 -> 2, 100 -> 3; width kept; other text untouched
+    assert b"/ID (node00000002)" in fixed and b"/ID (node00000003)" in fixed and b"[(node00000002)]" in fixed
+    assert b"(node00000002) 3 0 R (node00000003) 4 0 R" in fixed and b"(node01) (nodeX)" in fixed
+    assert renumber_nodes(b"%PDF-1.7\n") == b"%PDF-1.7\n"
 
 
 def test_print_css_writes_the_running_header_as_text_and_escapes_it():
