@@ -16,6 +16,7 @@ available. Only Linux forks: macOS's system libraries are not fork-safe once loa
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -95,6 +96,44 @@ def _silence_child() -> None:
         sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (the child leaves by os._exit)
 
 
+def release_memory() -> None:
+    """Hand the memory the allocators keep for reuse back to the system (Arrow's pool, then glibc's malloc).
+
+    After a large table is read and cleaned, hundreds of megabytes of freed blocks stay resident in the
+    allocators; a child forked then would share them with this process and count them twice. Where the
+    calls do not exist (no glibc, another Arrow pool) nothing happens.
+    """
+    if "pyarrow" in sys.modules:
+        with suppress(Exception):
+            sys.modules["pyarrow"].default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _fork_frozen() -> int:
+    """``os.fork()`` after :func:`release_memory`, this process's objects out of the child's garbage collector's reach.
+
+    The child shares the parent's memory until it writes to a page. Its garbage collector would walk every
+    object the parent holds (and so write to, and copy, every page with a tracked object on it); frozen,
+    it walks only what the child makes. The parent's objects go back to the collector right after the fork.
+    Measured with `tierplan plan` on 500,000 accounts (the results workbook written by such a child): the
+    processes' summed proportional set size peaked at 1,895 MB against 1,993 MB without both.
+    """
+    release_memory()
+    gc.freeze()
+    try:
+        pid = os.fork()
+    except BaseException:
+        gc.unfreeze()
+        raise
+    if pid != 0:
+        gc.unfreeze()
+    return pid
+
+
 class Pending(Generic[T]):
     """``fn()`` being computed in a forked child (or, without fork, computed here when the result is asked for)."""
 
@@ -106,7 +145,7 @@ class Pending(Generic[T]):
         if not can_fork():
             return
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        pid = _fork_frozen()
         if pid == 0:  # the child
             code = 0
             try:
