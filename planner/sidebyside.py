@@ -211,7 +211,7 @@ class Worker:
             return
         down_r, down_w = os.pipe()
         up_r, up_w = os.pipe()
-        pid = os.fork()
+        pid = _fork_frozen()
         if pid == 0:  # the child
             code = 0
             try:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -105,8 +108,6 @@ def test_a_result_asked_twice_is_the_first_answer_not_a_second_run(tmp_path):
 
 
 def test_the_child_sees_its_parents_objects_frozen_and_the_parent_gets_them_back():
-    import gc
-
     assert gc.get_freeze_count() == 0
     frozen_in_child = beside(gc.get_freeze_count).result()
     assert frozen_in_child > 1000  # every object this test process held when it forked
@@ -125,9 +126,6 @@ def test_release_memory_hands_freed_blocks_back_before_a_fork():
         "full = rss(); del blocks\n"
         "freed = rss(); release_memory(); print(full, freed, rss())\n"
     )
-    import subprocess
-    import sys
-
     full, freed, released = map(int, subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                                                      text=True).stdout.split())
     assert full - freed < 100  # freeing alone gives back (almost) nothing of the ~300 MB
