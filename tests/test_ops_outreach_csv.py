@@ -84,3 +84,13 @@ def test_text_kept_in_arrow_or_as_objects_gives_the_same_file(tmp_path):
     with open(tmp_path / "str.csv", encoding="utf-8", newline="") as fh:
         names = {r["Account ID"]: r["Account name"] for r in csv.DictReader(fh)}
     assert names["ACC-nameless"] == "ACC-nameless" and names["ACC-ü"] == "Ünïcode 東京"  # a missing name reads as the id
+
+
+def test_observed_and_threshold_are_plain_decimals():
+    from planner.writers.outreach import _numbers
+
+    values = [3.0, -2.0, 0.5, 0.123456, 12.30001, 0.25, 1e15, float("nan"), float("inf"), float("-inf"), -0.0, 2.00004]
+    # written out by hand: whole numbers bare, the rest at most four decimals, no trailing zeros; missing or infinite blank
+    want = ["3", "-2", "0.5", "0.1235", "12.3", "0.25", "1000000000000000", "", "", "", "0", "2"]
+    assert _numbers(values).to_pylist() == want
+    assert _numbers([]).to_pylist() == []

@@ -205,3 +205,39 @@ def test_fingerprint_of_the_demo_accounts_does_not_depend_on_their_order():
     changed = acc.copy()
     changed.loc[changed.index[7], "name"] = str(changed["name"].iloc[7]) + " "
     assert normalise.accounts_fingerprint(changed) != normalise.accounts_fingerprint(acc)
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_text_isin_answers_as_pandas_isin(dtype):
+    from planner.arrays import text_isin
+
+    values = pd.Series(["ACC-1", "ACC-2", None, "acc-1", "ACC-3", ""], dtype=dtype)
+    among = pd.Series(["ACC-3", "ACC-1", "", "ACC-9"], dtype=dtype)
+    # by hand: exact, case-sensitive matches; a blank id is not among them
+    assert text_isin(values, among).tolist() == [True, False, False, False, True, True]
+    assert text_isin(values, among).tolist() == values.isin(among).tolist()
+    assert text_isin(values, among.iloc[:0]).tolist() == [False] * 6
+
+
+def test_a_streamed_sheet_is_deflated_by_isa_l_and_the_same_twice(tmp_path):
+    import zipfile
+
+    from isal import isal_zlib
+
+    n = 20_000
+    table = pd.DataFrame({"id": [f"ACC-{i:06d}" for i in range(n)], "x": np.arange(n) * 0.25})
+    books = [write_results_workbook(tmp_path / f"{k}.xlsx", {"Big": ResultSheet(table, title="T", note="N")}, stream_rows=10)
+             for k in ("a", "b")]
+    assert books[0].read_bytes() == books[1].read_bytes()
+    with zipfile.ZipFile(books[0]) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+        xml = z.read(info)  # zipfile inflates it and checks its CRC
+    with open(books[0], "rb") as fh:  # the member's bytes as stored, after its local header
+        fh.seek(info.header_offset)
+        head = fh.read(30)
+        fh.seek(info.header_offset + 30 + int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little"))
+        stored = fh.read(info.compress_size)
+    packer = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
+    assert stored == packer.compress(xml) + packer.flush()  # ISA-L's level 1, not zlib's (which gives other bytes)
+    assert xml.count(b"<row ") == n + 3  # title, note, header and every data row
+    assert openpyxl.load_workbook(books[0])["Big"][f"A{4 + n}"].value == f"ACC-{n - 1:06d}"

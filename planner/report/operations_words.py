@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from planner.schema import ACCOUNT_OUTCOMES
@@ -68,8 +69,15 @@ def reason_text(rule: str, observed: float, threshold: float) -> str:
 
 
 def reason_texts(flags: pd.DataFrame) -> list[str]:
-    """:func:`reason_text` for every row of an outreach flags table."""
-    return [reason_text(r, o, t) for r, o, t in zip(flags["rule"], flags["observed"], flags["threshold"])]
+    """:func:`reason_text` for every row of an outreach flags table.
+
+    The columns are taken out as Python lists first: iterating a pandas column of Arrow text makes a scalar per
+    value and costs more than the sentences (165,000 flags of 1,000,000 accounts: 3 s against 0.5 s).
+    """
+    rules = flags["rule"].to_numpy(dtype=object).tolist()
+    observed = flags["observed"].to_numpy(dtype=float, na_value=np.nan).tolist()
+    threshold = flags["threshold"].to_numpy(dtype=float, na_value=np.nan).tolist()
+    return [reason_text(r, o, t) for r, o, t in zip(rules, observed, threshold)]
 
 
 def off_text(off) -> str:

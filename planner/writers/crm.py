@@ -28,6 +28,8 @@ def neutralise(values: pa.Array) -> pa.Array:
     """Prefix a single quote to text that a spreadsheet would read as a formula; nulls become ''."""
     text = pc.fill_null(values.cast(pa.string()), "")
     risky = pc.match_substring_regex(text, _RISKY)
+    if not pc.any(risky).as_py():  # the usual case: no copy of the column
+        return text
     return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
 
 

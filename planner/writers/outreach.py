@@ -34,17 +34,16 @@ FILE_NAME = "outreach.csv"
 
 
 def _numbers(values) -> pa.Array:
-    """Plain decimals: whole numbers without a point, others to 4 decimals without trailing zeros."""
+    """Plain decimals: whole numbers without a point, others to 4 decimals without trailing zeros; blank for a missing
+    or infinite value."""
     v = np.asarray(values, dtype=float)
-    out = []
-    for x in v:  # one per flag; flags are a small share of the accounts
-        if np.isnan(x):
-            out.append("")
-        elif x == int(x) and abs(x) < 1e15:
-            out.append(str(int(x)))
-        else:
-            out.append(f"{x:.4f}".rstrip("0").rstrip("."))
-    return pa.array(out, type=pa.string())
+    out = np.full(len(v), "", dtype=object)
+    finite = np.isfinite(v)
+    whole = finite & (v == np.trunc(v)) & (np.abs(v) < 1e15)
+    out[whole] = [str(int(x)) for x in v[whole].tolist()]
+    rest = finite & ~whole  # NaN and infinities stay blank
+    out[rest] = [f"{x:.4f}".rstrip("0").rstrip(".") for x in v[rest].tolist()]
+    return pa.array(out.tolist(), type=pa.string())
 
 
 def _text(values) -> pa.Array:
@@ -65,11 +64,11 @@ def outreach_table(outreach: OutreachReport, due: dt.date) -> pa.Table:
         neutralise(_text(f["name"])),
         neutralise(_text(f["tier"])),
         neutralise(_text(f["play"])),
-        neutralise(_text([rule_label(r) for r in f["rule"]])),
+        neutralise(_text([rule_label(r) for r in f["rule"].to_numpy(dtype=object).tolist()])),
         neutralise(_text(reason_texts(f) if n else [])),
         _numbers(f["observed"]),
         _numbers(f["threshold"]),
-        pa.array(list(f["unit"].astype(str)), type=pa.string()),
+        pa.array(f["unit"].astype(str).to_numpy(dtype=object).tolist(), type=pa.string()),
         pa.array([due.isoformat()] * n, type=pa.string()),
     ]
     return pa.table(columns, names=list(HEADERS))

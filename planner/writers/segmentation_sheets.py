@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from planner import schema
+from planner.arrays import text_isin
 from planner.errors import col_letter
 from planner.schema import PILLARS, YesNo
 from planner.segmentation import Segmentation
@@ -216,7 +217,7 @@ def movers_table(seg: Segmentation) -> tuple[pd.DataFrame, int]:
     movers = mv[cols].copy()
     flags = seg.drift.set_index("account_id")["flag"] if len(seg.drift) else pd.Series(dtype=object)
     movers["drift_flag"] = movers["account_id"].map(flags.to_dict()).fillna("") if len(flags) else ""
-    drift_only = seg.drift[~seg.drift["account_id"].isin(movers["account_id"])].copy()
+    drift_only = seg.drift[~text_isin(seg.drift["account_id"], movers["account_id"])].copy()
     drift_only["direction"] = "none (drift)"
     drift_only["reason"] = seg.accounts.set_index("account_id")["reason"].reindex(drift_only["account_id"]).to_numpy() \
         if len(drift_only) and seg.accounts["account_id"].is_unique else ""
