@@ -94,3 +94,18 @@ def test_observed_and_threshold_are_plain_decimals():
     want = ["3", "-2", "0.5", "0.1235", "12.3", "0.25", "1000000000000000", "", "", "", "0", "2"]
     assert _numbers(values).to_pylist() == want
     assert _numbers([]).to_pylist() == []
+
+
+def test_a_missing_or_infinite_figure_reads_as_a_question_mark_in_the_reason():
+    import numpy as np
+    import pandas as pd
+
+    from planner.report.operations_words import reason_texts
+
+    flags = pd.DataFrame({"rule": ["inactive", "seat_use", "usage_drop"], "observed": [np.inf, np.nan, -np.inf],
+                          "threshold": [30.0, 0.5, 0.25]})
+    assert reason_texts(flags) == [
+        "No activity for ? days (the rule flags 30 days or more).",
+        "Only ? of licensed seats are active (the rule flags less than 50%).",
+        "Usage fell ? against the prior period (the rule flags a fall of 25% or more).",
+    ]

@@ -37,13 +37,13 @@ METRIC_LABELS = {
 
 
 def _num(v: float) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "?"
     return f"{v:,.0f}" if float(v) == int(v) else f"{v:,.1f}"
 
 
 def _pct(v: float) -> str:
-    return f"{v * 100:.0f}%" if v is not None and not math.isnan(v) else "?"
+    return f"{v * 100:.0f}%" if v is not None and math.isfinite(v) else "?"
 
 
 def rule_label(rule: str) -> str:
