@@ -248,7 +248,7 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
 # From 5,001 accounts (where planner.writers.streamed takes over the long sheets) the results workbook is written by
 # a forked child; 100,000 accounts: 14.2 s -> 12.0 s for every format. Up to the accounts the Account tiers sheet holds
 # (Excel's row limit): at 1,000,000 accounts every format took 34.8-38.5 s beside against 43.9-49.7 s after the other
-# files (2026-12-03, interleaved runs), the largest process staying at 2.1-2.2 GB; see docs/scale.md for the summed memory.
+# files (2026-12-03, interleaved runs), the largest process staying at 2.0-2.2 GB; see docs/scale.md for the summed memory.
 BESIDE_ACCOUNTS = 5_000
 BESIDE_MAX_ACCOUNTS = 1_048_572
 
