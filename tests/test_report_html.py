@@ -140,6 +140,42 @@ def test_same_plan_renders_the_same_bytes(demo_plan, html):
     assert render_html(demo_plan).encode("utf-8") == html.encode("utf-8")
 
 
+def test_charts_drawn_in_children_are_the_charts_drawn_here(demo_plan, html, monkeypatch):
+    from planner import sidebyside
+    from planner.report import charts
+
+    assert sidebyside.can_fork()  # on Linux every chart of the report comes from a forked child
+    # drawn one after the other in this process: the same page, chart for chart
+    monkeypatch.setattr(charts, "side_by_side", lambda: _InPlace())
+    inline = render_html(demo_plan)
+    assert inline == html
+    assert "tierplan-chart" not in html
+    monkeypatch.undo()
+    args = (["A", "B"], [1.0, 2.0], [3.0, 4.0], "$")
+    with charts.side_by_side() as drawn:
+        marker = charts.cost_vs_value_by_tier(*args)
+        assert marker == '<tierplan-chart n="0"/>'
+    assert drawn.fill(f"<p>{marker}</p>") == f"<p>{charts.cost_vs_value_by_tier(*args)}</p>"
+    with charts.side_by_side() as drawn:
+        broken = charts.cost_vs_value_by_tier(["A", "B"], ["x", "y"], [3.0, 4.0], "$")  # no error yet: a child draws it
+        assert broken == '<tierplan-chart n="0"/>'
+        with pytest.raises(TypeError):  # the child's own error, raised here when its chart is asked for
+            drawn.fill(broken)
+
+
+class _InPlace:
+    """charts.side_by_side's shape with nothing set aside: every chart drawn at its call."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def fill(self, html):
+        return html
+
+
 def test_svg_ids_are_unique_and_every_reference_resolves(html):
     ids = re.findall(r'\sid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

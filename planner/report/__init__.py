@@ -50,12 +50,14 @@ def render_html(plan, page_size: str | None = None) -> str:
     """The report as one HTML document (printable at ``page_size``, default the plan's option)."""
     from markupsafe import Markup
 
+    from planner.report import charts
     from planner.report.context import build_context
 
     size = _check_page_size(page_size or getattr(plan.options, "page_size", "A4") or "A4")
-    ctx = build_context(plan, page_size=size)
-    ctx["css"] = Markup(_stylesheet())
-    return _environment().get_template("report.html.j2").render(**ctx)
+    with charts.side_by_side() as drawn:
+        ctx = build_context(plan, page_size=size)
+        ctx["css"] = Markup(_stylesheet())
+        return drawn.fill(_environment().get_template("report.html.j2").render(**ctx))
 
 
 class _DropSVGStyleWarnings(logging.Filter):

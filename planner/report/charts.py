@@ -11,6 +11,7 @@ escaped by matplotlib like any XML text; mathtext is off, so a tier called
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import math
@@ -75,13 +76,61 @@ def tier_colours(n: int) -> list[str]:
     return [TIER_BLUES[round(i * last / (n - 1))] if n <= len(TIER_BLUES) else TIER_BLUES[i % len(TIER_BLUES)] for i in range(n)]
 
 
+class _SideBySide:
+    """Charts asked for inside :func:`side_by_side`: each drawn by a forked child, a placeholder in its place meanwhile."""
+
+    def __init__(self) -> None:
+        self.pending: list = []
+
+    def placeholder(self, index: int) -> str:
+        # a "<" never reaches the page unescaped from text, so only a chart call can have put this here
+        return f'<tierplan-chart n="{index}"/>'
+
+    def fill(self, html: str) -> str:
+        """``html`` with each placeholder replaced by its chart's SVG (waiting for the children still drawing)."""
+        for index, pending in enumerate(self.pending):
+            html = html.replace(self.placeholder(index), pending.result())
+        return html
+
+
+_side_by_side: _SideBySide | None = None
+
+
+@contextlib.contextmanager
+def side_by_side():
+    """Within the block each chart call starts drawing in a forked child and returns a placeholder at once;
+    ``.fill(html)`` on the object yielded puts every SVG in its place. The SVG is the same as drawn here
+    (the children see this process's memory and settings); without fork each chart is drawn at ``fill``.
+    The demo's seven charts take 3.1 s one after the other, matplotlib's text layout most of it; the PDF
+    worker's core is idle while the report is built, so two cores share them."""
+    global _side_by_side
+    outer, _side_by_side = _side_by_side, _SideBySide()
+    drawing = _side_by_side
+    try:
+        yield drawing
+    finally:
+        _side_by_side = outer
+        for pending in drawing.pending:  # leaving on an error: no child left behind unreaped
+            with contextlib.suppress(Exception):
+                pending.result()
+
+
 def _styled(func):
     """Run a chart function inside the report's rc settings (artists read them when they are created)."""
 
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def draw(*args, **kwargs) -> str:
         with plt.rc_context(_STYLE):
             return func(*args, **kwargs)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        drawing = _side_by_side
+        if drawing is None:
+            return draw(*args, **kwargs)
+        from planner.sidebyside import beside
+
+        drawing.pending.append(beside(lambda: draw(*args, **kwargs)))
+        return drawing.placeholder(len(drawing.pending) - 1)
 
     return wrapper
 
