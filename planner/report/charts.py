@@ -15,7 +15,9 @@ import contextlib
 import functools
 import io
 import math
+import os
 import re
+import sys
 import textwrap
 from collections.abc import Sequence
 
@@ -81,6 +83,7 @@ class _SideBySide:
 
     def __init__(self) -> None:
         self.pending: list = []
+        self.pid = os.getpid()
 
     def placeholder(self, index: int) -> str:
         # a "<" never reaches the page unescaped from text, so only a chart call can have put this here
@@ -118,7 +121,7 @@ def side_by_side():
 def _styled(func):
     """Run a chart function inside the report's rc settings (artists read them when they are created)."""
 
-    def draw(*args, **kwargs) -> str:
+    def draw(*args, **kwargs):
         with plt.rc_context(_STYLE):
             return func(*args, **kwargs)
 
@@ -129,7 +132,12 @@ def _styled(func):
             return draw(*args, **kwargs)
         from planner.sidebyside import beside
 
-        drawing.pending.append(beside(lambda: draw(*args, **kwargs)))
+        def in_child():
+            if os.getpid() != drawing.pid:  # a fresh stderr: the progress line's thread may have been writing at the fork
+                sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (the child leaves by os._exit)
+            return draw(*args, **kwargs)
+
+        drawing.pending.append(beside(in_child))
         return drawing.placeholder(len(drawing.pending) - 1)
 
     return wrapper
