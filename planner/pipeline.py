@@ -185,7 +185,8 @@ def write_outputs(plan: Plan, out_dir: Path, formats: Iterable[str] = ALL_FORMAT
                 from planner.report import pdf_bytes, render_html
 
                 step("Rendering report")
-                html = render_html(plan)
+                # charts in children while the PDF worker waits; not beside a results workbook's child (no core free)
+                html = render_html(plan, charts_beside=len(plan.segmentation.accounts) <= BESIDE_ACCOUNTS)
                 if "pdf" in formats:  # laid out beside the other writers (WeasyPrint takes longest)
                     pdf = pdf or Worker()
                     pdf.call(pdf_bytes, html, plan.options.page_size, pdf_engine)

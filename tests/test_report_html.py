@@ -140,17 +140,15 @@ def test_same_plan_renders_the_same_bytes(demo_plan, html):
     assert render_html(demo_plan).encode("utf-8") == html.encode("utf-8")
 
 
-def test_charts_drawn_in_children_are_the_charts_drawn_here(demo_plan, html, monkeypatch):
+def test_charts_drawn_in_children_are_the_charts_drawn_here(demo_plan, html):
     from planner import sidebyside
     from planner.report import charts
 
     assert sidebyside.can_fork()  # on Linux every chart of the report comes from a forked child
     # drawn one after the other in this process: the same page, chart for chart
-    monkeypatch.setattr(charts, "side_by_side", lambda: _InPlace())
-    inline = render_html(demo_plan)
+    inline = render_html(demo_plan, charts_beside=False)
     assert inline == html
     assert "tierplan-chart" not in html
-    monkeypatch.undo()
     args = (["A", "B"], [1.0, 2.0], [3.0, 4.0], "$")
     with charts.side_by_side() as drawn:
         marker = charts.cost_vs_value_by_tier(*args)
@@ -161,19 +159,9 @@ def test_charts_drawn_in_children_are_the_charts_drawn_here(demo_plan, html, mon
         assert broken == '<tierplan-chart n="0"/>'
         with pytest.raises(TypeError):  # the child's own error, raised here when its chart is asked for
             drawn.fill(broken)
-
-
-class _InPlace:
-    """charts.side_by_side's shape with nothing set aside: every chart drawn at its call."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def fill(self, html):
-        return html
+    with charts.side_by_side(), charts.one_after_another() as here:  # the inner block draws in place
+        assert charts.cost_vs_value_by_tier(*args).startswith('<svg class="chart"')
+        assert here.fill("x") == "x"
 
 
 def test_svg_ids_are_unique_and_every_reference_resolves(html):

@@ -46,15 +46,18 @@ def _check_page_size(page_size: str) -> str:
     return page_size
 
 
-def render_html(plan, page_size: str | None = None) -> str:
-    """The report as one HTML document (printable at ``page_size``, default the plan's option)."""
+def render_html(plan, page_size: str | None = None, charts_beside: bool = True) -> str:
+    """The report as one HTML document (printable at ``page_size``, default the plan's option).
+
+    ``charts_beside``: draw the charts in forked children (planner.report.charts.side_by_side); the caller
+    turns it off when the second core is taken already (a large plan's results workbook is being written)."""
     from markupsafe import Markup
 
     from planner.report import charts
     from planner.report.context import build_context
 
     size = _check_page_size(page_size or getattr(plan.options, "page_size", "A4") or "A4")
-    with charts.side_by_side() as drawn:
+    with charts.side_by_side() if charts_beside else charts.one_after_another() as drawn:
         ctx = build_context(plan, page_size=size)
         ctx["css"] = Markup(_stylesheet())
         return drawn.fill(_environment().get_template("report.html.j2").render(**ctx))

@@ -118,6 +118,24 @@ def side_by_side():
                 pending.result()
 
 
+class _InPlace:
+    """:func:`side_by_side`'s shape with nothing set aside: each chart drawn at its call."""
+
+    def fill(self, html: str) -> str:
+        return html
+
+
+@contextlib.contextmanager
+def one_after_another():
+    """Each chart drawn at its call, in this process (as outside any block)."""
+    global _side_by_side
+    outer, _side_by_side = _side_by_side, None
+    try:
+        yield _InPlace()
+    finally:
+        _side_by_side = outer
+
+
 def _styled(func):
     """Run a chart function inside the report's rc settings (artists read them when they are created)."""
 
