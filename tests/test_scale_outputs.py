@@ -106,6 +106,31 @@ def test_arrow_text_without_special_characters_streams_like_the_cell_by_cell_wri
     assert [r[0] for r in new[4:]] == ["a & b < c > d", "  leading", "trailing ", "ünï 東京", "=1+1", "", "", "line\nbreak"]
 
 
+def test_text_taken_as_is_gives_the_cells_of_the_per_value_checks():
+    """streamed._as_is passes a column only when copying each value gives what the escaping path gives; one value that
+    needs anything (an entity, a control escape, an _xHHHH_ sequence, a kept space, a cut) sends the column back."""
+    rng = np.random.default_rng(31)
+    alphabet = list("abcXYZ 09.,;:-'\"") + ["ü", "東", "😀", "\t", "\n", "\r", "&", "<", ">", "_", "x", "\x07", "\x0c", "\ufffe", "\uf000"]
+    ref = ('<c r="A', pa.array(["5"]))
+    taken = sent_back = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet, size=int(rng.integers(0, 6))))
+        one = pa.array([text], type=pa.string())
+        expected = streamed._python_cell("A5", ' s="3"', text)
+        if streamed._as_is(one):
+            taken += 1
+            assert streamed._as_is_cells(ref, ' s="3"', one).to_pylist() == [expected], repr(text)
+            assert streamed._text_cells(ref, ' s="3"', one).to_pylist() == [expected], repr(text)
+        else:
+            sent_back += 1
+            needs = set(text) & set("&<>_\x07\x0c\r\ufffe\uf000") or text[:1] in " \t\n" or text[-1:] in " \t\n"
+            assert needs, repr(text)
+    assert taken > 300 and sent_back > 300
+    column = pa.array(["plain", None, "also plain", "a & b"])
+    assert not streamed._as_is(column) and streamed._as_is(column[:3]) and streamed._as_is(pa.array([], type=pa.string()))
+    assert not streamed._as_is(pa.array(["x" * 16_384]))  # near Excel's 32,767 characters: the path that cuts
+
+
 def test_number_texts_read_back_as_the_same_doubles():
     rng = np.random.default_rng(5)
     x = np.concatenate([np.round(rng.normal(0, 1e4, 5000), 2), rng.normal(0, 1, 5000) * 10.0 ** rng.integers(-20, 20, 5000),

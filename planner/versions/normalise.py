@@ -220,21 +220,26 @@ def _column_bytes(series: pd.Series) -> bytes:
     return b"t" + "\x1e".join(_token(v) for v in series.tolist()).encode("utf-8")
 
 
+_SEP = "\x1e"  # the record separator between two tokens
+
+
 def _joined(tokens: pa.Array) -> bytes:
-    """The tokens joined by the record separator, as bytes."""
+    """Tokens that each end in the record separator (:func:`_text_tokens`, :func:`_datetime_tokens`) as the bytes of
+    the tokens joined by it: their concatenation without the last separator."""
     if len(tokens) == 0:
         return b""
-    with_sep = pc.binary_join_element_wise(tokens, "\x1e", "").cast(pa.large_string())
-    offsets = np.frombuffer(with_sep.buffers()[1], dtype=np.int64)[with_sep.offset: with_sep.offset + len(with_sep) + 1]
-    data = with_sep.buffers()[2]
-    return (data.to_pybytes() if data is not None else b"")[offsets[0]: offsets[-1] - 1]
+    tokens = tokens.cast(pa.large_string())
+    offsets = np.frombuffer(tokens.buffers()[1], dtype=np.int64)[tokens.offset: tokens.offset + len(tokens) + 1]
+    data = tokens.buffers()[2]
+    return memoryview(data)[offsets[0]: offsets[-1] - 1].tobytes() if data is not None else b""
 
 
 _BLANK_TYPES = {type(None), float, np.float64, type(pd.NA)}  # null to Arrow and a blank to _token (float ones are NaN here)
 
 
 def _text_tokens(series: pd.Series) -> pa.Array | None:
-    """``s<length>:<text>`` per value and NUL for a blank, when every value is text or blank (else None)."""
+    """``s<length>:<text>`` per value and NUL for a blank, each followed by the record separator, when every value is
+    text or blank (else None)."""
     text = arrow_text(series)
     if text is None:
         values = series.to_numpy(dtype=object)
@@ -248,12 +253,14 @@ def _text_tokens(series: pd.Series) -> pa.Array | None:
             if not set(map(type, nulls)) <= _BLANK_TYPES:
                 return None
     length = pc.cast(pc.utf8_length(text), pa.string())
-    return pc.fill_null(pc.binary_join_element_wise("s", length, ":", text, ""), "\x00")
+    tokens = pc.binary_join_element_wise("s", length, ":", text, _SEP, "")
+    return pc.fill_null(tokens, "\x00" + _SEP) if tokens.null_count else tokens
 
 
 def _datetime_tokens(series: pd.Series) -> pa.Array | None:
     """``o`` and the text of each Timestamp (``str(value)``: ``2025-07-01 10:48:55+00:00``, fraction only when there is
-    one), ``oNaT`` for a missing one; for naive and UTC times (else None: the per-value path)."""
+    one), ``oNaT`` for a missing one, each followed by the record separator; for naive and UTC times (else None: the
+    per-value path)."""
     dtype = series.dtype
     tz = getattr(dtype, "tz", None)
     if tz is not None and str(tz) != "UTC":
@@ -271,8 +278,8 @@ def _datetime_tokens(series: pd.Series) -> pa.Array | None:
     nano = pc.utf8_lpad(pa.array(frac).cast(pa.string()), 9, "0")
     dot = pc.if_else(pa.array(frac == 0), "", pc.if_else(pa.array(frac % 1000 == 0), pc.binary_join_element_wise(".", micro, ""),
                                                          pc.binary_join_element_wise(".", nano, "")))
-    token = pc.binary_join_element_wise("o", text, dot, "+00:00" if tz is not None else "", "")
-    return pc.if_else(pa.array(missing), "oNaT", token)
+    token = pc.binary_join_element_wise("o", text, dot, "+00:00" if tz is not None else "", _SEP, "")
+    return pc.if_else(pa.array(missing), "oNaT" + _SEP, token)
 
 
 def accounts_fingerprint(frame: pd.DataFrame, keyed: bool = True) -> str:

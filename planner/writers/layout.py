@@ -17,6 +17,7 @@ tiers sheet's "Tier by score") refer to cells by these rows, so they come from h
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,10 +54,16 @@ class Formula:
             raise ValueError(f"a formula starts with '=': {pieces[:1]!r}")
         make = object.__new__
         out = []
-        for ref in refs:
-            f = make(cls)
-            f.text = ref.join(pieces)
-            out.append(f)
+        collecting = gc.isenabled()
+        gc.disable()  # a formula refers to no other object (no cycle to find): a collection per 700 new ones only costs
+        try:
+            for ref in refs:
+                f = make(cls)
+                f.text = ref.join(pieces)
+                out.append(f)
+        finally:
+            if collecting:
+                gc.enable()
         return out
 
     def __str__(self) -> str:

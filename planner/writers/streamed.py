@@ -74,8 +74,9 @@ def _utf16_cut(text: str) -> str:
 
 def _xml_text(values: pa.Array) -> pa.Array:
     """Escape &, < and > for element text (each pass only when some value holds the character)."""
+    raw = _string_bytes(values)  # a look for each character in the column's bytes (memchr), not a search per value
     for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        if pc.any(pc.match_substring(values, char)).as_py():
+        if char.encode() in raw:
             values = pc.replace_substring(values, char, entity)
     return values
 
@@ -86,6 +87,38 @@ def _join(*parts) -> pa.Array:
 
 
 Ref = tuple  # ('<c r="A', row numbers): the opening of each cell up to its reference, joined with what follows
+
+
+# bytes that can need more than copying into element text: &, <, >, the control characters XlsxWriter escapes (all but tab and newline), the
+# underscore of an _xHHHH_ sequence and the lead byte of U+FFFE and U+FFFF (all ASCII, or never inside a multi-byte
+# UTF-8 character); and the whitespace Arrow's \s matches at either end of a value (xml:space="preserve")
+_ASIS_BYTES = bytes(c for c in range(256) if c not in b"&<>_\xef" and not (c < 32 and c not in b"\t\n"))
+_EDGE_SPACE = np.zeros(256, dtype=bool)
+_EDGE_SPACE[list(b"\t\n\x0c\r ")] = True
+
+
+def _as_is(texts: pa.Array) -> bool:
+    """Whether every value goes into its cell as it is: nothing to escape, no space at either end, none near Excel's
+    limit. One pass over the column's bytes (``bytes.translate``) instead of a regular expression per value;
+    False sends the column through :func:`_text_cells`, which finds what each value needs."""
+    texts = texts.cast(pa.large_string())
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset: texts.offset + len(texts) + 1]
+    data = texts.buffers()[2]
+    if data is None or offsets[-1] == offsets[0]:
+        return True
+    lengths = np.diff(offsets)
+    if int(lengths.max()) > EXCEL_TEXT // 2:  # a UTF-8 byte per character at least
+        return False
+    raw = np.frombuffer(data, dtype=np.uint8)
+    filled = lengths > 0
+    if _EDGE_SPACE[raw[offsets[:-1][filled]]].any() or _EDGE_SPACE[raw[offsets[1:][filled] - 1]].any():
+        return False
+    return not _string_bytes(texts).translate(None, _ASIS_BYTES)
+
+
+def _as_is_cells(ref: Ref, s: str, texts: pa.Array) -> pa.Array:
+    """:func:`_text_cells` of text that :func:`_as_is` passed (the same cells, without the per-value checks)."""
+    return _blank_where_null(_join(*ref, f'"{s} t="inlineStr"><is><t>', texts, "</t></is></c>"), ref, s)
 
 
 def _text_cells(ref: Ref, s: str, texts: pa.Array) -> pa.Array:
@@ -137,7 +170,10 @@ def _formula_cells(ref: Ref, s: str, values: np.ndarray, results: Sequence | Non
         cached = pa.array([""] * len(values), type=pa.string())
         t = pa.array([""] * len(values), type=pa.string())
     else:
-        cached = pa.array([None if r is None else str(r) for r in results], type=pa.string())
+        try:  # text results (the tiers): as they are; anything else as its str()
+            cached = pa.array(results, type=pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            cached = pa.array([None if r is None else str(r) for r in results], type=pa.string())
         cached = pc.fill_null(cached, "")
         t = pc.if_else(pc.equal(cached, ""), "", ' t="str"')
     cell = _join(*ref, '"' + s, t, "><f>", _xml_text(texts), "</f><v>", _xml_text(cached), "</v></c>")
@@ -191,6 +227,8 @@ def _column_cells(letter: str, rows: pa.Array, column: StreamedColumn) -> pa.Arr
     if pd.api.types.is_numeric_dtype(series.dtype):
         return _number_cells(ref, s, series)
     in_arrow = arrow_text(series) if column.results is None else None  # the reader's text columns: no Python object per value
+    if in_arrow is not None and _as_is(in_arrow):
+        return _as_is_cells(ref, s, in_arrow)
     if in_arrow is not None and not _needs_python(in_arrow):
         return _text_cells(ref, s, in_arrow)
     values = series.to_numpy(dtype=object)
@@ -201,6 +239,8 @@ def _column_cells(letter: str, rows: pa.Array, column: StreamedColumn) -> pa.Arr
         texts = pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         texts = None
+    if texts is not None and _as_is(texts):
+        return _as_is_cells(ref, s, texts)
     if texts is not None and not _needs_python(texts):
         return _text_cells(ref, s, texts)
     return pa.array([_python_cell(f"{letter}{r}", s, v) for r, v in zip(rows.to_pylist(), values)], type=pa.string())
@@ -229,7 +269,7 @@ def _string_bytes(values: pa.Array) -> bytes:
     data = values.buffers()[2]
     if data is None:
         return b""
-    return data.to_pybytes()[offsets[0]: offsets[-1]]
+    return memoryview(data)[offsets[0]: offsets[-1]].tobytes()
 
 
 @dataclass(frozen=True)
